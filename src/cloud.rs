@@ -1,0 +1,4 @@
+//! The Huawei Cloud client.
+
+pub mod sign;
+pub mod wire;

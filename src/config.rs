@@ -1,0 +1,1 @@
+//! Configuration: TOML schema, load order, and errors that name file, line and key.
