@@ -14,9 +14,12 @@ fn query_of(v: &Value) -> Vec<(String, QueryValue)> {
                 Value::String(s) => QueryValue::Str(s.clone()),
                 Value::Bool(b) => QueryValue::Bool(*b),
                 Value::Number(n) => QueryValue::Int(n.as_i64().unwrap()),
-                Value::Array(items) => {
-                    QueryValue::List(items.iter().map(|i| i.as_str().unwrap().to_owned()).collect())
-                }
+                Value::Array(items) => QueryValue::List(
+                    items
+                        .iter()
+                        .map(|i| i.as_str().unwrap().to_owned())
+                        .collect(),
+                ),
                 other => panic!("unexpected query value {other}"),
             };
             (key, value)
@@ -28,7 +31,12 @@ fn pairs(v: &Value) -> Vec<(String, String)> {
     v.as_array()
         .unwrap()
         .iter()
-        .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_str().unwrap().to_owned()))
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_owned(),
+                p[1].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -58,20 +66,61 @@ fn every_official_sdk_vector_matches_byte_for_byte() {
             Utc::now(),
         )
         .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(signed.canonical_request, out["canonical_request"].as_str().unwrap(), "{name}");
-        assert_eq!(signed.string_to_sign, out["string_to_sign"].as_str().unwrap(), "{name}");
-        assert_eq!(signed.signature, out["signature"].as_str().unwrap(), "{name}");
-        assert_eq!(signed.signed_headers, out["signed_headers"].as_str().unwrap(), "{name}");
-        assert_eq!(signed.payload_hash, out["payload_hash"].as_str().unwrap(), "{name}");
-        assert_eq!(signed.authorization, out["authorization"].as_str().unwrap(), "{name}");
-        assert_eq!(signed.request_uri, out["request_uri"].as_str().unwrap(), "{name}");
-        let url = format!("{}://{}{}", inputs["scheme"].as_str().unwrap(), inputs["host"].as_str().unwrap(), signed.request_uri);
+        assert_eq!(
+            signed.canonical_request,
+            out["canonical_request"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            signed.string_to_sign,
+            out["string_to_sign"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            signed.signature,
+            out["signature"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            signed.signed_headers,
+            out["signed_headers"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            signed.payload_hash,
+            out["payload_hash"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            signed.authorization,
+            out["authorization"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            signed.request_uri,
+            out["request_uri"].as_str().unwrap(),
+            "{name}"
+        );
+        let url = format!(
+            "{}://{}{}",
+            inputs["scheme"].as_str().unwrap(),
+            inputs["host"].as_str().unwrap(),
+            signed.request_uri
+        );
         assert_eq!(url, out["url"].as_str().unwrap(), "{name}");
-        assert_eq!(signed.headers, pairs(&out["headers_after_signing"]), "{name}");
+        assert_eq!(
+            signed.headers,
+            pairs(&out["headers_after_signing"]),
+            "{name}"
+        );
 
         let auth = parse_authorization(&signed.authorization).unwrap();
         assert_eq!(auth.signature, signed.signature, "{name}");
-        assert_eq!(auth.signed_headers.join(";"), signed.signed_headers, "{name}");
+        assert_eq!(
+            auth.signed_headers.join(";"),
+            signed.signed_headers,
+            "{name}"
+        );
     }
 }
 

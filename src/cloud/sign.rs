@@ -15,7 +15,11 @@ pub const DATE_FORMAT: &str = "%Y%m%dT%H%M%SZ";
 pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// Python's `quote(s, safe='~')`: everything but `A-Za-z0-9-_.~` is escaped.
-const PCT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const PCT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// A query value as the SDK renders it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,7 +128,9 @@ pub fn canonical_query(query: &[(String, QueryValue)]) -> String {
     let mut pairs: Vec<(&str, String)> = Vec::with_capacity(query.len());
     for (key, value) in query {
         match value {
-            QueryValue::List(items) => pairs.extend(items.iter().map(|i| (key.as_str(), i.clone()))),
+            QueryValue::List(items) => {
+                pairs.extend(items.iter().map(|i| (key.as_str(), i.clone())))
+            }
             other => pairs.push((key.as_str(), other.text())),
         }
     }
@@ -163,7 +169,11 @@ pub fn canonical_request(
         headers.push_str(value.trim());
         headers.push('\n');
     }
-    let names = signed.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(";");
+    let names = signed
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect::<Vec<_>>()
+        .join(";");
     format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         method.to_ascii_uppercase(),
@@ -176,7 +186,10 @@ pub fn canonical_request(
 }
 
 pub fn string_to_sign(date: &str, canonical_request: &str) -> String {
-    format!("{ALGORITHM}\n{date}\n{}", sha256_hex(canonical_request.as_bytes()))
+    format!(
+        "{ALGORITHM}\n{date}\n{}",
+        sha256_hex(canonical_request.as_bytes())
+    )
 }
 
 /// Lower-case hex HMAC-SHA256 of the string to sign, keyed with the SK's bytes as they are.
@@ -206,7 +219,9 @@ pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     if text.len() != 16 {
         return None;
     }
-    NaiveDateTime::parse_from_str(text, DATE_FORMAT).ok().map(|d| d.and_utc())
+    NaiveDateTime::parse_from_str(text, DATE_FORMAT)
+        .ok()
+        .map(|d| d.and_utc())
 }
 
 /// Case-insensitive header lookup.
@@ -218,7 +233,12 @@ pub fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str
 }
 
 /// Signs a request the way `huaweicloudsdkcore.signer.Signer.sign` does.
-pub fn sign(input: SignInput<'_>, ak: &str, sk: &str, now: DateTime<Utc>) -> Result<Signed, SignError> {
+pub fn sign(
+    input: SignInput<'_>,
+    ak: &str,
+    sk: &str,
+    now: DateTime<Utc>,
+) -> Result<Signed, SignError> {
     let mut headers = input.headers;
     // The SDK's lookup of this one header is case-sensitive; so is ours.
     if let Some((_, ct)) = headers.iter().find(|(n, _)| n == "Content-Type")
@@ -251,11 +271,17 @@ pub fn sign(input: SignInput<'_>, ak: &str, sk: &str, now: DateTime<Utc>) -> Res
     let names = signed_header_names(&headers);
     let signed: Vec<(String, String)> = names
         .iter()
-        .map(|n| (n.clone(), header(&headers, n).unwrap_or_default().to_owned()))
+        .map(|n| {
+            (
+                n.clone(),
+                header(&headers, n).unwrap_or_default().to_owned(),
+            )
+        })
         .collect();
     let payload_hash = payload_hash(&headers, input.body);
     let query = canonical_query(input.query);
-    let canonical_request = canonical_request(input.method, input.path, &query, &signed, &payload_hash);
+    let canonical_request =
+        canonical_request(input.method, input.path, &query, &signed, &payload_hash);
     let string_to_sign = string_to_sign(&date, &canonical_request);
     let signature = signature(sk, &string_to_sign);
     let signed_headers = names.join(";");

@@ -52,7 +52,11 @@ pub struct ServerDetail {
     pub tags: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise_project_id: Option<String>,
-    #[serde(rename = "OS-EXT-STS:vm_state", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "OS-EXT-STS:vm_state",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub vm_state: Option<String>,
     #[serde(rename = "OS-EXT-STS:task_state", default)]
     pub task_state: Option<String>,
@@ -103,9 +107,17 @@ pub struct Address {
     pub addr: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary: Option<bool>,
-    #[serde(rename = "OS-EXT-IPS:type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "OS-EXT-IPS:type",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ip_type: Option<String>,
-    #[serde(rename = "OS-EXT-IPS-MAC:mac_addr", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "OS-EXT-IPS-MAC:mac_addr",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mac_addr: Option<String>,
 }
 
@@ -353,12 +365,17 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> String {
-        std::fs::read_to_string(format!("{}/tests/data/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        std::fs::read_to_string(format!(
+            "{}/tests/data/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
     }
 
     #[test]
     fn list_fixture_parses_with_os_and_addresses() {
-        let list: ListServersResponse = serde_json::from_str(&fixture("ecs-list-servers-detail-page1.json")).unwrap();
+        let list: ListServersResponse =
+            serde_json::from_str(&fixture("ecs-list-servers-detail-page1.json")).unwrap();
         assert_eq!(list.count, Some(3));
         assert_eq!(list.servers.len(), 3);
         let win = &list.servers[0];
@@ -370,10 +387,14 @@ mod tests {
 
     #[test]
     fn reset_flag_is_a_capitalised_string() {
-        let t: ResetFlagResponse = serde_json::from_str(&fixture("ecs-reset-flag-true.json")).unwrap();
-        let f: ResetFlagResponse = serde_json::from_str(&fixture("ecs-reset-flag-false.json")).unwrap();
+        let t: ResetFlagResponse =
+            serde_json::from_str(&fixture("ecs-reset-flag-true.json")).unwrap();
+        let f: ResetFlagResponse =
+            serde_json::from_str(&fixture("ecs-reset-flag-false.json")).unwrap();
         assert_eq!((t.supported(), f.supported()), (Some(true), Some(false)));
-        let odd = ResetFlagResponse { resetpwd_flag: "maybe".into() };
+        let odd = ResetFlagResponse {
+            resetpwd_flag: "maybe".into(),
+        };
         assert_eq!(odd.supported(), None);
     }
 
@@ -383,18 +404,25 @@ mod tests {
         assert_eq!(job.status.as_deref(), Some("FAIL"));
         assert_eq!(job.entities.unwrap().sub_jobs.unwrap().len(), 2);
         let p: ProjectsResponse = serde_json::from_str(&fixture("iam-auth-projects.json")).unwrap();
-        assert!(p.projects.iter().any(|p| p.name == "cn-north-4_prod" && p.region() == "cn-north-4"));
+        assert!(
+            p.projects
+                .iter()
+                .any(|p| p.name == "cn-north-4_prod" && p.region() == "cn-north-4")
+        );
     }
 
     #[test]
     fn request_bodies_match_the_sdk_fixtures_and_hide_the_password() {
-        let req: ResetPasswordRequest = serde_json::from_str(&fixture("ecs-reset-password-request.json")).unwrap();
+        let text = fixture("ecs-reset-password-request.json");
+        let req: ResetPasswordRequest = serde_json::from_str(&text).unwrap();
         assert_eq!(req.reset_password.is_check_password, Some(true));
         assert!(!format!("{req:?}").contains(&*req.reset_password.new_password));
-        let reboot: BatchRebootRequest = serde_json::from_str(&fixture("ecs-batch-reboot-request.json")).unwrap();
+        let reboot: BatchRebootRequest =
+            serde_json::from_str(&fixture("ecs-batch-reboot-request.json")).unwrap();
         assert_eq!(reboot.reboot.kind, RebootType::Soft);
         let again: serde_json::Value = serde_json::to_value(&reboot).unwrap();
-        let orig: serde_json::Value = serde_json::from_str(&fixture("ecs-batch-reboot-request.json")).unwrap();
+        let orig: serde_json::Value =
+            serde_json::from_str(&fixture("ecs-batch-reboot-request.json")).unwrap();
         assert_eq!(again, orig);
     }
 }
