@@ -1,4 +1,210 @@
-//! The Huawei Cloud client.
+//! The Huawei Cloud client: endpoints per region, credentials, limits, retries and typed errors.
+//!
+//! [`Cloud`] is cheap to clone and shared by every task; all calls go through one
+//! [`http::Transport`], so the concurrency bound and the adaptive rate apply to the whole app.
 
+pub mod ecs;
+pub mod error;
+pub mod http;
+pub mod iam;
+pub mod limiter;
+pub mod regions;
+pub mod retry;
 pub mod sign;
 pub mod wire;
+
+pub use error::{ApiError, CloudError};
+pub use http::{CallRecord, Credentials, Observer};
+pub use retry::RetryPolicy;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything needed to build a client; `config` fills it from the user's file.
+#[derive(Clone)]
+pub struct Settings {
+    /// URL templates that may contain `{region}`.
+    pub ecs_endpoint: String,
+    pub iam_endpoint: String,
+    pub ca_bundle: Option<PathBuf>,
+    pub credentials: Credentials,
+    pub concurrency: usize,
+    pub rate_per_second: f64,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+    pub observer: Option<Observer>,
+}
+
+impl Settings {
+    pub fn new(
+        ecs_endpoint: impl Into<String>,
+        iam_endpoint: impl Into<String>,
+        credentials: Credentials,
+    ) -> Self {
+        Self {
+            ecs_endpoint: ecs_endpoint.into(),
+            iam_endpoint: iam_endpoint.into(),
+            ca_bundle: None,
+            credentials,
+            concurrency: 16,
+            rate_per_second: 20.0,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            observer: None,
+        }
+    }
+}
+
+/// A project the client works in: the id goes in the path, the region picks the endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProjectRef {
+    pub id: String,
+    pub region: String,
+}
+
+#[derive(Clone)]
+pub struct Cloud {
+    transport: Arc<http::Transport>,
+    ecs: Arc<str>,
+    iam: Arc<str>,
+}
+
+impl Cloud {
+    pub fn new(settings: Settings) -> Result<Self, CloudError> {
+        // Fail at start-up, not on the first call, when an endpoint is unusable.
+        check_template(&settings.ecs_endpoint)?;
+        check_template(&settings.iam_endpoint)?;
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout)
+            .pool_max_idle_per_host(settings.concurrency.max(1))
+            .user_agent(concat!("ecsreset/", env!("CARGO_PKG_VERSION")))
+            .https_only(false);
+        if let Some(path) = &settings.ca_bundle {
+            let pem = std::fs::read(path).map_err(|e| {
+                CloudError::Setup(format!("cannot read CA bundle {}: {e}", path.display()))
+            })?;
+            for cert in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                CloudError::Setup(format!(
+                    "CA bundle {} is not valid PEM: {e}",
+                    path.display()
+                ))
+            })? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder
+            .build()
+            .map_err(|e| CloudError::Setup(format!("cannot start the HTTP client: {e}")))?;
+        let transport = http::Transport {
+            http,
+            credentials: settings.credentials,
+            limiter: limiter::Limiter::new(settings.concurrency, settings.rate_per_second),
+            retry: settings.retry,
+            observer: settings.observer,
+        };
+        Ok(Self {
+            transport: Arc::new(transport),
+            ecs: settings.ecs_endpoint.into(),
+            iam: settings.iam_endpoint.into(),
+        })
+    }
+
+    pub fn limiter(&self) -> &limiter::Limiter {
+        &self.transport.limiter
+    }
+
+    pub fn access_key(&self) -> &str {
+        &self.transport.credentials.access_key
+    }
+
+    pub(crate) fn ecs_base(&self, region: &str) -> Result<reqwest::Url, CloudError> {
+        endpoint(&self.ecs, region)
+    }
+
+    pub(crate) fn iam_base(&self, region: &str) -> Result<reqwest::Url, CloudError> {
+        endpoint(&self.iam, region)
+    }
+
+    pub(crate) async fn send(&self, call: &http::Call) -> Result<http::Answer, CloudError> {
+        self.transport.send(call).await
+    }
+}
+
+fn check_template(template: &str) -> Result<(), CloudError> {
+    endpoint(template, "cn-north-4").map(|_| ())
+}
+
+/// Resolves a template for a region and enforces the transport rule: plain `http://` only to
+/// loopback (the simulator), everything else `https://` with certificate checks.
+pub fn endpoint(template: &str, region: &str) -> Result<reqwest::Url, CloudError> {
+    let text = template.replace("{region}", region);
+    let text = if text.contains("://") {
+        text
+    } else {
+        format!("https://{text}")
+    };
+    let refuse = |reason: &str| CloudError::Endpoint {
+        url: text.clone(),
+        reason: reason.to_owned(),
+    };
+    let url = reqwest::Url::parse(&text).map_err(|e| refuse(&format!("not a valid URL ({e})")))?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(refuse("an endpoint must not have a query or fragment"));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(refuse(
+            "plain http is allowed only for loopback addresses (127.0.0.1, ::1, localhost); use https",
+        )),
+        other => Err(refuse(&format!("unsupported scheme {other:?}; use https"))),
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_resolve_per_region_and_default_to_https() {
+        let u = endpoint("https://ecs.{region}.myhuaweicloud.com", "ap-southeast-1").unwrap();
+        assert_eq!(u.as_str(), "https://ecs.ap-southeast-1.myhuaweicloud.com/");
+        let u = endpoint("iam.myhuaweicloud.com", "x").unwrap();
+        assert_eq!(u.scheme(), "https");
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        for ok in [
+            "http://127.0.0.1:8800",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "http://127.8.9.1",
+        ] {
+            assert!(endpoint(ok, "r").is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://10.0.0.1:80",
+            "http://ecs.{region}.myhuaweicloud.com",
+            "http://192.168.1.1",
+            "ftp://127.0.0.1",
+        ] {
+            let e = endpoint(bad, "r").unwrap_err().to_string();
+            assert!(e.contains("refused"), "{bad}: {e}");
+        }
+        assert!(endpoint("https://h/x?y=1", "r").is_err());
+    }
+}

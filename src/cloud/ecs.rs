@@ -1,0 +1,195 @@
+//! ECS calls: list servers (paged), reset flag, reset (single and batch), reboot, job status.
+
+use super::http::Call;
+use super::sign::{QueryValue, pct};
+use super::wire::{
+    BatchRebootRequest, BatchResetPasswordRequest, BatchResetPasswordResponse, JobCreated,
+    JobResponse, ListServersResponse, RebootOption, RebootType, ResetFlagResponse,
+    ResetPasswordOption, ResetPasswordRequest, ServerDetail, ServerId,
+};
+use super::{Cloud, CloudError, ProjectRef};
+use crate::secret::Secret;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use std::borrow::Cow;
+use zeroize::Zeroizing;
+
+/// The API's maximum page size.
+pub const MAX_PAGE: u32 = 1000;
+
+/// What the reset API can confirm: the request was accepted. The guest applies the password
+/// only after a (re)start, and a failing in-guest plug-in is never reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetAccepted {
+    pub request_id: Option<String>,
+}
+
+impl Cloud {
+    fn ecs_call(&self, p: &ProjectRef, method: Method, tail: &str) -> Result<Call, CloudError> {
+        Ok(Call {
+            method,
+            base: self.ecs_base(&p.region)?,
+            path: format!("/v1/{}{tail}", pct(&p.id)),
+            query: Vec::new(),
+            body: None,
+            project_id: Some(p.id.clone()),
+            idempotent: true,
+        })
+    }
+
+    /// One page; `page` is a page number starting at 1, as the API defines `offset`.
+    pub async fn list_servers_page(
+        &self,
+        p: &ProjectRef,
+        page: u32,
+        limit: u32,
+    ) -> Result<ListServersResponse, CloudError> {
+        let mut call = self.ecs_call(p, Method::GET, "/cloudservers/detail")?;
+        call.query = vec![
+            (
+                "limit".into(),
+                QueryValue::Int(limit.clamp(1, MAX_PAGE).into()),
+            ),
+            ("offset".into(), QueryValue::Int(page.max(1).into())),
+        ];
+        decode(self.send(&call).await?)
+    }
+
+    /// Every server of a project, page by page, until a short page or `count` is reached.
+    pub async fn list_servers(
+        &self,
+        p: &ProjectRef,
+        limit: u32,
+    ) -> Result<Vec<ServerDetail>, CloudError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let mut all = Vec::new();
+        for page in 1.. {
+            let resp = self.list_servers_page(p, page, limit).await?;
+            let got = resp.servers.len();
+            all.extend(resp.servers);
+            let done = got < limit as usize || resp.count.is_some_and(|c| all.len() as u64 >= c);
+            // A server that keeps answering full pages past its own count is broken; stop.
+            let runaway = resp
+                .count
+                .is_some_and(|c| u64::from(page) * u64::from(limit) > c + u64::from(limit));
+            if done || runaway || got == 0 {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    /// Whether one-click reset is supported. An undocumented flag value is an error, not a guess.
+    pub async fn reset_flag(&self, p: &ProjectRef, server_id: &str) -> Result<bool, CloudError> {
+        let call = self.ecs_call(
+            p,
+            Method::GET,
+            &format!("/cloudservers/{}/os-resetpwd-flag", pct(server_id)),
+        )?;
+        let answer = self.send(&call).await?;
+        let (status, request_id) = (answer.status, answer.request_id.clone());
+        let flag: ResetFlagResponse = decode(answer)?;
+        flag.supported().ok_or_else(|| CloudError::Decode {
+            status,
+            message: format!(
+                "resetpwd_flag is {:?}, expected \"True\" or \"False\"",
+                flag.resetpwd_flag
+            ),
+            request_id,
+        })
+    }
+
+    /// Resets one server's password. Never retried once sent; an ambiguous failure is
+    /// [`CloudError::OutcomeUnknown`].
+    pub async fn reset_password(
+        &self,
+        p: &ProjectRef,
+        server_id: &str,
+        password: &Secret,
+        check: bool,
+    ) -> Result<ResetAccepted, CloudError> {
+        let body = ResetPasswordRequest {
+            reset_password: ResetPasswordOption {
+                new_password: Cow::Borrowed(password.expose()),
+                is_check_password: Some(check),
+            },
+        };
+        let mut call = self.ecs_call(
+            p,
+            Method::PUT,
+            &format!("/cloudservers/{}/os-reset-password", pct(server_id)),
+        )?;
+        call.body = Some(to_body(&body)?);
+        call.idempotent = false;
+        let answer = self.send(&call).await?;
+        Ok(ResetAccepted {
+            request_id: answer.request_id,
+        })
+    }
+
+    /// Batch reset; with `dry_run` the API only validates. Returns the ids it accepted.
+    pub async fn batch_reset_password(
+        &self,
+        p: &ProjectRef,
+        server_ids: &[String],
+        password: Option<&Secret>,
+        dry_run: bool,
+    ) -> Result<Vec<String>, CloudError> {
+        let body = BatchResetPasswordRequest {
+            new_password: password.map(|s| Cow::Borrowed(s.expose())),
+            dry_run: Some(dry_run),
+            servers: ids(server_ids),
+        };
+        let mut call = self.ecs_call(p, Method::PUT, "/cloudservers/os-reset-passwords")?;
+        call.body = Some(to_body(&body)?);
+        call.idempotent = dry_run;
+        let resp: BatchResetPasswordResponse = decode(self.send(&call).await?)?;
+        Ok(resp.response.into_iter().map(|s| s.id).collect())
+    }
+
+    /// Starts a batch reboot; returns the job id to poll with [`Cloud::job`].
+    pub async fn batch_reboot(
+        &self,
+        p: &ProjectRef,
+        server_ids: &[String],
+        kind: RebootType,
+    ) -> Result<String, CloudError> {
+        let body = BatchRebootRequest {
+            reboot: RebootOption {
+                kind,
+                servers: ids(server_ids),
+            },
+        };
+        let mut call = self.ecs_call(p, Method::POST, "/cloudservers/action")?;
+        call.body = Some(to_body(&body)?);
+        call.idempotent = false;
+        let created: JobCreated = decode(self.send(&call).await?)?;
+        Ok(created.job_id)
+    }
+
+    pub async fn job(&self, p: &ProjectRef, job_id: &str) -> Result<JobResponse, CloudError> {
+        let call = self.ecs_call(p, Method::GET, &format!("/jobs/{}", pct(job_id)))?;
+        decode(self.send(&call).await?)
+    }
+}
+
+fn ids(server_ids: &[String]) -> Vec<ServerId> {
+    server_ids
+        .iter()
+        .map(|id| ServerId { id: id.clone() })
+        .collect()
+}
+
+pub(crate) fn to_body<T: serde::Serialize>(body: &T) -> Result<Zeroizing<Vec<u8>>, CloudError> {
+    serde_json::to_vec(body)
+        .map(Zeroizing::new)
+        .map_err(|e| CloudError::Setup(format!("cannot encode request body: {e}")))
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(answer: super::http::Answer) -> Result<T, CloudError> {
+    serde_json::from_slice(&answer.body).map_err(|e| CloudError::Decode {
+        status: answer.status,
+        message: format!("body is not the documented JSON ({e})"),
+        request_id: answer.request_id,
+    })
+}

@@ -1,0 +1,323 @@
+//! The HTTP edge: the one place where a request is signed, sent, retried and its answer read.
+//! Secrets are exposed here (signing key, security token, request bodies) and nowhere else.
+
+use super::error::{CloudError, decode_error};
+use super::limiter::Limiter;
+use super::retry::{Attempt, RetryPolicy, parse_retry_after, should_retry};
+use super::sign::{self, QueryValue, SignInput};
+use crate::secret::Secret;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
+
+/// Answers larger than this are refused rather than buffered (a full 1000-server page is ~5 MB).
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct Credentials {
+    pub access_key: String,
+    pub secret_key: Secret,
+    pub security_token: Option<Secret>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key", &self.access_key)
+            .field("secret_key", &self.secret_key)
+            .field("security_token", &self.security_token)
+            .finish()
+    }
+}
+
+/// One API call as the log pane shows it. Never holds a body, a key or a token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallRecord {
+    pub at: DateTime<Utc>,
+    pub method: &'static str,
+    pub path: String,
+    pub status: Option<u16>,
+    pub latency: Duration,
+    pub request_id: Option<String>,
+    /// `code: message` when the call failed.
+    pub error: Option<String>,
+    pub attempt: u32,
+    pub will_retry: bool,
+}
+
+pub type Observer = Arc<dyn Fn(CallRecord) + Send + Sync>;
+
+/// A request before signing. `body` is zeroized when dropped because it may hold a password.
+pub struct Call {
+    pub method: reqwest::Method,
+    pub base: reqwest::Url,
+    pub path: String,
+    pub query: Vec<(String, QueryValue)>,
+    pub body: Option<Zeroizing<Vec<u8>>>,
+    pub project_id: Option<String>,
+    /// Reads may be retried after they were sent; changes may not.
+    pub idempotent: bool,
+}
+
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub request_id: Option<String>,
+}
+
+pub struct Transport {
+    pub http: reqwest::Client,
+    pub credentials: Credentials,
+    pub limiter: Limiter,
+    pub retry: RetryPolicy,
+    pub observer: Option<Observer>,
+}
+
+enum Failure {
+    Api(Answer, Option<Duration>),
+    NoAnswer {
+        sent: bool,
+        timeout: bool,
+        message: String,
+    },
+    Decode(CloudError),
+}
+
+impl Transport {
+    /// Sends with retries; a status of 400 or more becomes [`CloudError::Api`].
+    pub async fn send(&self, call: &Call) -> Result<Answer, CloudError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let started = Instant::now();
+            let at = Utc::now();
+            let result = self.attempt(call).await;
+            let (kind, retry_after) = match &result {
+                Ok(_) => (None, None),
+                Err(Failure::Api(a, ra)) => (Some(Attempt::Status(a.status)), *ra),
+                Err(Failure::NoAnswer { sent: false, .. }) => (Some(Attempt::NotSent), None),
+                Err(Failure::NoAnswer { sent: true, .. }) => (Some(Attempt::NoAnswer), None),
+                Err(Failure::Decode(_)) => (None, None),
+            };
+            let retry = kind
+                .is_some_and(|k| attempt <= self.retry.retries && should_retry(call.idempotent, k));
+            self.observe(call, at, started.elapsed(), attempt, retry, &result);
+            match result {
+                Ok(answer) => {
+                    self.limiter.on_success();
+                    return Ok(answer);
+                }
+                Err(failure) if !retry => return Err(self.finish(call, failure)),
+                Err(_) => {
+                    let delay = self
+                        .retry
+                        .delay(attempt, retry_after, rand::random::<f64>());
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    fn finish(&self, call: &Call, failure: Failure) -> CloudError {
+        match failure {
+            Failure::Api(a, _) => CloudError::Api(decode_error(a.status, &a.body, a.request_id)),
+            Failure::Decode(e) => e,
+            Failure::NoAnswer {
+                sent: true,
+                message,
+                ..
+            } if !call.idempotent => CloudError::OutcomeUnknown { message },
+            Failure::NoAnswer {
+                timeout, message, ..
+            } => CloudError::Transport { message, timeout },
+        }
+    }
+
+    async fn attempt(&self, call: &Call) -> Result<Answer, Failure> {
+        let _permit = self.limiter.acquire().await;
+        let request = self.build(call).map_err(Failure::Decode)?;
+        let response = self
+            .http
+            .execute(request)
+            .await
+            .map_err(|e| no_answer(&e))?;
+        let status = response.status().as_u16();
+        let request_id = header_text(&response, "x-request-id");
+        let retry_after = header_text(&response, "retry-after").and_then(|v| parse_retry_after(&v));
+        let body = read_capped(response).await.map_err(|e| match e {
+            ReadError::TooLarge => Failure::Decode(CloudError::Decode {
+                status,
+                message: format!("body larger than {MAX_BODY} bytes"),
+                request_id: request_id.clone(),
+            }),
+            ReadError::Net(e) => no_answer(&e),
+        })?;
+        let answer = Answer {
+            status,
+            body,
+            request_id,
+        };
+        if status == 429 {
+            self.limiter.on_throttled();
+        }
+        if status >= 400 {
+            Err(Failure::Api(answer, retry_after))
+        } else {
+            Ok(answer)
+        }
+    }
+
+    fn build(&self, call: &Call) -> Result<reqwest::Request, CloudError> {
+        let host = authority(&call.base);
+        let path = format!("{}{}", call.base.path().trim_end_matches('/'), call.path);
+        let content_type = if call.body.is_some() {
+            "application/json;charset=utf-8"
+        } else {
+            "application/json"
+        };
+        let mut headers = vec![("Content-Type".to_owned(), content_type.to_owned())];
+        if let Some(pid) = &call.project_id {
+            headers.push(("X-Project-Id".into(), pid.clone()));
+        }
+        if let Some(token) = &self.credentials.security_token {
+            headers.push(("X-Security-Token".into(), token.expose().to_owned()));
+        }
+        let signed = sign::sign(
+            SignInput {
+                method: call.method.as_str(),
+                host: &host,
+                path: &path,
+                query: &call.query,
+                headers,
+                body: call.body.as_deref().map(Vec::as_slice),
+            },
+            &self.credentials.access_key,
+            self.credentials.secret_key.expose(),
+            Utc::now(),
+        )
+        .map_err(|e| CloudError::Setup(e.to_string()))?;
+        let url = format!("{}://{}{}", call.base.scheme(), host, signed.request_uri);
+        let mut builder = self.http.request(call.method.clone(), &url);
+        for (name, value) in &signed.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = &call.body {
+            builder = builder.body(body.to_vec());
+        }
+        builder
+            .build()
+            .map_err(|e| CloudError::Setup(format!("cannot build request for {}: {e}", call.path)))
+    }
+
+    fn observe(
+        &self,
+        call: &Call,
+        at: DateTime<Utc>,
+        latency: Duration,
+        attempt: u32,
+        will_retry: bool,
+        result: &Result<Answer, Failure>,
+    ) {
+        let (status, request_id, error) = match result {
+            Ok(a) => (Some(a.status), a.request_id.clone(), None),
+            Err(Failure::Api(a, _)) => {
+                let e = decode_error(a.status, &a.body, a.request_id.clone());
+                (
+                    Some(a.status),
+                    a.request_id.clone(),
+                    Some(format!("{}: {}", e.code, e.message)),
+                )
+            }
+            Err(Failure::NoAnswer { message, .. }) => (None, None, Some(message.clone())),
+            Err(Failure::Decode(e)) => {
+                (None, e.request_id().map(str::to_owned), Some(e.to_string()))
+            }
+        };
+        tracing::debug!(method = %call.method, path = %call.path, ?status, ?latency, ?request_id, ?error, attempt, "api call");
+        if let Some(observer) = &self.observer {
+            observer(CallRecord {
+                at,
+                method: method_name(&call.method),
+                path: call.path.clone(),
+                status,
+                latency,
+                request_id,
+                error,
+                attempt,
+                will_retry,
+            });
+        }
+    }
+}
+
+fn method_name(m: &reqwest::Method) -> &'static str {
+    match *m {
+        reqwest::Method::GET => "GET",
+        reqwest::Method::PUT => "PUT",
+        reqwest::Method::POST => "POST",
+        reqwest::Method::DELETE => "DELETE",
+        _ => "OTHER",
+    }
+}
+
+/// `host[:port]` as written in the endpoint, which is what the signer must see.
+pub fn authority(url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+fn header_text(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn no_answer(e: &reqwest::Error) -> Failure {
+    let sent = !e.is_connect();
+    let message = if e.is_connect() {
+        format!("cannot connect: {}", root_cause(e))
+    } else if e.is_timeout() {
+        "no answer before the timeout".to_owned()
+    } else {
+        format!("connection lost: {}", root_cause(e))
+    };
+    Failure::NoAnswer {
+        sent,
+        timeout: e.is_timeout(),
+        message,
+    }
+}
+
+/// The innermost error text; reqwest's own Display repeats the URL, which is noise in a table.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+enum ReadError {
+    TooLarge,
+    Net(reqwest::Error),
+}
+
+async fn read_capped(mut r: reqwest::Response) -> Result<Vec<u8>, ReadError> {
+    if r.content_length().is_some_and(|n| n as usize > MAX_BODY) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut body = Vec::with_capacity(r.content_length().unwrap_or(0) as usize);
+    while let Some(chunk) = r.chunk().await.map_err(ReadError::Net)? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(ReadError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
