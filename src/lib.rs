@@ -9,6 +9,7 @@
 //! Every entry point is a library function so that tests can call it directly; `main.rs`
 //! only parses arguments and dispatches.
 
+pub mod audit;
 pub mod cloud;
 pub mod config;
 pub mod password;
