@@ -10,8 +10,10 @@
 //! only parses arguments and dispatches.
 
 pub mod audit;
+pub mod cli;
 pub mod cloud;
 pub mod config;
 pub mod password;
+pub mod report;
 pub mod secret;
 pub mod sim;

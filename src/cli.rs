@@ -1,0 +1,203 @@
+//! Command-line definitions (clap). Parsing only; `commands` does the work.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ecsreset",
+    version,
+    about = "Fast, safe one-click password resets for Huawei Cloud ECS fleets",
+    long_about = "Browse the servers of every configured project, see which support one-click \
+                  password reset, reset root/Administrator passwords safely, and audit flags.\n\n\
+                  Without a command, opens the terminal UI. `--demo` runs everything against a \
+                  built-in simulator, no cloud account needed.",
+    after_help = "Credentials come from the config file's [credentials] table or from the SDK's \
+                  environment variables HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK \
+                  (/ HUAWEICLOUD_SDK_SECURITY_TOKEN). Passwords are never taken from arguments \
+                  or the environment."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Config file (default: the platform config dir, or $ECSRESET_CONFIG)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Run against a built-in simulator with a demo fleet (no account needed)
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Disable every change (resets, reboots)
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Only these projects (region name, project id or label); repeatable
+    #[arg(long = "project", global = true, value_name = "REGION|ID")]
+    pub projects: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List servers with status, OS, address (and reset flag with --flags)
+    List(ListArgs),
+    /// Check the one-click reset flag of every server
+    #[command(
+        after_help = "Exit status: 0 every flag determined; 2 some flag stayed unknown or a \
+                            project could not be listed; 3 unsupported servers found and \
+                            --fail-on-unsupported given (wins over 2); 1 fatal error."
+    )]
+    Audit(AuditArgs),
+    /// Show the reset flag of the given servers
+    Flag(FlagArgs),
+    /// Reset the root/Administrator password of the given servers
+    #[command(
+        after_help = "The password is read from a hidden prompt (--password-prompt), from \
+                            standard input (--password-stdin), or generated (--generate, printed \
+                            once). It applies only after the server (re)starts: use --reboot.\n\
+                            Exit status: 0 every reset accepted; 1 otherwise."
+    )]
+    Reset(ResetArgs),
+    /// Reboot servers (soft or hard) and follow the job
+    Reboot(RebootArgs),
+    /// Run the ECS+IAM simulator on loopback
+    Sim(SimArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Discover every project the credentials can use through IAM
+    #[arg(long)]
+    pub all_projects: bool,
+    /// Exit with status 3 when any server does not support one-click reset
+    #[arg(long)]
+    pub fail_on_unsupported: bool,
+    /// Keep the result in the data directory for a later --diff
+    #[arg(long)]
+    pub save: bool,
+    /// Compare with the last saved audit (appeared, vanished, changed)
+    #[arg(long)]
+    pub diff: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FlagArgs {
+    #[arg(required = true, value_name = "SERVER_ID")]
+    pub servers: Vec<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RebootKind {
+    Soft,
+    Hard,
+}
+
+#[derive(Debug, Args)]
+#[group(id = "source", required = true, multiple = false, args = ["password_prompt", "password_stdin", "generate"])]
+pub struct ResetArgs {
+    #[arg(required = true, value_name = "SERVER_ID")]
+    pub servers: Vec<String>,
+    /// Ask for the password on the terminal, twice, without echo
+    #[arg(long)]
+    pub password_prompt: bool,
+    /// Read the password from the first line of standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Generate a strong password and print it once
+    #[arg(long)]
+    pub generate: bool,
+    /// Send is_check_password=false (the API then checks nothing)
+    #[arg(long)]
+    pub no_check: bool,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Reboot afterwards so the password takes effect
+    #[arg(long, value_enum)]
+    pub reboot: Option<RebootKind>,
+    /// With --reboot: start the reboot but do not wait for the job
+    #[arg(long)]
+    pub no_wait: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct RebootArgs {
+    #[arg(required = true, value_name = "SERVER_ID")]
+    pub servers: Vec<String>,
+    #[arg(long = "type", value_enum, default_value = "soft")]
+    pub kind: RebootKind,
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SimArgs {
+    /// Loopback address to listen on; port 0 picks a free one (printed)
+    #[arg(long, default_value = "127.0.0.1:8800")]
+    pub listen: SocketAddr,
+    /// Fleet JSON file (default: generated, see --projects/--servers/--seed)
+    #[arg(long, value_name = "PATH")]
+    pub fleet: Option<PathBuf>,
+    /// Serve the demo fleet from assets/
+    #[arg(long, conflicts_with = "fleet")]
+    pub demo_fleet: bool,
+    #[arg(long, default_value_t = 3)]
+    pub projects: usize,
+    #[arg(long, default_value_t = 50)]
+    pub servers: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Added latency per request, milliseconds
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Uniform random extra latency, milliseconds
+    #[arg(long, default_value_t = 0)]
+    pub jitter_ms: u64,
+    /// Share of requests answered with a 5xx (0..1)
+    #[arg(long, default_value_t = 0.0)]
+    pub error_rate: f64,
+    /// Share of requests answered 429 at random (0..1)
+    #[arg(long, default_value_t = 0.0)]
+    pub throttle_rate: f64,
+    /// Token-bucket limit per access key and API, requests per second
+    #[arg(long)]
+    pub rate_limit: Option<f64>,
+    /// Share of connections dropped without an answer (0..1)
+    #[arg(long, default_value_t = 0.0)]
+    pub drop_rate: f64,
+    /// Share of answers with a truncated or non-JSON body (0..1)
+    #[arg(long, default_value_t = 0.0)]
+    pub garbage_rate: f64,
+    /// Write a ready-to-use client config (mode 0600) pointing at this simulator
+    #[arg(long, value_name = "PATH")]
+    pub write_config: Option<PathBuf>,
+    /// Access key to accept (the secret key comes from $ECSRESET_SIM_SK or is generated)
+    #[arg(long)]
+    pub access_key: Option<String>,
+}
