@@ -1,4 +1,4 @@
-//! Password rules per OS (section 6 of the API doc). Pure.
+//! Password rules per OS (section 6 of the API doc) and a generator. Pure.
 //!
 //! The API rules and the OS user guide disagree on the allowed special characters, so this
 //! module checks the doc's recommended *intersection*: a password that passes [`check`] is
@@ -9,10 +9,13 @@
 //! no character of the password can reach the screen, a log or a `Debug` dump through it.
 
 mod facts;
+mod generate;
 #[cfg(test)]
 mod tests;
 
 use facts::{Class, Facts};
+
+pub use generate::{generate, generate_with_len};
 
 /// Fewest characters the API accepts.
 pub const MIN_LEN: usize = 8;
