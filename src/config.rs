@@ -1,1 +1,3 @@
 //! Configuration: TOML schema, load order, and errors that name file, line and key.
+
+pub mod keys;
