@@ -1,7 +1,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::super::{Config, ConfigError, ENV_CONFIG, ENV_SK, KeyChord, LoadOptions, Theme, source};
+use super::super::{
+    Config, ConfigError, ENV_AK, ENV_CONFIG, ENV_SK, KeyChord, LoadOptions, Theme, source,
+};
 use super::support::*;
 use crate::config::keys::Action;
 
@@ -152,6 +154,24 @@ fn valid_fixture_loads_every_section() {
     assert_eq!(c.keys.lookup(&key("x")), Some(Action::Reset));
     assert_eq!(c.keys.lookup(&key("r")), None);
     assert_eq!(c.keys.lookup_form(&key("f2")), Some(Action::Reveal));
+}
+
+#[test]
+fn the_example_config_loads_and_shows_the_defaults() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let env = env_of(&[(ENV_AK, "AKEXAMPLE"), (ENV_SK, "SKEXAMPLE")]);
+    let c = load_path(&path, &env).unwrap_or_else(|e| panic!("{e}"));
+    let defaults = Config::default();
+    assert_eq!(c.endpoints, defaults.endpoints);
+    assert_eq!(c.tuning, defaults.tuning);
+    assert_eq!(c.ui, defaults.ui);
+    assert_eq!(c.log, defaults.log);
+    assert_eq!(
+        c.keys, defaults.keys,
+        "the example lists the default bindings"
+    );
+    assert!(!c.projects.is_empty());
+    assert_eq!(c.credentials.unwrap().access_key, "AKEXAMPLE");
 }
 
 #[test]
