@@ -115,7 +115,8 @@ pub enum RebootKind {
 }
 
 #[derive(Debug, Args)]
-#[group(id = "source", required = true, multiple = false, args = ["password_prompt", "password_stdin", "generate"])]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("source").required(true).multiple(false).args(["password_prompt", "password_stdin", "generate"])))]
 pub struct ResetArgs {
     #[arg(required = true, value_name = "SERVER_ID")]
     pub servers: Vec<String>,

@@ -81,7 +81,11 @@ impl Cloud {
 
     /// The listed servers among `ids` (at most 100 per call, as the API advises). Unknown ids
     /// come back as stubs with only `id` and `fault`; those are dropped.
-    pub async fn servers_by_id(&self, p: &ProjectRef, ids: &[String]) -> Result<Vec<ServerDetail>, CloudError> {
+    pub async fn servers_by_id(
+        &self,
+        p: &ProjectRef,
+        ids: &[String],
+    ) -> Result<Vec<ServerDetail>, CloudError> {
         let mut found = Vec::new();
         for chunk in ids.chunks(100) {
             let mut call = self.ecs_call(p, Method::GET, "/cloudservers/detail")?;
@@ -90,7 +94,11 @@ impl Cloud {
                 ("server_id".into(), QueryValue::Str(chunk.join(","))),
             ];
             let resp: ListServersResponse = decode(self.send(&call).await?)?;
-            found.extend(resp.servers.into_iter().filter(|s| s.status.is_some() || s.fault.is_none()));
+            found.extend(
+                resp.servers
+                    .into_iter()
+                    .filter(|s| s.status.is_some() || s.fault.is_none()),
+            );
         }
         Ok(found)
     }
