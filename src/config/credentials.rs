@@ -66,6 +66,87 @@ fn malformed(v: &str) -> Option<&'static str> {
     }
 }
 
+/// Each credential key as the file and the environment give it.
+struct Sources {
+    file_ak: Option<(String, Range<usize>)>,
+    file_sk: Option<(Secret, Range<usize>)>,
+    file_token: Option<(Secret, Range<usize>)>,
+    env_ak: Option<String>,
+    env_sk: Option<Secret>,
+    env_token: Option<Secret>,
+}
+
+impl Sources {
+    fn read(
+        raw: RawCredentials,
+        cx: &Ctx,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        Ok(Self {
+            file_ak: file_value(raw.access_key, "credentials.access_key", String::as_str, cx)?,
+            file_sk: file_value(raw.secret_key, "credentials.secret_key", Secret::expose, cx)?,
+            file_token: file_value(
+                raw.security_token,
+                "credentials.security_token",
+                Secret::expose,
+                cx,
+            )?,
+            env_ak: env_value(env, ENV_AK)?,
+            env_sk: env_value(env, ENV_SK)?.map(Secret::from),
+            env_token: env_value(env, ENV_SECURITY_TOKEN)?.map(Secret::from),
+        })
+    }
+
+    /// Whether the environment replaces the file's access key / secret key with another.
+    fn replaced(&self) -> (bool, bool) {
+        let differs =
+            |e: Option<&str>, f: Option<&str>| e.is_some_and(|e| f.is_some_and(|f| e != f));
+        (
+            differs(
+                self.env_ak.as_deref(),
+                self.file_ak.as_ref().map(|v| v.0.as_str()),
+            ),
+            differs(
+                self.env_sk.as_ref().map(Secret::expose),
+                self.file_sk.as_ref().map(|v| v.0.expose()),
+            ),
+        )
+    }
+
+    /// The two guards of the module documentation of `config`.
+    fn refuse_mixing(&self, cx: &Ctx, file: &str) -> Result<(), ConfigError> {
+        let (ak_replaced, sk_replaced) = self.replaced();
+        if self.file_ak.is_some() && self.file_sk.is_some() && ak_replaced != sk_replaced {
+            let (set, unset) = if ak_replaced {
+                (ENV_AK, ENV_SK)
+            } else {
+                (ENV_SK, ENV_AK)
+            };
+            return Err(ConfigError::MixedCredentials {
+                message: format!(
+                    "{set} is set but {unset} is not, while config file {file} holds both keys: \
+                     that would pair a key from the environment with one from the file; set \
+                     {unset} too, or unset {set}"
+                ),
+            });
+        }
+        if let Some((_, span)) = &self.file_token
+            && self.env_token.is_none()
+            && (ak_replaced || sk_replaced)
+        {
+            let line = super::Location::line_of(cx.text, span.start).line;
+            return Err(ConfigError::MixedCredentials {
+                message: format!(
+                    "{ENV_AK} and {ENV_SK} replace the keys of config file {file} but not its \
+                     security_token (line {line}), which belongs to those keys; set \
+                     {ENV_SECURITY_TOKEN} too, or remove security_token from the file"
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Env over file, key by key; see the module documentation of `config` for the guards.
 pub(super) fn merge(
     raw: Option<RawCredentials>,
@@ -73,78 +154,31 @@ pub(super) fn merge(
     path: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<Credentials>, ConfigError> {
-    let raw = raw.unwrap_or_default();
-    let file_ak = file_value(raw.access_key, "credentials.access_key", |v| v.as_str(), cx)?;
-    let file_sk = file_value(raw.secret_key, "credentials.secret_key", Secret::expose, cx)?;
-    let file_token = file_value(
-        raw.security_token,
-        "credentials.security_token",
-        Secret::expose,
-        cx,
-    )?;
-    let env_ak = env_value(env, ENV_AK)?;
-    let env_sk = env_value(env, ENV_SK)?.map(Secret::from);
-    let env_token = env_value(env, ENV_SECURITY_TOKEN)?.map(Secret::from);
+    let sources = Sources::read(raw.unwrap_or_default(), cx, env)?;
     let project_id = project_id(env)?;
-
-    let replaced = |e: Option<&str>, f: Option<&str>| e.is_some_and(|e| f.is_some_and(|f| e != f));
-    let ak_replaced = replaced(env_ak.as_deref(), file_ak.as_ref().map(|v| v.0.as_str()));
-    let sk_replaced = replaced(
-        env_sk.as_ref().map(Secret::expose),
-        file_sk.as_ref().map(|v| v.0.expose()),
-    );
     let file = file_hint(path);
-    if file_ak.is_some() && file_sk.is_some() && ak_replaced != sk_replaced {
-        let (set, unset) = if ak_replaced {
-            (ENV_AK, ENV_SK)
-        } else {
-            (ENV_SK, ENV_AK)
-        };
-        return Err(ConfigError::MixedCredentials {
-            message: format!(
-                "{set} is set but {unset} is not, while config file {file} holds both keys: \
-                 that would pair a key from the environment with one from the file; set \
-                 {unset} too, or unset {set}"
-            ),
-        });
-    }
-    if let Some((_, span)) = &file_token
-        && env_token.is_none()
-        && (ak_replaced || sk_replaced)
-    {
-        let line = super::Location::line_of(cx.text, span.start).line;
-        return Err(ConfigError::MixedCredentials {
-            message: format!(
-                "{ENV_AK} and {ENV_SK} replace the keys of config file {file} but not its \
-                 security_token (line {line}), which belongs to those keys; set \
-                 {ENV_SECURITY_TOKEN} too, or remove security_token from the file"
-            ),
-        });
-    }
-
-    let ak = pick(env_ak, ENV_AK, file_ak);
-    let sk = pick(env_sk, ENV_SK, file_sk);
-    let token = pick(env_token, ENV_SECURITY_TOKEN, file_token);
-    match (ak, sk) {
-        (Some((access_key, _)), Some((secret_key, _))) => Ok(Some(Credentials {
+    sources.refuse_mixing(cx, &file)?;
+    let ak = pick(sources.env_ak, ENV_AK, sources.file_ak);
+    let sk = pick(sources.env_sk, ENV_SK, sources.file_sk);
+    let token = pick(sources.env_token, ENV_SECURITY_TOKEN, sources.file_token);
+    match (ak, sk, token) {
+        (Some((access_key, _)), Some((secret_key, _)), token) => Ok(Some(Credentials {
             access_key,
             secret_key,
             security_token: token.map(|(t, _)| t),
             project_id,
         })),
-        (Some((_, from)), None) => Err(incomplete(cx, &file, from, Half::AccessKey)),
-        (None, Some((_, from))) => Err(incomplete(cx, &file, from, Half::SecretKey)),
-        (None, None) => match token {
-            Some((_, from)) => Err(ConfigError::IncompleteCredentials {
-                message: format!(
-                    "a security token is set ({}) but no access key and secret key; set {ENV_AK} \
-                     and {ENV_SK}, or add access_key and secret_key to the [credentials] table \
-                     of {file}",
-                    describe(cx, &from, "security_token")
-                ),
-            }),
-            None => Ok(None),
-        },
+        (Some((_, from)), None, _) => Err(incomplete(cx, &file, from, Half::AccessKey)),
+        (None, Some((_, from)), _) => Err(incomplete(cx, &file, from, Half::SecretKey)),
+        (None, None, Some((_, from))) => Err(ConfigError::IncompleteCredentials {
+            message: format!(
+                "a security token is set ({}) but no access key and secret key; set {ENV_AK} \
+                 and {ENV_SK}, or add access_key and secret_key to the [credentials] table of \
+                 {file}",
+                describe(cx, &from, "security_token")
+            ),
+        }),
+        (None, None, None) => Ok(None),
     }
 }
 

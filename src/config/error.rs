@@ -120,57 +120,66 @@ pub(super) fn from_toml(file: &Path, text: &str, err: &toml::de::Error) -> Confi
         .as_ref()
         .map(|s| path_at(text, s.start))
         .unwrap_or_default();
-    let key = (!path.is_empty()).then(|| render(&path));
+    let mut key = (!path.is_empty()).then(|| render(&path));
+    let mut at = span.as_ref().map(|s| Location::at(text, s.start));
     let msg = err.message();
-    let invalid =
-        |at: Option<Location>, key: Option<String>, message: String| ConfigError::Invalid {
-            file: file.to_owned(),
-            at,
-            key,
-            message,
-        };
-    let at = span.as_ref().map(|s| Location::at(text, s.start));
-    if let Some(rest) = msg.strip_prefix("unknown field `") {
-        let (name, tail) = rest.split_once('`').unwrap_or((rest, ""));
-        let parent = match path.last() {
-            Some(Seg::Key(last)) if last == name => &path[..path.len() - 1],
-            _ => &path[..],
-        };
-        let expected = backticked(tail).join(", ");
-        let message = format!(
-            "unknown key \"{name}\" {} (expected one of: {expected})",
-            describe_table(parent)
-        );
-        return invalid(at, key, message);
-    }
-    if let Some(rest) = msg.strip_prefix("missing field `") {
-        let name = rest.split('`').next().unwrap_or(rest);
-        let full = if path.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{}.{name}", render(&path))
-        };
-        let message = format!("{full}: missing required key \"{name}\"");
-        let at = span.map(|s| Location::line_of(text, s.start));
-        return invalid(at, Some(full), message);
-    }
-    if let Some((got, expected)) = type_mismatch(msg) {
-        let shown = key.clone().unwrap_or_else(|| "the document".to_owned());
-        let message = if key.as_deref().is_some_and(is_credentials) {
+    let message = if let Some(rest) = msg.strip_prefix("unknown field `") {
+        unknown_key(rest, &path)
+    } else if let Some(rest) = msg.strip_prefix("missing field `") {
+        let (full, message) = missing_key(rest, &path);
+        key = Some(full);
+        at = at.map(|l| Location { column: None, ..l });
+        message
+    } else if let Some((got, expected)) = type_mismatch(msg) {
+        let shown = key.as_deref().unwrap_or("the document");
+        if key.as_deref().is_some_and(is_credentials) {
             format!("{shown}: expected {expected}")
         } else {
             format!("{shown}: expected {expected}, got {got}")
-        };
-        return invalid(at, key, message);
-    }
-    if msg == "duplicate key" {
+        }
+    } else if msg == "duplicate key" {
+        // The span is the repeated key itself, never a value.
         let name = span.and_then(|s| text.get(s)).unwrap_or("");
-        return invalid(at, key, format!("duplicate key \"{}\"", name.trim()));
+        format!("duplicate key \"{}\"", name.trim())
+    } else {
+        format!("TOML syntax error: {msg}")
+    };
+    ConfigError::Invalid {
+        file: file.to_owned(),
+        at,
+        key,
+        message,
     }
-    invalid(at, key, format!("TOML syntax error: {msg}"))
 }
 
-/// "invalid type: string \"x\", expected u32" -> ("string \"x\"", "a whole number").
+/// From serde's "unknown field `x`, expected one of `a`, `b`" (after the first backtick).
+fn unknown_key(rest: &str, path: &[Seg]) -> String {
+    let (name, tail) = rest.split_once('`').unwrap_or((rest, ""));
+    let parent = match path.last() {
+        Some(Seg::Key(last)) if last == name => &path[..path.len() - 1],
+        _ => path,
+    };
+    let expected = backticked(tail).join(", ");
+    format!(
+        "unknown key \"{name}\" {} (expected one of: {expected})",
+        describe_table(parent)
+    )
+}
+
+/// From serde's "missing field `x`" (after the first backtick), where `path` is the table:
+/// the full key and the message.
+fn missing_key(rest: &str, path: &[Seg]) -> (String, String) {
+    let name = rest.split('`').next().unwrap_or(rest);
+    let full = if path.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{}.{name}", render(path))
+    };
+    let message = format!("{full}: missing required key \"{name}\"");
+    (full, message)
+}
+
+/// "invalid type: string \"x\", expected u32" -> ("string \"x\"", "an integer").
 fn type_mismatch(msg: &str) -> Option<(String, String)> {
     let rest = msg
         .strip_prefix("invalid type: ")

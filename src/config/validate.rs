@@ -192,46 +192,7 @@ pub(super) fn projects(
     let mut out: Vec<ProjectConfig> = Vec::with_capacity(raw.len());
     for (i, entry) in raw.into_iter().enumerate() {
         let span = entry.span();
-        let p = entry.into_inner();
-        let key = |field: &str| {
-            render(&[
-                Seg::Key("projects".into()),
-                Seg::Index(i),
-                Seg::Key(field.into()),
-            ])
-        };
-        let region = p.region.get_ref();
-        if !is_region_id(region) {
-            let k = key("region");
-            let message = format!(
-                "{k} must be a region id such as \"cn-north-4\" (lowercase letters, digits and \
-                 single dashes), got {region:?}"
-            );
-            return Err(cx.invalid(p.region.span(), &k, message));
-        }
-        if let Some(id) = &p.id
-            && !is_project_id(id.get_ref())
-        {
-            let k = key("id");
-            let message = format!(
-                "{k} must be a project id (letters, digits, '-' or '_'), got {:?}",
-                id.get_ref()
-            );
-            return Err(cx.invalid(id.span(), &k, message));
-        }
-        if let Some(name) = &p.name
-            && (name.get_ref().trim().is_empty() || name.get_ref().chars().any(char::is_control))
-        {
-            let k = key("name");
-            let message = format!("{k} must be a non-empty label without control characters");
-            return Err(cx.invalid(name.span(), &k, message));
-        }
-        let project = ProjectConfig {
-            region: region.clone(),
-            id: p.id.map(Spanned::into_inner),
-            name: p.name.map(Spanned::into_inner),
-            protected: p.protected.is_some_and(|v| *v.get_ref()),
-        };
+        let project = project(i, entry.into_inner(), cx)?;
         if let Some(j) = out.iter().position(|q| same_project(q, &project)) {
             let k = format!("projects[{i}]");
             let what = match &project.id {
@@ -244,6 +205,43 @@ pub(super) fn projects(
         out.push(project);
     }
     Ok(out)
+}
+
+/// One `[[projects]]` entry, the `i`th.
+fn project(i: usize, p: RawProject, cx: &Ctx) -> Result<ProjectConfig, ConfigError> {
+    let key = |field: &str| format!("projects[{i}].{field}");
+    let region = p.region.get_ref();
+    if !is_region_id(region) {
+        let k = key("region");
+        let message = format!(
+            "{k} must be a region id such as \"cn-north-4\" (lowercase letters, digits and \
+             single dashes), got {region:?}"
+        );
+        return Err(cx.invalid(p.region.span(), &k, message));
+    }
+    if let Some(id) = &p.id
+        && !is_project_id(id.get_ref())
+    {
+        let k = key("id");
+        let message = format!(
+            "{k} must be a project id (letters, digits, '-' or '_'), got {:?}",
+            id.get_ref()
+        );
+        return Err(cx.invalid(id.span(), &k, message));
+    }
+    if let Some(name) = &p.name
+        && (name.get_ref().trim().is_empty() || name.get_ref().chars().any(char::is_control))
+    {
+        let k = key("name");
+        let message = format!("{k} must be a non-empty label without control characters");
+        return Err(cx.invalid(name.span(), &k, message));
+    }
+    Ok(ProjectConfig {
+        region: region.clone(),
+        id: p.id.map(Spanned::into_inner),
+        name: p.name.map(Spanned::into_inner),
+        protected: p.protected.is_some_and(|v| *v.get_ref()),
+    })
 }
 
 fn same_project(a: &ProjectConfig, b: &ProjectConfig) -> bool {
