@@ -36,6 +36,9 @@ pub struct GlobalArgs {
     /// Disable every change (resets, reboots)
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Where saved audits and the audit trail live (default: the platform data dir)
+    #[arg(long, global = true, value_name = "PATH", env = "ECSRESET_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Only these projects (region name, project id or label); repeatable
     #[arg(long = "project", global = true, value_name = "REGION|ID")]
     pub projects: Vec<String>,

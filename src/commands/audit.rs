@@ -23,7 +23,7 @@ pub async fn run(ctx: &Context, args: &AuditArgs, io: &mut Io<'_>) -> Result<i32
         )?;
     }
     if args.diff {
-        let base = saved::data_dir()?;
+        let base = ctx.data_dir()?;
         match saved::latest(&base)? {
             Some((path, before)) => {
                 writeln!(
@@ -60,7 +60,7 @@ pub async fn run(ctx: &Context, args: &AuditArgs, io: &mut Io<'_>) -> Result<i32
     )?;
     if args.save {
         let path = saved::save(
-            &saved::data_dir()?,
+            &ctx.data_dir()?,
             &SavedAudit {
                 taken_at: chrono::Utc::now(),
                 records,

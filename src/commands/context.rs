@@ -19,6 +19,7 @@ pub struct Context {
     pub config: Config,
     pub targets: Vec<Target>,
     pub read_only: bool,
+    pub data_dir: Option<std::path::PathBuf>,
     /// Keeps the in-process simulator alive for `--demo`.
     pub demo: Option<Sim>,
 }
@@ -42,8 +43,13 @@ impl Context {
             config,
             targets,
             read_only,
+            data_dir: global.data_dir.clone(),
             demo,
         })
+    }
+
+    pub fn data_dir(&self) -> std::io::Result<std::path::PathBuf> {
+        super::saved::data_dir(self.data_dir.as_deref())
     }
 
     pub fn page_size(&self) -> u32 {

@@ -3,7 +3,7 @@
 use super::context::Context;
 use super::locate::{Located, locate};
 use super::trail::{self, TrailEntry};
-use super::{AppError, Io, saved};
+use super::{AppError, Io};
 use crate::cli::{RebootArgs, RebootKind};
 use crate::cloud::wire::{JobResponse, RebootType};
 use crate::cloud::{CloudError, ProjectRef};
@@ -100,7 +100,7 @@ pub async fn reboot(
     for (project, group) in by_project(&owned) {
         let ids: Vec<String> = group.iter().map(|l| l.server.id.clone()).collect();
         let started = ctx.cloud.batch_reboot(&project, &ids, k).await;
-        record_trail(&group, &started, k);
+        record_trail(ctx, &group, &started, k);
         match started {
             Err(e) => outcomes.extend(ids.iter().map(|id| RebootOutcome {
                 server_id: id.clone(),
@@ -126,7 +126,12 @@ pub async fn reboot(
     Ok(outcomes)
 }
 
-fn record_trail(group: &[&Located], started: &Result<String, CloudError>, k: RebootType) {
+fn record_trail(
+    ctx: &Context,
+    group: &[&Located],
+    started: &Result<String, CloudError>,
+    k: RebootType,
+) {
     let action = if k == RebootType::Hard {
         "reboot-hard"
     } else {
@@ -150,7 +155,7 @@ fn record_trail(group: &[&Located], started: &Result<String, CloudError>, k: Reb
             error: error.as_deref(),
         })
         .collect();
-    if let Ok(dir) = saved::data_dir()
+    if let Ok(dir) = ctx.data_dir()
         && let Err(e) = trail::append(&dir, &entries)
     {
         tracing::warn!("could not write the audit trail: {e}");

@@ -7,7 +7,7 @@ use super::context::Context;
 use super::locate::{Located, locate};
 use super::reboot::{self, by_project, check_allowed, confirm};
 use super::trail::{self, TrailEntry};
-use super::{AppError, Io, saved};
+use super::{AppError, Io};
 use crate::cli::{Format, ResetArgs};
 use crate::cloud::CloudError;
 use crate::password::{self, OsKind};
@@ -51,7 +51,7 @@ pub async fn run(ctx: &Context, args: &ResetArgs, io: &mut Io<'_>) -> Result<i32
     for (_, group) in by_project(&located) {
         results.extend(reset_group(ctx, &group, &password, !args.no_check).await);
     }
-    record(&results);
+    record(ctx, &results);
     if let Some(k) = args.reboot {
         let accepted: Vec<&Located> = located
             .iter()
@@ -277,7 +277,7 @@ fn result(l: &Located, r: Result<Option<String>, CloudError>) -> ResetResult {
     }
 }
 
-fn record(results: &[ResetResult]) {
+fn record(ctx: &Context, results: &[ResetResult]) {
     let entries: Vec<TrailEntry> = results
         .iter()
         .map(|r| TrailEntry {
@@ -296,7 +296,7 @@ fn record(results: &[ResetResult]) {
             error: (r.outcome != Outcome::Accepted).then_some(r.detail.as_str()),
         })
         .collect();
-    match saved::data_dir() {
+    match ctx.data_dir() {
         Ok(dir) => {
             if let Err(e) = trail::append(&dir, &entries) {
                 tracing::warn!("could not write the audit trail: {e}");

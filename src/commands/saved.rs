@@ -12,14 +12,13 @@ pub struct SavedAudit {
     pub records: Vec<AuditRecord>,
 }
 
-/// `$ECSRESET_DATA_DIR` (tests, portable installs), else the platform data directory.
-pub fn data_dir() -> io::Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("ECSRESET_DATA_DIR").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir));
+/// `--data-dir` / `$ECSRESET_DATA_DIR` when given, else the platform data directory.
+pub fn data_dir(explicit: Option<&Path>) -> io::Result<PathBuf> {
+    if let Some(dir) = explicit {
+        return Ok(dir.to_path_buf());
     }
-    crate::config::data_dir().ok_or_else(|| {
-        io::Error::other("no data directory on this platform; set ECSRESET_DATA_DIR")
-    })
+    crate::config::data_dir()
+        .ok_or_else(|| io::Error::other("no data directory on this platform; pass --data-dir"))
 }
 
 fn audits_dir(base: &Path) -> PathBuf {
