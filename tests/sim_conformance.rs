@@ -36,7 +36,14 @@ fn sdk_missing() -> Option<String> {
     let probe = "import huaweicloudsdkcore, huaweicloudsdkecs.v2, huaweicloudsdkiam.v3";
     match python(&["-c", probe], &[]) {
         Ok(out) if out.status.success() => None,
-        Ok(out) => Some(String::from_utf8_lossy(&out.stderr).trim().to_owned()),
+        // The last line of the traceback, e.g. "ModuleNotFoundError: No module named ...".
+        Ok(out) => Some(
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("import failed")
+                .to_owned(),
+        ),
         Err(e) => Some(format!("python3 not runnable: {e}")),
     }
 }
