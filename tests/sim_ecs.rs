@@ -23,7 +23,7 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-fn find<'a>(p: &'a SimProject, pred: impl Fn(&ecsreset::sim::SimServer) -> bool) -> &'a str {
+fn find(p: &SimProject, pred: impl Fn(&ecsreset::sim::SimServer) -> bool) -> &str {
     &p.servers.iter().find(|s| pred(s)).unwrap().id
 }
 
