@@ -74,6 +74,18 @@ async fn list_pages_by_page_number_with_total_count() {
         probe.get(&path, &[("limit", "1000")]).await.unwrap().status,
         200
     );
+    let marker = seen[9].as_str();
+    let next = probe
+        .get(&path, &[("limit", "10"), ("marker", marker)])
+        .await
+        .unwrap()
+        .json();
+    assert_eq!(next["count"], 23);
+    assert_eq!(
+        next["servers"][0]["id"],
+        seen[10].as_str(),
+        "marker paging resumes after it"
+    );
 }
 
 #[tokio::test]
