@@ -31,7 +31,11 @@ struct Remote {
 }
 
 fn start_remote(faults: Faults, throttle: Option<f64>) -> (Remote, Vec<ProjectRef>) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let (sim, projects) = rt.block_on(start(faults, throttle));
     (Remote { sim, _rt: rt }, projects)
 }
@@ -42,12 +46,17 @@ async fn start(faults: Faults, throttle: Option<f64>) -> (Sim, Vec<ProjectRef>) 
         .projects
         .iter()
         .filter(|p| !p.servers.is_empty())
-        .map(|p| ProjectRef { id: p.id.clone(), region: p.region.clone().unwrap_or_default() })
+        .map(|p| ProjectRef {
+            id: p.id.clone(),
+            region: p.region.clone().unwrap_or_default(),
+        })
         .collect();
     let mut cfg = SimConfig::new(fleet);
     cfg.faults = faults;
     cfg.throttle = throttle;
-    let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap()).await.expect("simulator starts");
+    let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("simulator starts");
     (sim, projects)
 }
 
@@ -55,7 +64,12 @@ fn client(sim: &Sim, concurrency: usize, ceiling: f64) -> Cloud {
     client_observed(sim, concurrency, ceiling, None)
 }
 
-fn client_observed(sim: &Sim, concurrency: usize, ceiling: f64, observer: Option<ecsreset::cloud::Observer>) -> Cloud {
+fn client_observed(
+    sim: &Sim,
+    concurrency: usize,
+    ceiling: f64,
+    observer: Option<ecsreset::cloud::Observer>,
+) -> Cloud {
     let c = &sim.credentials()[0];
     let creds = Credentials {
         access_key: c.access_key.clone(),
@@ -65,7 +79,11 @@ fn client_observed(sim: &Sim, concurrency: usize, ceiling: f64, observer: Option
     let mut s = Settings::new(sim.base_url(), sim.base_url(), creds);
     s.concurrency = concurrency;
     s.rate_per_second = ceiling;
-    s.retry = RetryPolicy { retries: 8, base: Duration::from_millis(100), cap: Duration::from_secs(2) };
+    s.retry = RetryPolicy {
+        retries: 8,
+        base: Duration::from_millis(100),
+        cap: Duration::from_secs(2),
+    };
     s.observer = observer;
     Cloud::new(s).expect("client")
 }
@@ -81,8 +99,21 @@ async fn audit_once(cloud: &Cloud, projects: &[ProjectRef], concurrency: usize) 
         }
     };
     let started = Instant::now();
-    audit::run(cloud, projects, AuditOptions { page_size: PAGE, concurrency }, &sink).await;
-    Run { wall: started.elapsed(), flags: flags.into_inner(), unknown: unknown.into_inner() }
+    audit::run(
+        cloud,
+        projects,
+        AuditOptions {
+            page_size: PAGE,
+            concurrency,
+        },
+        &sink,
+    )
+    .await;
+    Run {
+        wall: started.elapsed(),
+        flags: flags.into_inner(),
+        unknown: unknown.into_inner(),
+    }
 }
 
 async fn latency_bound(remote: &Remote, projects: &[ProjectRef], latency: Duration) {
@@ -91,7 +122,10 @@ async fn latency_bound(remote: &Remote, projects: &[ProjectRef], latency: Durati
     let sim = &remote.sim;
     let latencies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = latencies.clone();
-    let observer: ecsreset::cloud::Observer = std::sync::Arc::new(move |r: ecsreset::cloud::CallRecord| sink.lock().unwrap().push(r.latency));
+    let observer: ecsreset::cloud::Observer =
+        std::sync::Arc::new(move |r: ecsreset::cloud::CallRecord| {
+            sink.lock().unwrap().push((r.at, r.latency))
+        });
     let cloud = client_observed(sim, concurrency, ceiling, Some(observer));
     // Warm the connection pool so the first round does not pay for TCP set-up.
     let _ = cloud.list_servers_page(&projects[0], 1, 1).await;
@@ -109,10 +143,30 @@ async fn latency_bound(remote: &Remote, projects: &[ProjectRef], latency: Durati
     println!("concurrency {concurrency}, rate ceiling {ceiling}/s");
     println!("wall time        {:>8.3} s", run.wall.as_secs_f64());
     println!("lower bound      {bound:>8.3} s  (one list round + flags x latency / concurrency)");
-    println!("ratio            {:>8.3}x  (target <= 1.2)", run.wall.as_secs_f64() / bound);
-    let mut l = latencies.lock().unwrap().clone();
+    println!(
+        "ratio            {:>8.3}x  (target <= 1.2)",
+        run.wall.as_secs_f64() / bound
+    );
+    let timed = latencies.lock().unwrap().clone();
+    let t0 = timed.iter().map(|t| t.0).min().unwrap();
+    let mut slow = timed.clone();
+    slow.sort_by_key(|t| std::cmp::Reverse(t.1));
+    if std::env::var_os("BENCH_SHOW_SLOW").is_some() {
+        for (at, lat) in slow.iter().take(12) {
+            println!(
+                "slow: started +{} ms, took {lat:?}",
+                (*at - t0).num_milliseconds()
+            );
+        }
+    }
+    let mut l: Vec<Duration> = timed.iter().map(|t| t.1).collect();
     l.sort();
-    println!("request latency  p50 {:?}  p99 {:?}  max {:?}", l[l.len() / 2], l[l.len() * 99 / 100], l[l.len() - 1]);
+    println!(
+        "request latency  p50 {:?}  p99 {:?}  max {:?}",
+        l[l.len() / 2],
+        l[l.len() * 99 / 100],
+        l[l.len() - 1]
+    );
     println!("unknown flags    {:>8}", run.unknown);
 }
 
@@ -126,9 +180,16 @@ async fn throttle_bound(remote: &Remote, projects: &[ProjectRef], sim_rate: f64)
     println!(
         "== throttle-bound audit: simulator bucket {sim_rate}/s per key and API, client ceiling {ceiling}/s, concurrency {concurrency}"
     );
-    println!("wall time        {:>8.3} s for {} flags", run.wall.as_secs_f64(), run.flags);
+    println!(
+        "wall time        {:>8.3} s for {} flags",
+        run.wall.as_secs_f64(),
+        run.flags
+    );
     println!("achieved rate    {achieved:>8.1} /s");
-    println!("fraction of rate {:>8.3}   (target >= 0.9)", achieved / sim_rate);
+    println!(
+        "fraction of rate {:>8.3}   (target >= 0.9)",
+        achieved / sim_rate
+    );
     println!(
         "throttled share  {:>8.3}   ({} of {} requests answered 429)",
         stats.throttled as f64 / stats.total_requests as f64,
@@ -140,18 +201,34 @@ async fn throttle_bound(remote: &Remote, projects: &[ProjectRef], sim_rate: f64)
 
 /// Lets a reader re-run one scenario with other settings without editing the file.
 fn env_or(name: &str, default: f64) -> f64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let latency = Duration::from_millis(20);
-    let (remote, projects) = start_remote(Faults { latency, ..Faults::default() }, None);
+    let (remote, projects) = start_remote(
+        Faults {
+            latency,
+            ..Faults::default()
+        },
+        None,
+    );
     rt.block_on(latency_bound(&remote, &projects, latency));
     drop(remote);
     if std::env::var_os("BENCH_ONLY_LATENCY").is_none() {
         let sim_rate = 200.0;
-        let faults = Faults { latency: Duration::from_millis(5), ..Faults::default() };
+        let faults = Faults {
+            latency: Duration::from_millis(5),
+            ..Faults::default()
+        };
         let (remote, projects) = start_remote(faults, Some(sim_rate));
         rt.block_on(throttle_bound(&remote, &projects, sim_rate));
     }

@@ -110,10 +110,19 @@ pub(crate) fn list(shared: &Shared, project: &str, raw_query: &str) -> Response 
                 &serde_json::json!({"count": count, "servers": servers}),
             );
         }
-        matched = selected
+        // Render only the requested page: rendering is the costly part and the world lock is
+        // held meanwhile, so rendering every match would serialize all clients behind it.
+        let count = selected.len();
+        let page_items: Vec<_> = selected
             .iter()
+            .skip((page - 1) * limit)
+            .take(limit)
             .map(|s| detail::render(&p.meta, s))
             .collect();
+        return json(
+            200,
+            &serde_json::json!({"count": count, "servers": page_items}),
+        );
     }
     let count = matched.len();
     let page_items: Vec<_> = matched
