@@ -84,6 +84,7 @@ pub fn settings(
     s.request_timeout = config.tuning.request_timeout;
     s.retry = RetryPolicy {
         retries: config.tuning.retries,
+        base: config.tuning.retry_base,
         ..RetryPolicy::default()
     };
     s.observer = observer;
@@ -127,9 +128,11 @@ pub fn demo_config(sim: &Sim, projects: Vec<config::ProjectConfig>) -> Config {
         project_id: None,
     });
     config.projects = projects;
-    // The simulator answers at once; a short back-off keeps demo retries snappy.
+    // The simulator answers at once: a higher rate, and a short back-off keeps demo retries
+    // snappy (the comment promised it before `retry_base` existed; nothing applied it).
     config.tuning.rate_per_second = config.tuning.rate_per_second.max(200.0);
     config.tuning.connect_timeout = Duration::from_secs(5);
+    config.tuning.retry_base = Duration::from_millis(100);
     config
 }
 
