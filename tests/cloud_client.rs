@@ -652,3 +652,50 @@ async fn a_missing_project_is_not_mistaken_for_a_missing_server() {
     assert_eq!(a.status, 404);
     assert_ne!(a.code, "Ecs.0114");
 }
+
+#[tokio::test]
+async fn a_change_answered_with_garbage_is_never_reported_as_done() {
+    let fleet = Fleet::generate(1, 10, 33);
+    let p = regional(&fleet).remove(0);
+    let ids: Vec<String> = fleet.projects[0]
+        .servers
+        .iter()
+        .filter(|s| s.reset_supported && s.status == "ACTIVE")
+        .take(2)
+        .map(|s| s.id.clone())
+        .collect();
+    let sim = start(sim_config(fleet)).await;
+    sim.set_faults(Faults {
+        garbage_rate: 1.0,
+        ..Faults::none()
+    });
+    let cloud = client(&sim);
+    let pw = Secret::new(SENTINEL);
+    // A 200 with an HTML gateway page or cut-off JSON is not the documented empty 204: the
+    // reset may or may not have reached the server (here it did not), so never "accepted".
+    for _ in 0..4 {
+        let e = cloud
+            .reset_password(&p, &ids[0], &pw, true)
+            .await
+            .expect_err("garbage is not an acceptance");
+        assert!(matches!(e, CloudError::OutcomeUnknown { .. }), "{e:?}");
+        assert!(!e.to_string().contains(SENTINEL));
+        let e = cloud
+            .batch_reset_password(&p, &ids, Some(&pw), false)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, CloudError::OutcomeUnknown { .. }), "{e:?}");
+        let e = cloud
+            .batch_reboot(&p, &ids, RebootType::Soft)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, CloudError::OutcomeUnknown { .. }), "{e:?}");
+        // A dry run changes nothing: its garbage is an ordinary decode error.
+        let e = cloud
+            .batch_reset_password(&p, &ids, Some(&pw), true)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, CloudError::Decode { .. }), "{e:?}");
+    }
+    assert!(received(&sim, &ids[0]).is_empty());
+}
