@@ -108,9 +108,8 @@ pub(super) fn tuning(raw: Option<RawTuning>, cx: &Ctx) -> Result<Tuning, ConfigE
         retries: retries
             .and_then(|v| u32::try_from(v).ok())
             .unwrap_or(d.retries),
-        retry_base: retry_base_ms.map_or(d.retry_base, |ms| {
-            Duration::from_millis(ms.unsigned_abs())
-        }),
+        retry_base: retry_base_ms
+            .map_or(d.retry_base, |ms| Duration::from_millis(ms.unsigned_abs())),
         page_size: page_size
             .and_then(|v| u32::try_from(v).ok())
             .unwrap_or(d.page_size),
