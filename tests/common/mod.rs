@@ -152,6 +152,7 @@ pub struct CliEnv {
     pub fleet: Fleet,
     pub dir: tempfile::TempDir,
     pub config: PathBuf,
+    pub tuning: Tuning,
 }
 
 /// `[tuning]` of the test config; the CLI's defaults are tuned for the real cloud.
@@ -186,18 +187,27 @@ impl CliEnv {
         let fleet = cfg.fleet.clone();
         let sim = start(cfg).await;
         let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("config.toml");
-        let secret = sim.credentials()[0].secret_key.expose().to_owned();
-        write_private(
-            &config,
-            &config_text(&sim, &fleet, &secret, &tuning, protected),
-        );
-        Self {
+        let env = Self {
             sim: Arc::new(sim),
             fleet,
+            config: dir.path().join("config.toml"),
             dir,
-            config,
-        }
+            tuning,
+        };
+        env.write_config(&env.secret_key(), protected, "");
+        env
+    }
+
+    pub fn secret_key(&self) -> String {
+        self.sim.credentials()[0].secret_key.expose().to_owned()
+    }
+
+    /// (Re)writes the config file: the simulator's endpoint and access key, `secret_key`,
+    /// this env's tuning, every regional project of the fleet, then `extra` verbatim.
+    pub fn write_config(&self, secret_key: &str, protected: &[&str], extra: &str) {
+        let mut text = config_text(&self.sim, &self.fleet, secret_key, &self.tuning, protected);
+        text.push_str(extra);
+        write_private(&self.config, &text);
     }
 
     pub fn data_dir(&self) -> PathBuf {
