@@ -323,6 +323,28 @@ async fn a_bad_config_or_no_projects_is_a_fatal_error() {
     assert_eq!(env.sim.stats().total_requests, 0);
 }
 
+#[tokio::test]
+async fn a_rejected_secret_key_is_fatal_for_every_command() {
+    let env = CliEnv::new(Fleet::generate(2, 4, 115)).await;
+    env.write_config("wrong-secret-key-000000000000000000000000", &[], "");
+    let id = env.fleet.projects[0].servers[0].id.clone();
+    for cmd in [
+        &["audit"][..],
+        &["audit", "--format", "json", "--fail-on-unsupported"],
+        &["list"],
+        &["flag", &id],
+    ] {
+        let run = env.run(cmd).await;
+        let e = run.error();
+        assert!(e.contains("APIGW.0301"), "{cmd:?}: {e}");
+        assert!(
+            run.out.is_empty(),
+            "{cmd:?}: no partial report: {}",
+            run.out
+        );
+    }
+}
+
 // ------------------------------------------------------------------------------ save, diff
 
 #[tokio::test]
