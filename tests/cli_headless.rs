@@ -583,6 +583,55 @@ async fn reset_with_soft_reboot_applies_the_password() {
     );
 }
 
+#[tokio::test]
+async fn a_reset_whose_reboot_cannot_start_exits_1() {
+    let env = CliEnv::new(Fleet::generate(1, 10, 113)).await;
+    let id = ids_of(&env, 0, |s| s.reset_supported && s.status == "ACTIVE").remove(0);
+    let sim = env.sim.clone();
+    // The reset goes through; from its answer on, the simulator fails every request.
+    let ctx = env
+        .context(Recorder::default().observer(move |r| {
+            if r.method == "PUT" && r.status == Some(204) {
+                sim.set_faults(Faults {
+                    error_rate: 1.0,
+                    ..Faults::none()
+                });
+            }
+        }))
+        .await;
+    let Command::Reset(args) = command(env.parse(&[
+        "reset",
+        &id,
+        "--generate",
+        "--yes",
+        "--reboot",
+        "soft",
+        "--format",
+        "json",
+    ])) else {
+        unreachable!()
+    };
+    let mut cap = Captured::default();
+    let result = ecsreset::commands::reset::run(&ctx, &args, &mut cap.io()).await;
+    let run = cap.finish(result);
+    let out = run.json();
+    let r = &out["results"][0];
+    assert_eq!(r["outcome"], "accepted");
+    assert!(
+        r["reboot"]
+            .as_str()
+            .unwrap()
+            .starts_with("reboot not started"),
+        "{r}"
+    );
+    assert_eq!(received(&env.sim, &id).len(), 1);
+    assert_eq!(
+        run.code(),
+        1,
+        "the password is not in effect: that is not a success"
+    );
+}
+
 // ------------------------------------------------------------------------------ faults
 
 #[tokio::test]
