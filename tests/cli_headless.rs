@@ -632,6 +632,38 @@ async fn a_reset_whose_reboot_cannot_start_exits_1() {
     );
 }
 
+#[tokio::test]
+async fn a_reboot_whose_answer_is_lost_is_reported_as_unknown_not_as_not_started() {
+    let env = CliEnv::new(Fleet::generate(1, 10, 116)).await;
+    let id = ids_of(&env, 0, |s| s.status == "ACTIVE").remove(0);
+    let sim = env.sim.clone();
+    // The lookup goes through; from then on every request is applied and its answer lost.
+    let ctx = env
+        .context(Recorder::default().observer(move |r| {
+            if r.method == "GET" && r.status == Some(200) {
+                sim.set_faults(Faults {
+                    drop_after_apply_rate: 1.0,
+                    ..Faults::none()
+                });
+            }
+        }))
+        .await;
+    let Command::Reboot(args) = command(env.parse(&["reboot", &id, "--yes"])) else {
+        unreachable!()
+    };
+    let mut cap = Captured::default();
+    let result = ecsreset::commands::reboot::run(&ctx, &args, &mut cap.io()).await;
+    let run = cap.finish(result);
+    assert_eq!(run.code(), 1, "not confirmed: {}", run.out);
+    assert_eq!(route_count(&env.sim, ACTION_ROUTE), 1, "sent once");
+    assert_eq!(truth_of(&env.sim, &id).status, "REBOOT", "it did start");
+    let line = run.out.lines().find(|l| l.contains(&id)).unwrap();
+    assert!(!line.contains("not started"), "{line}");
+    assert!(line.contains("unknown"), "{line}");
+    let trail = env.trail();
+    assert!(trail.contains("\"outcome\":\"reboot-unknown\""), "{trail}");
+}
+
 // ------------------------------------------------------------------------------ faults
 
 #[tokio::test]
