@@ -394,7 +394,7 @@ async fn save_then_diff_shows_vanished_appeared_and_changed() {
             })
             .collect()
     };
-    assert_eq!(ids("vanished"), [gone.clone()]);
+    assert_eq!(ids("vanished"), std::slice::from_ref(&gone));
     assert_eq!(ids("appeared"), [appeared]);
     assert_eq!(ids("changed"), [flipped]);
     assert_eq!(d["changed"][0]["before"], Value::Bool(!was));
@@ -458,7 +458,7 @@ async fn reset_generate_applies_the_printed_password_and_the_trail_never_holds_i
     assert_eq!(results[0]["server_id"], ok[0].as_str());
     assert_eq!(results[0]["outcome"], "accepted");
     assert!(results[0]["request_id"].is_string());
-    assert_eq!(received(&env.sim, &ok[0]), [pw.clone()]);
+    assert_eq!(received(&env.sim, &ok[0]), std::slice::from_ref(&pw));
     assert!(!run.err.contains(&pw));
 
     // Two servers of one project: the batch API, dry run first, one password for both.
@@ -478,7 +478,7 @@ async fn reset_generate_applies_the_printed_password_and_the_trail_never_holds_i
     let pw2 = out["generated_password"].as_str().unwrap().to_owned();
     assert_ne!(pw, pw2);
     for id in &ok[1..3] {
-        assert_eq!(received(&env.sim, id), [pw2.clone()], "{id}");
+        assert_eq!(received(&env.sim, id), std::slice::from_ref(&pw2), "{id}");
     }
     assert_eq!(route_count(&env.sim, BATCH_RESET_ROUTE), 2, "dry run + run");
 
