@@ -345,6 +345,58 @@ async fn a_rejected_secret_key_is_fatal_for_every_command() {
     }
 }
 
+#[tokio::test]
+async fn all_projects_discovers_regional_projects_and_honours_project() {
+    let env = CliEnv::new(Fleet::generate(3, 4, 117)).await;
+    // Only the first project is configured; IAM knows three more (two usable, MOS, disabled).
+    let text = std::fs::read_to_string(&env.config).unwrap();
+    let first = text.find("[[projects]]").unwrap();
+    let second = text[first + 1..].find("[[projects]]").unwrap() + first + 1;
+    write_private(&env.config, &text[..second]);
+    let projects_of = |run: &Outcome| -> BTreeSet<String> {
+        run.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["region"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let run = env.run(&["audit", "--format", "json"]).await;
+    assert_eq!(projects_of(&run), ["cn-north-4".to_owned()].into());
+
+    let run = env
+        .run(&["audit", "--all-projects", "--format", "json"])
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.err);
+    assert_eq!(
+        projects_of(&run),
+        ["ap-southeast-1", "cn-east-3", "cn-north-4"]
+            .map(String::from)
+            .into()
+    );
+    assert_eq!(run.json().as_array().unwrap().len(), 12);
+
+    let run = env
+        .run(&[
+            "audit",
+            "--all-projects",
+            "--project",
+            "cn-east-3",
+            "--format",
+            "json",
+        ])
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.err);
+    assert_eq!(projects_of(&run), ["cn-east-3".to_owned()].into());
+
+    let e = env
+        .run(&["audit", "--all-projects", "--project", "MOS"])
+        .await
+        .error();
+    assert!(e.contains("\"MOS\" matches no"), "{e}");
+}
+
 // ------------------------------------------------------------------------------ save, diff
 
 #[tokio::test]

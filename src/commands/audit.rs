@@ -97,7 +97,7 @@ async fn targets(ctx: &Context, args: &AuditArgs) -> Result<Vec<Target>, AppErro
             }
         })
         .collect();
-    narrow(all, &[])
+    narrow(all, &ctx.only)
 }
 
 type Collected = (

@@ -255,6 +255,7 @@ impl CliEnv {
             read_only: false,
             data_dir: Some(self.data_dir()),
             demo: None,
+            only: Vec::new(),
         }
     }
 
