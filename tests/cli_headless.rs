@@ -558,6 +558,29 @@ async fn reset_generate_applies_the_printed_password_and_the_trail_never_holds_i
 }
 
 #[tokio::test]
+async fn a_reset_across_two_projects_uses_the_single_api_in_each() {
+    let env = CliEnv::new(Fleet::generate(2, 8, 118)).await;
+    let a = ids_of(&env, 0, |s| s.reset_supported).remove(0);
+    let b = ids_of(&env, 1, |s| s.reset_supported).remove(0);
+    let run = env
+        .run(&["reset", &b, &a, "--generate", "--yes", "--format", "json"])
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.err);
+    let out = run.json();
+    let pw = out["generated_password"].as_str().unwrap();
+    let results = out["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    for (r, id) in results.iter().zip([&a, &b]) {
+        assert_eq!(r["server_id"], id.as_str());
+        assert_eq!(r["outcome"], "accepted");
+        assert_eq!(received(&env.sim, id), [pw]);
+    }
+    assert_eq!(route_count(&env.sim, RESET_ROUTE), 2);
+    assert_eq!(route_count(&env.sim, BATCH_RESET_ROUTE), 0);
+    assert_eq!(env.trail().lines().count(), 2);
+}
+
+#[tokio::test]
 async fn resets_are_refused_before_anything_is_sent() {
     let fleet = Fleet::generate(2, 10, 111);
     let protected = fleet.projects[1].id.clone();

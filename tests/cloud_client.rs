@@ -699,3 +699,32 @@ async fn a_change_answered_with_garbage_is_never_reported_as_done() {
     }
     assert!(received(&sim, &ids[0]).is_empty());
 }
+
+#[tokio::test]
+async fn a_timeout_is_typed_and_a_timed_out_reset_is_outcome_unknown() {
+    let fleet = Fleet::generate(1, 10, 34);
+    let (p, s) = pick(&fleet, |s| s.reset_supported);
+    let sim = start(sim_config(fleet)).await;
+    sim.set_faults(Faults {
+        latency: Duration::from_millis(400),
+        ..Faults::none()
+    });
+    let mut settings = settings(&sim);
+    settings.request_timeout = Duration::from_millis(100);
+    settings.retry = fast_retry(1);
+    let cloud = Cloud::new(settings).unwrap();
+    let e = cloud.reset_flag(&p, &s.id).await.unwrap_err();
+    assert!(
+        matches!(e, CloudError::Transport { timeout: true, .. }),
+        "{e:?}"
+    );
+    assert_eq!(e.code(), "timeout");
+    let e = cloud
+        .reset_password(&p, &s.id, &Secret::new(SENTINEL), true)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, CloudError::OutcomeUnknown { .. }), "{e:?}");
+    // The simulator's latency comes before its handler, and the client gave up first (the
+    // simulator dropped the abandoned request); the client cannot know that, hence unknown.
+    assert!(received(&sim, &s.id).is_empty());
+}
