@@ -461,6 +461,59 @@ async fn save_then_diff_shows_vanished_appeared_and_changed() {
     assert!(vanished_line.starts_with("vanished"), "{}", table.out);
 }
 
+#[tokio::test]
+async fn diff_compares_only_the_projects_this_run_could_list() {
+    let tuning = Tuning {
+        concurrency: 1, // projects one after the other, flags in order
+        ..Tuning::default()
+    };
+    let env = CliEnv::with(sim_config(Fleet::generate(2, 6, 119)), tuning, &[]).await;
+    assert_eq!(env.run(&["audit", "--save"]).await.code(), 0);
+
+    // Narrowed by --project: the other project was not audited, so nothing of it vanished.
+    let run = env
+        .run(&[
+            "audit",
+            "--project",
+            "cn-east-3",
+            "--diff",
+            "--format",
+            "json",
+        ])
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.err);
+    let empty = serde_json::json!({"appeared": [], "vanished": [], "changed": []});
+    assert_eq!(run.json(), empty);
+
+    // The second project cannot be listed this time (5xx from its list call on): its
+    // servers are not known to have vanished.
+    let sim = env.sim.clone();
+    let first_project = env.fleet.projects[0].servers.len();
+    let flags = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let ctx = env
+        .context(Recorder::default().observer(move |r| {
+            if r.path.ends_with("/os-resetpwd-flag") && r.status == Some(200) {
+                let n = flags.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                if n == first_project {
+                    sim.set_faults(Faults {
+                        error_rate: 1.0,
+                        ..Faults::none()
+                    });
+                }
+            }
+        }))
+        .await;
+    let Command::Audit(args) = command(env.parse(&["audit", "--diff", "--format", "json"])) else {
+        unreachable!()
+    };
+    let mut cap = Captured::default();
+    let result = ecsreset::commands::audit::run(&ctx, &args, &mut cap.io()).await;
+    let run = cap.finish(result);
+    assert_eq!(run.code(), 2, "{}", run.err);
+    assert!(run.err.contains("could not be listed"), "{}", run.err);
+    assert_eq!(run.json(), empty, "{}", run.err);
+}
+
 // ------------------------------------------------------------------------------ flag
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use crate::audit::{self, AuditEvent, AuditOptions};
 use crate::cli::{AuditArgs, Format};
 use crate::cloud::CloudError;
 use crate::report::{self, Table, flag_word};
+use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -37,7 +38,25 @@ pub async fn run(ctx: &Context, args: &AuditArgs, io: &mut Io<'_>) -> Result<i32
                     path.display(),
                     before.taken_at.to_rfc3339()
                 )?;
-                write_diff(io, args.format, &diff(&before.records, &records))?;
+                // Only projects listed in this run can tell what vanished: a project left out
+                // by --project, or one that could not be listed, says nothing about its servers.
+                let listed: HashSet<&str> = projects
+                    .iter()
+                    .filter(|p| !failed.iter().any(|(f, _)| f.id == p.id))
+                    .map(|p| p.id.as_str())
+                    .collect();
+                let comparable: Vec<AuditRecord> = before
+                    .records
+                    .into_iter()
+                    .filter(|r| listed.contains(r.project_id.as_str()))
+                    .collect();
+                if !failed.is_empty() {
+                    writeln!(
+                        io.err,
+                        "projects that could not be listed are left out of the comparison"
+                    )?;
+                }
+                write_diff(io, args.format, &diff(&comparable, &records))?;
             }
             None => writeln!(
                 io.err,
