@@ -142,7 +142,7 @@ pub fn demo_config(sim: &Sim, projects: Vec<config::ProjectConfig>) -> Config {
     });
     config.projects = projects;
     // The simulator answers at once: a higher rate, and a short back-off keeps demo retries
-    // snappy (the comment promised it before `retry_base` existed; nothing applied it).
+    // snappy.
     config.tuning.rate_per_second = config.tuning.rate_per_second.max(200.0);
     config.tuning.connect_timeout = Duration::from_secs(5);
     config.tuning.retry_base = Duration::from_millis(100);
