@@ -49,7 +49,9 @@ pub async fn run(cli: &Cli, io: &mut Io<'_>) -> Result<i32, AppError> {
     if let Command::Sim(_) = command {
         return Err(AppError::Usage("`sim` is dispatched by main".into()));
     }
-    let ctx = context::Context::build(&cli.global).await?;
+    // `audit --all-projects` narrows what IAM discovers, not only what is configured.
+    let narrow_now = !matches!(command, Command::Audit(a) if a.all_projects);
+    let ctx = context::Context::build_for(&cli.global, narrow_now).await?;
     match command {
         Command::List(a) => list::run(&ctx, a, io).await,
         Command::Audit(a) => audit::run(&ctx, a, io).await,

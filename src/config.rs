@@ -127,6 +127,8 @@ pub struct Tuning {
     pub request_timeout: Duration,
     /// Retries of reads (never of resets), 0..=10.
     pub retries: u32,
+    /// First back-off delay before a retry (doubled each time, with jitter), 1 ms..=60 s.
+    pub retry_base: Duration,
     /// Servers per list page, 1..=1000.
     pub page_size: u32,
 }
@@ -139,6 +141,7 @@ impl Default for Tuning {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             retries: 4,
+            retry_base: Duration::from_secs(1),
             page_size: 200,
         }
     }

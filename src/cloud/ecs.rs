@@ -146,6 +146,14 @@ impl Cloud {
         call.body = Some(to_body(&body)?);
         call.idempotent = false;
         let answer = self.send(&call).await?;
+        // The API answers 204 with no body. A 2xx carrying something that is not JSON (an
+        // HTML page from a proxy, a cut-off body) is not an acceptance we can vouch for.
+        let documented = answer.status == 204
+            || answer.body.iter().all(u8::is_ascii_whitespace)
+            || serde_json::from_slice::<serde::de::IgnoredAny>(&answer.body).is_ok();
+        if !documented {
+            return Err(unknown_outcome(&answer));
+        }
         Ok(ResetAccepted {
             request_id: answer.request_id,
         })
@@ -167,7 +175,12 @@ impl Cloud {
         let mut call = self.ecs_call(p, Method::PUT, "/cloudservers/os-reset-passwords")?;
         call.body = Some(to_body(&body)?);
         call.idempotent = dry_run;
-        let resp: BatchResetPasswordResponse = decode(self.send(&call).await?)?;
+        let answer = self.send(&call).await?;
+        let resp: BatchResetPasswordResponse = if dry_run {
+            decode(answer)?
+        } else {
+            decode_change(answer)?
+        };
         Ok(resp.response.into_iter().map(|s| s.id).collect())
     }
 
@@ -187,7 +200,7 @@ impl Cloud {
         let mut call = self.ecs_call(p, Method::POST, "/cloudservers/action")?;
         call.body = Some(to_body(&body)?);
         call.idempotent = false;
-        let created: JobCreated = decode(self.send(&call).await?)?;
+        let created: JobCreated = decode_change(self.send(&call).await?)?;
         Ok(created.job_id)
     }
 
@@ -208,6 +221,26 @@ pub(crate) fn to_body<T: serde::Serialize>(body: &T) -> Result<Zeroizing<Vec<u8>
     serde_json::to_vec(body)
         .map(Zeroizing::new)
         .map_err(|e| CloudError::Setup(format!("cannot encode request body: {e}")))
+}
+
+/// Like [`decode`], for the answer to a change that was sent: a 2xx whose body is not the
+/// documented JSON does not prove the change happened, nor that it did not.
+fn decode_change<T: DeserializeOwned>(answer: super::http::Answer) -> Result<T, CloudError> {
+    serde_json::from_slice(&answer.body).map_err(|_| unknown_outcome(&answer))
+}
+
+fn unknown_outcome(answer: &super::http::Answer) -> CloudError {
+    CloudError::OutcomeUnknown {
+        message: format!(
+            "HTTP {} with a body that is not the documented answer{}",
+            answer.status,
+            answer
+                .request_id
+                .as_ref()
+                .map(|r| format!(" (request id {r})"))
+                .unwrap_or_default()
+        ),
+    }
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(answer: super::http::Answer) -> Result<T, CloudError> {

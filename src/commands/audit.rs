@@ -7,14 +7,20 @@ use crate::audit::diff::{AuditDiff, diff};
 use crate::audit::record::{AuditRecord, Collector, exit_code, summarize};
 use crate::audit::{self, AuditEvent, AuditOptions};
 use crate::cli::{AuditArgs, Format};
+use crate::cloud::CloudError;
 use crate::report::{self, Table, flag_word};
+use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub async fn run(ctx: &Context, args: &AuditArgs, io: &mut Io<'_>) -> Result<i32, AppError> {
     let targets = targets(ctx, args).await?;
     let projects: Vec<_> = targets.iter().map(|t| t.project.clone()).collect();
-    let (records, failed) = collect(ctx, &projects, io).await;
+    let (records, failed, rejected) = collect(ctx, &projects, io).await;
+    // Credentials the gateway rejects make every result meaningless: fatal, no report.
+    if let Some(e) = rejected {
+        return Err(e.into());
+    }
     for (p, e) in &failed {
         writeln!(
             io.err,
@@ -32,7 +38,25 @@ pub async fn run(ctx: &Context, args: &AuditArgs, io: &mut Io<'_>) -> Result<i32
                     path.display(),
                     before.taken_at.to_rfc3339()
                 )?;
-                write_diff(io, args.format, &diff(&before.records, &records))?;
+                // Only projects listed in this run can tell what vanished: a project left out
+                // by --project, or one that could not be listed, says nothing about its servers.
+                let listed: HashSet<&str> = projects
+                    .iter()
+                    .filter(|p| !failed.iter().any(|(f, _)| f.id == p.id))
+                    .map(|p| p.id.as_str())
+                    .collect();
+                let comparable: Vec<AuditRecord> = before
+                    .records
+                    .into_iter()
+                    .filter(|r| listed.contains(r.project_id.as_str()))
+                    .collect();
+                if !failed.is_empty() {
+                    writeln!(
+                        io.err,
+                        "projects that could not be listed are left out of the comparison"
+                    )?;
+                }
+                write_diff(io, args.format, &diff(&comparable, &records))?;
             }
             None => writeln!(
                 io.err,
@@ -92,24 +116,39 @@ async fn targets(ctx: &Context, args: &AuditArgs) -> Result<Vec<Target>, AppErro
             }
         })
         .collect();
-    narrow(all, &[])
+    narrow(all, &ctx.only)
 }
 
-/// Runs the engine, drawing a progress line on stderr when it is a terminal.
+type Collected = (
+    Vec<AuditRecord>,
+    Vec<(crate::cloud::ProjectRef, String)>,
+    Option<CloudError>,
+);
+
+/// Runs the engine, drawing a progress line on stderr when it is a terminal. The third part
+/// is the first authentication error met while listing (wrong or locked keys).
 async fn collect(
     ctx: &Context,
     projects: &[crate::cloud::ProjectRef],
     io: &mut Io<'_>,
-) -> (Vec<AuditRecord>, Vec<(crate::cloud::ProjectRef, String)>) {
+) -> Collected {
     let collector = Mutex::new(Collector::default());
+    let rejected: Mutex<Option<CloudError>> = Mutex::new(None);
     let (listed, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let sink = |e: AuditEvent| {
         match &e {
             AuditEvent::Listed { servers, .. } => {
-                listed.fetch_add(servers.len(), Ordering::Relaxed)
+                listed.fetch_add(servers.len(), Ordering::Relaxed);
             }
-            AuditEvent::Flag { .. } => done.fetch_add(1, Ordering::Relaxed),
-            AuditEvent::ListFailed { .. } => 0,
+            AuditEvent::Flag { .. } => {
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            AuditEvent::ListFailed { error, .. } => {
+                if error.api().is_some_and(|a| a.is_auth()) {
+                    let mut first = rejected.lock().unwrap_or_else(|p| p.into_inner());
+                    first.get_or_insert_with(|| error.clone());
+                }
+            }
         };
         collector.lock().unwrap_or_else(|p| p.into_inner()).apply(e);
     };
@@ -138,10 +177,12 @@ async fn collect(
     } else {
         work.await;
     }
-    collector
+    let (records, failed) = collector
         .into_inner()
         .unwrap_or_else(|p| p.into_inner())
-        .into_records()
+        .into_records();
+    let rejected = rejected.into_inner().unwrap_or_else(|p| p.into_inner());
+    (records, failed, rejected)
 }
 
 const COLUMNS: [&str; 8] = [

@@ -22,10 +22,21 @@ pub struct Context {
     pub data_dir: Option<std::path::PathBuf>,
     /// Keeps the in-process simulator alive for `--demo`.
     pub demo: Option<Sim>,
+    /// The `--project` values, for narrowing projects found later (`audit --all-projects`).
+    pub only: Vec<String>,
 }
 
 impl Context {
+    /// Loads the config, starts the client, and resolves the configured projects narrowed
+    /// by `--project`.
     pub async fn build(global: &GlobalArgs) -> Result<Self, AppError> {
+        Self::build_for(global, true).await
+    }
+
+    /// Like [`Context::build`]; with `narrow` false, `targets` keeps every configured project
+    /// and `--project` is left in [`Context::only`] for the caller to apply, e.g. to the
+    /// projects IAM discovers (which may not be configured at all).
+    pub async fn build_for(global: &GlobalArgs, narrow: bool) -> Result<Self, AppError> {
         let (config, demo) = if global.demo {
             let (sim, projects) = start_demo_sim(Fleet::demo()).await?;
             (demo_config(&sim, projects), Some(sim))
@@ -36,7 +47,8 @@ impl Context {
             )
         };
         let cloud = Cloud::new(settings(&config, None)?)?;
-        let targets = resolve(&cloud, &config, &global.projects).await?;
+        let only: &[String] = if narrow { &global.projects } else { &[] };
+        let targets = resolve(&cloud, &config, only).await?;
         let read_only = global.read_only || config.ui.read_only;
         Ok(Self {
             cloud,
@@ -45,6 +57,7 @@ impl Context {
             read_only,
             data_dir: global.data_dir.clone(),
             demo,
+            only: global.projects.clone(),
         })
     }
 
@@ -84,6 +97,7 @@ pub fn settings(
     s.request_timeout = config.tuning.request_timeout;
     s.retry = RetryPolicy {
         retries: config.tuning.retries,
+        base: config.tuning.retry_base,
         ..RetryPolicy::default()
     };
     s.observer = observer;
@@ -127,9 +141,11 @@ pub fn demo_config(sim: &Sim, projects: Vec<config::ProjectConfig>) -> Config {
         project_id: None,
     });
     config.projects = projects;
-    // The simulator answers at once; a short back-off keeps demo retries snappy.
+    // The simulator answers at once: a higher rate, and a short back-off keeps demo retries
+    // snappy.
     config.tuning.rate_per_second = config.tuning.rate_per_second.max(200.0);
     config.tuning.connect_timeout = Duration::from_secs(5);
+    config.tuning.retry_base = Duration::from_millis(100);
     config
 }
 

@@ -104,8 +104,12 @@ pub async fn reboot(
         match started {
             Err(e) => outcomes.extend(ids.iter().map(|id| RebootOutcome {
                 server_id: id.clone(),
+                // Not confirmed either way: a failure for the exit status, but say so.
                 ok: Some(false),
-                detail: format!("reboot not started: {}: {e}", e.code()),
+                detail: match &e {
+                    CloudError::OutcomeUnknown { .. } => format!("reboot outcome unknown: {e}"),
+                    _ => format!("reboot not started: {}: {e}", e.code()),
+                },
             })),
             Ok(job) if no_wait => {
                 writeln!(
@@ -139,6 +143,7 @@ fn record_trail(
     };
     let (outcome, error) = match started {
         Ok(_) => ("reboot-started", None),
+        Err(e @ CloudError::OutcomeUnknown { .. }) => ("reboot-unknown", Some(e.to_string())),
         Err(e) => ("reboot-failed", Some(e.to_string())),
     };
     let entries: Vec<TrailEntry> = group

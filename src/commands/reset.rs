@@ -35,6 +35,9 @@ pub struct ResetResult {
     pub detail: String,
     pub request_id: Option<String>,
     pub reboot: Option<String>,
+    /// The reboot's verdict: `Some(false)` when it failed or could not be started.
+    #[serde(skip)]
+    pub reboot_ok: Option<bool>,
 }
 
 pub async fn run(ctx: &Context, args: &ResetArgs, io: &mut Io<'_>) -> Result<i32, AppError> {
@@ -64,6 +67,7 @@ pub async fn run(ctx: &Context, args: &ResetArgs, io: &mut Io<'_>) -> Result<i32
         for o in reboot::reboot(ctx, &accepted, reboot::kind(k), args.no_wait, io).await? {
             if let Some(r) = results.iter_mut().find(|r| r.server_id == o.server_id) {
                 r.reboot = Some(o.detail.clone());
+                r.reboot_ok = o.ok;
                 if o.ok == Some(true) {
                     r.detail = "accepted; server rebooted, the new password is active if the reset plug-in ran".into();
                 }
@@ -76,16 +80,13 @@ pub async fn run(ctx: &Context, args: &ResetArgs, io: &mut Io<'_>) -> Result<i32
         &results,
         args.generate.then_some(&password),
     )?;
-    Ok(
-        if results.iter().all(|r| {
-            r.outcome == Outcome::Accepted
-                && r.reboot.as_deref().is_none_or(|d| !d.contains("fail"))
-        }) {
-            0
-        } else {
-            1
-        },
-    )
+    Ok(exit_code(&results))
+}
+
+/// 0 when every reset was accepted and no requested reboot failed or stayed unstarted.
+pub fn exit_code(results: &[ResetResult]) -> i32 {
+    let ok = |r: &ResetResult| r.outcome == Outcome::Accepted && r.reboot_ok != Some(false);
+    if results.iter().all(ok) { 0 } else { 1 }
 }
 
 fn question(located: &[Located], args: &ResetArgs) -> String {
@@ -274,6 +275,7 @@ fn result(l: &Located, r: Result<Option<String>, CloudError>) -> ResetResult {
         detail,
         request_id,
         reboot: None,
+        reboot_ok: None,
     }
 }
 

@@ -66,6 +66,7 @@ pub(super) struct RawTuning {
     pub connect_timeout_secs: Field<i64>,
     pub request_timeout_secs: Field<i64>,
     pub retries: Field<i64>,
+    pub retry_base_ms: Field<i64>,
     pub page_size: Field<i64>,
 }
 

@@ -94,6 +94,7 @@ pub(super) fn tuning(raw: Option<RawTuning>, cx: &Ctx) -> Result<Tuning, ConfigE
         cx,
     )?;
     let retries = int_in(r.retries, "tuning.retries", 0..=10, cx)?;
+    let retry_base_ms = int_in(r.retry_base_ms, "tuning.retry_base_ms", 1..=60_000, cx)?;
     let page_size = int_in(r.page_size, "tuning.page_size", 1..=1000, cx)?;
     // The ranges checked above make every conversion below lossless.
     let secs = |v: Option<i64>, d: Duration| v.map_or(d, |s| Duration::from_secs(s.unsigned_abs()));
@@ -107,6 +108,8 @@ pub(super) fn tuning(raw: Option<RawTuning>, cx: &Ctx) -> Result<Tuning, ConfigE
         retries: retries
             .and_then(|v| u32::try_from(v).ok())
             .unwrap_or(d.retries),
+        retry_base: retry_base_ms
+            .map_or(d.retry_base, |ms| Duration::from_millis(ms.unsigned_abs())),
         page_size: page_size
             .and_then(|v| u32::try_from(v).ok())
             .unwrap_or(d.page_size),

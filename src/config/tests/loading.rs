@@ -17,7 +17,7 @@ fn invalid_fixtures_name_file_line_and_key() {
             "tuning.concurency",
             "line 7, column 1: unknown key \"concurency\" in [tuning] (expected one of: \
              concurrency, rate_per_second, connect_timeout_secs, request_timeout_secs, retries, \
-             page_size)",
+             retry_base_ms, page_size)",
         ),
         (
             "unknown_table.toml",

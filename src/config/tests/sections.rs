@@ -21,6 +21,10 @@ fn every_tuning_range_is_checked_on_its_own_line() {
             "tuning.retries must be between 0 and 10, got 11",
         ),
         (
+            "retry_base_ms = 0",
+            "tuning.retry_base_ms must be between 1 and 60000, got 0",
+        ),
+        (
             "page_size = 0",
             "tuning.page_size must be between 1 and 1000, got 0",
         ),
@@ -69,6 +73,9 @@ fn tuning_bounds_are_inclusive_and_defaults_fill_gaps() {
     assert_eq!((c.tuning.concurrency, c.tuning.retries), (256, 10));
     assert_eq!(c.tuning.page_size, 200);
     assert_eq!(c.tuning.connect_timeout, Duration::from_secs(10));
+    assert_eq!(c.tuning.retry_base, Duration::from_secs(1));
+    let c = config_of("[tuning]\nretry_base_ms = 10\n");
+    assert_eq!(c.tuning.retry_base, Duration::from_millis(10));
     let c = config_of("tuning.concurrency = 1\ntuning.retries = 0\n");
     assert_eq!((c.tuning.concurrency, c.tuning.retries), (1, 0));
 }

@@ -1,0 +1,377 @@
+//! Shared helpers for the integration tests of the cloud client (`cloud_*.rs`) and of the
+//! headless commands (`cli_*.rs`): an in-process simulator, fast client settings, a recording
+//! observer, a private config file, and a way to run a command line in-process.
+//!
+//! Nothing here spawns the `ecsreset` binary (it is shared between worktrees); every command
+//! goes through the library entry points.
+
+#![allow(dead_code)] // each test crate uses its own subset
+
+use clap::Parser;
+use ecsreset::cli::{Cli, Command};
+use ecsreset::cloud::{self, CallRecord, Cloud, ProjectRef, RetryPolicy};
+use ecsreset::commands::context::{self, Context};
+use ecsreset::commands::{self, AppError, Io};
+use ecsreset::config::{self, Config};
+use ecsreset::sim::{Fleet, ServerTruth, Sim, SimConfig, SimServer};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A password that passes every rule; tests grep outputs for it.
+pub const SENTINEL: &str = "Zq8@Sentinel-Pw42";
+
+pub const LIST_ROUTE: &str = "GET /v1/{project_id}/cloudservers/detail";
+pub const FLAG_ROUTE: &str = "GET /v1/{project_id}/cloudservers/{server_id}/os-resetpwd-flag";
+pub const RESET_ROUTE: &str = "PUT /v1/{project_id}/cloudservers/{server_id}/os-reset-password";
+pub const BATCH_RESET_ROUTE: &str = "PUT /v1/{project_id}/cloudservers/os-reset-passwords";
+pub const ACTION_ROUTE: &str = "POST /v1/{project_id}/cloudservers/action";
+
+/// Fast retries: the default 1 s base would make every retried call cost a second.
+pub fn fast_retry(retries: u32) -> RetryPolicy {
+    RetryPolicy {
+        retries,
+        base: Duration::from_millis(10),
+        cap: Duration::from_millis(50),
+    }
+}
+
+pub async fn start(cfg: SimConfig) -> Sim {
+    Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("simulator starts on loopback")
+}
+
+/// A simulator with a short reboot, so jobs finish quickly.
+pub fn sim_config(fleet: Fleet) -> SimConfig {
+    let mut cfg = SimConfig::new(fleet);
+    cfg.reboot_duration = Duration::from_millis(150);
+    cfg.seed = Some(7);
+    cfg
+}
+
+/// Client settings for a simulator: its first credential, a high rate, fast retries.
+pub fn settings(sim: &Sim) -> cloud::Settings {
+    let c = &sim.credentials()[0];
+    let mut s = cloud::Settings::new(
+        sim.base_url(),
+        sim.base_url(),
+        cloud::Credentials {
+            access_key: c.access_key.clone(),
+            secret_key: c.secret_key.clone(),
+            security_token: c.security_token.clone(),
+        },
+    );
+    s.rate_per_second = 1000.0;
+    s.connect_timeout = Duration::from_secs(5);
+    s.request_timeout = Duration::from_secs(10);
+    s.retry = fast_retry(3);
+    s
+}
+
+pub fn client(sim: &Sim) -> Cloud {
+    Cloud::new(settings(sim)).unwrap()
+}
+
+/// The projects an audit covers: enabled, with a region (not `MOS`), in fleet order.
+pub fn regional(fleet: &Fleet) -> Vec<ProjectRef> {
+    fleet
+        .projects
+        .iter()
+        .filter(|p| p.enabled)
+        .filter_map(|p| {
+            Some(ProjectRef {
+                id: p.id.clone(),
+                region: p.region.clone()?,
+            })
+        })
+        .collect()
+}
+
+/// The first server of the fleet matching `pred`, with its project.
+pub fn pick(fleet: &Fleet, pred: impl Fn(&SimServer) -> bool) -> (ProjectRef, SimServer) {
+    for p in &fleet.projects {
+        if let (Some(region), Some(s)) = (&p.region, p.servers.iter().find(|s| pred(s))) {
+            return (
+                ProjectRef {
+                    id: p.id.clone(),
+                    region: region.clone(),
+                },
+                s.clone(),
+            );
+        }
+    }
+    panic!("no server in the fleet matches");
+}
+
+pub fn truth_of(sim: &Sim, id: &str) -> ServerTruth {
+    sim.truth()
+        .into_iter()
+        .find(|t| t.server_id == id)
+        .unwrap_or_else(|| panic!("server {id} is not in the simulator"))
+}
+
+pub fn route_count(sim: &Sim, route: &str) -> u64 {
+    sim.stats().per_route.get(route).copied().unwrap_or(0)
+}
+
+pub fn received(sim: &Sim, id: &str) -> Vec<String> {
+    sim.received_passwords(id)
+        .iter()
+        .map(|s| s.expose().to_owned())
+        .collect()
+}
+
+/// Collects every [`CallRecord`]; `then` runs inside the observer, after the record is kept
+/// (it may change the simulator's faults to script "fails once, then recovers").
+#[derive(Clone, Default)]
+pub struct Recorder {
+    pub records: Arc<Mutex<Vec<CallRecord>>>,
+}
+
+impl Recorder {
+    pub fn observer(&self, then: impl Fn(&CallRecord) + Send + Sync + 'static) -> cloud::Observer {
+        let records = self.records.clone();
+        Arc::new(move |r: CallRecord| {
+            then(&r);
+            records.lock().unwrap().push(r);
+        })
+    }
+
+    pub fn take(&self) -> Vec<CallRecord> {
+        std::mem::take(&mut *self.records.lock().unwrap())
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// The headless commands.
+
+/// A simulator, a private config file pointing at it, and a data directory.
+pub struct CliEnv {
+    pub sim: Arc<Sim>,
+    pub fleet: Fleet,
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    pub tuning: Tuning,
+}
+
+/// `[tuning]` of the test config; the CLI's defaults are tuned for the real cloud.
+#[derive(Debug, Clone)]
+pub struct Tuning {
+    pub page_size: u32,
+    pub retries: u32,
+    pub retry_base_ms: u64,
+    pub concurrency: usize,
+    pub rate_per_second: f64,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Self {
+            page_size: 200,
+            retries: 3,
+            retry_base_ms: 5,
+            concurrency: 8,
+            rate_per_second: 1000.0,
+        }
+    }
+}
+
+impl CliEnv {
+    pub async fn new(fleet: Fleet) -> Self {
+        Self::with(sim_config(fleet), Tuning::default(), &[]).await
+    }
+
+    /// `protected`: project ids written with `protected = true`.
+    pub async fn with(cfg: SimConfig, tuning: Tuning, protected: &[&str]) -> Self {
+        let fleet = cfg.fleet.clone();
+        let sim = start(cfg).await;
+        let dir = tempfile::tempdir().unwrap();
+        let env = Self {
+            sim: Arc::new(sim),
+            fleet,
+            config: dir.path().join("config.toml"),
+            dir,
+            tuning,
+        };
+        env.write_config(&env.secret_key(), protected, "");
+        env
+    }
+
+    pub fn secret_key(&self) -> String {
+        self.sim.credentials()[0].secret_key.expose().to_owned()
+    }
+
+    /// (Re)writes the config file: the simulator's endpoint and access key, `secret_key`,
+    /// this env's tuning, every regional project of the fleet, then `extra` verbatim.
+    pub fn write_config(&self, secret_key: &str, protected: &[&str], extra: &str) {
+        let mut text = config_text(&self.sim, &self.fleet, secret_key, &self.tuning, protected);
+        text.push_str(extra);
+        write_private(&self.config, &text);
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn parse(&self, args: &[&str]) -> Cli {
+        let mut argv: Vec<String> = vec![
+            "ecsreset".into(),
+            "--config".into(),
+            self.config.display().to_string(),
+            "--data-dir".into(),
+            self.data_dir().display().to_string(),
+        ];
+        argv.extend(args.iter().map(|a| a.to_string()));
+        Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{args:?} does not parse: {e}"))
+    }
+
+    /// Runs `ecsreset --config C --data-dir D ARGS...` in-process.
+    pub async fn run(&self, args: &[&str]) -> Outcome {
+        let cli = self.parse(args);
+        let mut cap = Captured::default();
+        let result = commands::run(&cli, &mut cap.io()).await;
+        cap.finish(result)
+    }
+
+    /// The loaded config, as `Context::build` would load it.
+    pub fn load_config(&self) -> Config {
+        config::load(&config::LoadOptions::with_process_env(Some(
+            self.config.clone(),
+        )))
+        .unwrap()
+    }
+
+    /// A [`Context`] like the commands build, but with an observer on the client, so a test
+    /// can change the simulator between two calls of one command.
+    pub async fn context(&self, observer: cloud::Observer) -> Context {
+        let config = self.load_config();
+        let cloud = Cloud::new(context::settings(&config, Some(observer)).unwrap()).unwrap();
+        let targets = context::resolve(&cloud, &config, &[]).await.unwrap();
+        Context {
+            cloud,
+            config,
+            targets,
+            read_only: false,
+            data_dir: Some(self.data_dir()),
+            demo: None,
+            only: Vec::new(),
+        }
+    }
+
+    pub fn trail(&self) -> String {
+        std::fs::read_to_string(self.data_dir().join("trail.jsonl")).unwrap_or_default()
+    }
+}
+
+/// What one in-process command run left behind.
+#[derive(Debug)]
+pub struct Outcome {
+    pub result: Result<i32, AppError>,
+    pub out: String,
+    pub err: String,
+}
+
+impl Outcome {
+    /// The exit status; panics (with stderr) when the command failed fatally.
+    pub fn code(&self) -> i32 {
+        match &self.result {
+            Ok(c) => *c,
+            Err(e) => panic!("command failed: {e}\nstderr:\n{}", self.err),
+        }
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.out)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.out))
+    }
+
+    pub fn error(&self) -> String {
+        match &self.result {
+            Ok(c) => panic!(
+                "expected an error, got exit {c}\nstdout:\n{}\nstderr:\n{}",
+                self.out, self.err
+            ),
+            Err(e) => e.to_string(),
+        }
+    }
+}
+
+/// Captured stdout/stderr for one command; stderr is not a terminal (no progress line).
+#[derive(Default)]
+pub struct Captured {
+    out: Vec<u8>,
+    err: Vec<u8>,
+}
+
+impl Captured {
+    pub fn io(&mut self) -> Io<'_> {
+        Io {
+            out: &mut self.out,
+            err: &mut self.err,
+            err_is_tty: false,
+        }
+    }
+
+    pub fn finish(self, result: Result<i32, AppError>) -> Outcome {
+        Outcome {
+            result,
+            out: String::from_utf8(self.out).unwrap(),
+            err: String::from_utf8(self.err).unwrap(),
+        }
+    }
+}
+
+/// The subcommand arguments of a parsed command line, for calling a command module directly.
+pub fn command(cli: Cli) -> Command {
+    cli.command.expect("a subcommand")
+}
+
+fn q(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+pub fn config_text(
+    sim: &Sim,
+    fleet: &Fleet,
+    secret_key: &str,
+    t: &Tuning,
+    protected: &[&str],
+) -> String {
+    let mut text = format!(
+        "[endpoints]\necs = {url}\niam = {url}\n\n[credentials]\naccess_key = {}\nsecret_key = {}\n\n\
+         [tuning]\npage_size = {}\nretries = {}\nretry_base_ms = {}\nconcurrency = {}\n\
+         rate_per_second = {:?}\nconnect_timeout_secs = 5\nrequest_timeout_secs = 10\n",
+        q(&sim.credentials()[0].access_key),
+        q(secret_key),
+        t.page_size,
+        t.retries,
+        t.retry_base_ms,
+        t.concurrency,
+        t.rate_per_second,
+        url = q(&sim.base_url()),
+    );
+    for p in regional(fleet) {
+        text.push_str(&format!(
+            "\n[[projects]]\nregion = {}\nid = {}\nprotected = {}\n",
+            q(&p.region),
+            q(&p.id),
+            protected.contains(&p.id.as_str())
+        ));
+    }
+    text
+}
+
+/// Writes a file only its owner may read (the config holds a secret key).
+pub fn write_private(path: &Path, text: &str) {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path).unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+}
