@@ -36,6 +36,9 @@ pub struct GlobalArgs {
     /// Disable every change (resets, reboots)
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Where saved audits and the audit trail live (default: the platform data dir)
+    #[arg(long, global = true, value_name = "PATH", env = "ECSRESET_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Only these projects (region name, project id or label); repeatable
     #[arg(long = "project", global = true, value_name = "REGION|ID")]
     pub projects: Vec<String>,
@@ -115,7 +118,8 @@ pub enum RebootKind {
 }
 
 #[derive(Debug, Args)]
-#[group(id = "source", required = true, multiple = false, args = ["password_prompt", "password_stdin", "generate"])]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("source").required(true).multiple(false).args(["password_prompt", "password_stdin", "generate"])))]
 pub struct ResetArgs {
     #[arg(required = true, value_name = "SERVER_ID")]
     pub servers: Vec<String>,

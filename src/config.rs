@@ -1,1 +1,267 @@
-//! Configuration: TOML schema, load order, and errors that name file, line and key.
+//! Configuration: the TOML schema, the load order, and errors that name file, line and key.
+//!
+//! Load order, later wins: built-in defaults < config file < environment < command-line flags.
+//! [`load`] does the first three; the caller applies flags to the returned [`Config`].
+//!
+//! The environment supplies credentials only, under the official SDK's variable names
+//! ([`ENV_AK`], [`ENV_SK`], [`ENV_SECURITY_TOKEN`], [`ENV_PROJECT_ID`]); each one that is set
+//! (and not empty) replaces the file's value of the same key. Two guards keep the sources
+//! from mixing halves of different credentials: when the file holds both keys, the
+//! environment must replace both or neither, and a file's `security_token` is refused once
+//! the environment replaced the keys it belonged to.
+//!
+//! Which file: `--config`, else [`ENV_CONFIG`], else [`default_path`]. A file named by the
+//! first two must exist; a missing default file just means "defaults and environment".
+//! A file holding `secret_key` or `security_token` must not be group/other accessible
+//! (unix), as ssh insists for private keys.
+//!
+//! Paths inside the file (`ca_bundle`, `log.file`) may start with `~/` and are otherwise
+//! taken relative to the directory of the config file.
+
+mod credentials;
+mod error;
+pub mod keys;
+mod schema;
+mod source;
+mod validate;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::secret::Secret;
+
+pub use error::{ConfigError, Location};
+pub use keys::{Action, KeyChord, KeyMap};
+
+/// Names the config file when `--config` is not given.
+pub const ENV_CONFIG: &str = "ECSRESET_CONFIG";
+/// Access key id, as the official SDK names it.
+pub const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";
+/// Secret access key, as the official SDK names it.
+pub const ENV_SK: &str = "HUAWEICLOUD_SDK_SK";
+/// STS token for temporary credentials.
+pub const ENV_SECURITY_TOKEN: &str = "HUAWEICLOUD_SDK_SECURITY_TOKEN";
+/// Project id; kept in [`Credentials::project_id`], it never creates a project by itself.
+pub const ENV_PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
+
+/// Huawei's public ECS host pattern; `{region}` is replaced per project.
+pub const DEFAULT_ECS_ENDPOINT: &str = "https://ecs.{region}.myhuaweicloud.com";
+/// Huawei's global IAM host.
+pub const DEFAULT_IAM_ENDPOINT: &str = "https://iam.myhuaweicloud.com";
+
+/// The fully resolved and validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The file it came from (None = defaults and environment only).
+    pub source: Option<PathBuf>,
+    /// None when neither the file nor the environment supplies any credentials.
+    pub credentials: Option<Credentials>,
+    pub endpoints: Endpoints,
+    pub projects: Vec<ProjectConfig>,
+    pub tuning: Tuning,
+    pub ui: Ui,
+    pub log: LogConfig,
+    pub keys: KeyMap,
+}
+
+/// AK/SK credentials; `Debug` shows the secret parts as `***`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credentials {
+    pub access_key: String,
+    pub secret_key: Secret,
+    /// STS token of temporary credentials.
+    pub security_token: Option<Secret>,
+    /// From [`ENV_PROJECT_ID`].
+    pub project_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoints {
+    /// Base URL of ECS, may contain `{region}`; no trailing slash.
+    pub ecs: String,
+    /// Base URL of IAM, may contain `{region}`; no trailing slash.
+    pub iam: String,
+    /// Extra PEM roots for private clouds.
+    pub ca_bundle: Option<PathBuf>,
+}
+
+impl Endpoints {
+    pub fn ecs_for(&self, region: &str) -> String {
+        self.ecs.replace("{region}", region)
+    }
+
+    pub fn iam_for(&self, region: &str) -> String {
+        self.iam.replace("{region}", region)
+    }
+}
+
+impl Default for Endpoints {
+    fn default() -> Self {
+        Self {
+            ecs: DEFAULT_ECS_ENDPOINT.to_owned(),
+            iam: DEFAULT_IAM_ENDPOINT.to_owned(),
+            ca_bundle: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectConfig {
+    /// Region id such as `cn-north-4`.
+    pub region: String,
+    /// Project id; None = look it up in IAM by region name.
+    pub id: Option<String>,
+    /// Display label.
+    pub name: Option<String>,
+    /// Resets are refused in this project.
+    pub protected: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tuning {
+    /// Requests in flight at once, 1..=256.
+    pub concurrency: usize,
+    /// Request rate ceiling shared by all projects, > 0.
+    pub rate_per_second: f64,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Retries of reads (never of resets), 0..=10.
+    pub retries: u32,
+    /// Servers per list page, 1..=1000.
+    pub page_size: u32,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Self {
+            concurrency: 16,
+            rate_per_second: 20.0,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            retries: 4,
+            page_size: 200,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ui {
+    /// No resets at all: browse and audit only.
+    pub read_only: bool,
+    pub theme: Theme,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Theme {
+    #[default]
+    Default,
+    /// No colours; status is carried by glyphs and words anyway.
+    Mono,
+}
+
+impl Theme {
+    pub fn name(self) -> &'static str {
+        match self {
+            Theme::Default => "default",
+            Theme::Mono => "mono",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogConfig {
+    /// As configured; None = the default location, see [`LogConfig::resolved_file`].
+    pub file: Option<PathBuf>,
+    /// A tracing filter such as `info` or `info,ecsreset=debug`.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            file: None,
+            level: "info".to_owned(),
+        }
+    }
+}
+
+impl LogConfig {
+    /// The configured file, else `ecsreset.log` in [`data_dir`].
+    pub fn resolved_file(&self) -> Option<PathBuf> {
+        self.file
+            .clone()
+            .or_else(|| data_dir().map(|d| d.join("ecsreset.log")))
+    }
+}
+
+impl Default for Config {
+    /// Huawei's public endpoints, no projects, no credentials, default keys.
+    fn default() -> Self {
+        Self {
+            source: None,
+            credentials: None,
+            endpoints: Endpoints::default(),
+            projects: Vec::new(),
+            tuning: Tuning::default(),
+            ui: Ui::default(),
+            log: LogConfig::default(),
+            keys: KeyMap::defaults(),
+        }
+    }
+}
+
+impl Config {
+    /// The credentials, or an error that explains both ways to provide them.
+    pub fn credentials(&self) -> Result<&Credentials, ConfigError> {
+        self.credentials
+            .as_ref()
+            .ok_or_else(|| ConfigError::MissingCredentials {
+                file: self.source.clone().or_else(default_path),
+            })
+    }
+}
+
+/// Where [`load`] looks; the environment is injected so tests never touch the real one.
+pub struct LoadOptions<'a> {
+    /// From `--config`.
+    pub path: Option<PathBuf>,
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl LoadOptions<'static> {
+    /// Options reading the real process environment.
+    pub fn with_process_env(path: Option<PathBuf>) -> Self {
+        Self {
+            path,
+            env: &process_env,
+        }
+    }
+}
+
+/// The real environment, for [`LoadOptions::env`]; not-unicode values count as unset.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Loads defaults < file < environment; see the module documentation.
+pub fn load(opts: &LoadOptions) -> Result<Config, ConfigError> {
+    source::load_with_default(opts, default_path())
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "ecsreset")
+}
+
+/// `config.toml` in the platform's config directory (e.g. `~/.config/ecsreset/`).
+pub fn default_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+/// The platform's data directory (e.g. `~/.local/share/ecsreset/`): audit trail, saved
+/// audits, the default log file.
+pub fn data_dir() -> Option<PathBuf> {
+    project_dirs().map(|d| d.data_dir().to_owned())
+}
+
+#[cfg(test)]
+mod tests;

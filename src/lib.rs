@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod cli;
 pub mod cloud;
+pub mod commands;
 pub mod config;
 pub mod password;
 pub mod report;

@@ -1,1 +1,86 @@
-fn main() {}
+//! The `ecsreset` binary: parse arguments, install logging, dispatch. Everything else is in
+//! the library so that tests call the same functions.
+
+use clap::Parser;
+use ecsreset::cli::{Cli, Command, SimArgs};
+use ecsreset::commands::{self, AppError, Io};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        // `ecsreset list | head` closes the pipe early; that is not an error worth a message.
+        Err(AppError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> Result<i32, AppError> {
+    match &cli.command {
+        Some(Command::Sim(args)) => {
+            let mut out = std::io::stdout();
+            ecsreset::sim::run_cli(sim_args(args), &mut out).await?;
+            Ok(0)
+        }
+        _ => {
+            let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+            let err_is_tty = err.is_terminal();
+            commands::run(
+                &cli,
+                &mut Io {
+                    out: &mut out,
+                    err: &mut err,
+                    err_is_tty,
+                },
+            )
+            .await
+        }
+    }
+}
+
+fn sim_args(a: &SimArgs) -> ecsreset::sim::SimCliArgs {
+    ecsreset::sim::SimCliArgs {
+        listen: a.listen,
+        fleet: a.fleet.clone(),
+        demo_fleet: a.demo_fleet,
+        projects: a.projects,
+        servers: a.servers,
+        seed: a.seed,
+        latency_ms: a.latency_ms,
+        jitter_ms: a.jitter_ms,
+        error_rate: a.error_rate,
+        throttle_rate: a.throttle_rate,
+        rate_limit: a.rate_limit,
+        drop_rate: a.drop_rate,
+        garbage_rate: a.garbage_rate,
+        write_config: a.write_config.clone(),
+        access_key: a.access_key.clone(),
+    }
+}
+
+/// Headless commands log warnings to stderr; `RUST_LOG` turns up the detail. No event the
+/// code emits carries a secret, so even `trace` is safe to share.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -79,6 +79,30 @@ impl Cloud {
         Ok(all)
     }
 
+    /// The listed servers among `ids` (at most 100 per call, as the API advises). Unknown ids
+    /// come back as stubs with only `id` and `fault`; those are dropped.
+    pub async fn servers_by_id(
+        &self,
+        p: &ProjectRef,
+        ids: &[String],
+    ) -> Result<Vec<ServerDetail>, CloudError> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(100) {
+            let mut call = self.ecs_call(p, Method::GET, "/cloudservers/detail")?;
+            call.query = vec![
+                ("limit".into(), QueryValue::Int(MAX_PAGE.into())),
+                ("server_id".into(), QueryValue::Str(chunk.join(","))),
+            ];
+            let resp: ListServersResponse = decode(self.send(&call).await?)?;
+            found.extend(
+                resp.servers
+                    .into_iter()
+                    .filter(|s| s.status.is_some() || s.fault.is_none()),
+            );
+        }
+        Ok(found)
+    }
+
     /// Whether one-click reset is supported. An undocumented flag value is an error, not a guess.
     pub async fn reset_flag(&self, p: &ProjectRef, server_id: &str) -> Result<bool, CloudError> {
         let call = self.ecs_call(

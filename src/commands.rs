@@ -1,0 +1,61 @@
+//! Headless commands: `list`, `audit`, `flag`, `reset`, `reboot`, and the dispatcher that
+//! `main` calls. Each returns the process exit status so tests can call them directly.
+
+pub mod audit;
+pub mod context;
+pub mod list;
+pub mod locate;
+pub mod reboot;
+pub mod reset;
+pub mod saved;
+pub mod trail;
+
+use crate::cli::{Cli, Command};
+use crate::cloud::CloudError;
+use crate::config::ConfigError;
+use std::io::Write;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Cloud(#[from] CloudError),
+    #[error("{0}")]
+    Sim(#[from] crate::sim::SimError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// Output streams, injectable so tests can capture them.
+pub struct Io<'a> {
+    pub out: &'a mut (dyn Write + Send),
+    pub err: &'a mut (dyn Write + Send),
+    /// Whether stderr is a terminal (progress lines are drawn only then).
+    pub err_is_tty: bool,
+}
+
+/// Runs a headless command; the TUI and `sim` are dispatched by `main`.
+pub async fn run(cli: &Cli, io: &mut Io<'_>) -> Result<i32, AppError> {
+    let Some(command) = &cli.command else {
+        return Err(AppError::Usage(
+            "the terminal UI is not built yet; use a command such as `list`".into(),
+        ));
+    };
+    if let Command::Sim(_) = command {
+        return Err(AppError::Usage("`sim` is dispatched by main".into()));
+    }
+    let ctx = context::Context::build(&cli.global).await?;
+    match command {
+        Command::List(a) => list::run(&ctx, a, io).await,
+        Command::Audit(a) => audit::run(&ctx, a, io).await,
+        Command::Flag(a) => list::flags(&ctx, a, io).await,
+        Command::Reset(a) => reset::run(&ctx, a, io).await,
+        Command::Reboot(a) => reboot::run(&ctx, a, io).await,
+        Command::Sim(_) => unreachable!("handled above"),
+    }
+}

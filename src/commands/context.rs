@@ -1,0 +1,191 @@
+//! What every headless command needs: a client and the resolved list of projects.
+
+use super::AppError;
+use crate::cli::GlobalArgs;
+use crate::cloud::{self, Cloud, ProjectRef, RetryPolicy};
+use crate::config::{self, Config, LoadOptions};
+use crate::sim::{Fleet, Sim, SimConfig};
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub project: ProjectRef,
+    pub label: String,
+    pub protected: bool,
+}
+
+pub struct Context {
+    pub cloud: Cloud,
+    pub config: Config,
+    pub targets: Vec<Target>,
+    pub read_only: bool,
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Keeps the in-process simulator alive for `--demo`.
+    pub demo: Option<Sim>,
+}
+
+impl Context {
+    pub async fn build(global: &GlobalArgs) -> Result<Self, AppError> {
+        let (config, demo) = if global.demo {
+            let (sim, projects) = start_demo_sim(Fleet::demo()).await?;
+            (demo_config(&sim, projects), Some(sim))
+        } else {
+            (
+                config::load(&LoadOptions::with_process_env(global.config.clone()))?,
+                None,
+            )
+        };
+        let cloud = Cloud::new(settings(&config, None)?)?;
+        let targets = resolve(&cloud, &config, &global.projects).await?;
+        let read_only = global.read_only || config.ui.read_only;
+        Ok(Self {
+            cloud,
+            config,
+            targets,
+            read_only,
+            data_dir: global.data_dir.clone(),
+            demo,
+        })
+    }
+
+    pub fn data_dir(&self) -> std::io::Result<std::path::PathBuf> {
+        super::saved::data_dir(self.data_dir.as_deref())
+    }
+
+    pub fn page_size(&self) -> u32 {
+        self.config.tuning.page_size
+    }
+
+    pub fn concurrency(&self) -> usize {
+        self.config.tuning.concurrency
+    }
+}
+
+/// Client settings from a config; the observer (log pane) is the TUI's business.
+pub fn settings(
+    config: &Config,
+    observer: Option<cloud::Observer>,
+) -> Result<cloud::Settings, AppError> {
+    let c = config.credentials()?;
+    let creds = cloud::Credentials {
+        access_key: c.access_key.clone(),
+        secret_key: c.secret_key.clone(),
+        security_token: c.security_token.clone(),
+    };
+    let mut s = cloud::Settings::new(
+        config.endpoints.ecs.clone(),
+        config.endpoints.iam.clone(),
+        creds,
+    );
+    s.ca_bundle = config.endpoints.ca_bundle.clone();
+    s.concurrency = config.tuning.concurrency;
+    s.rate_per_second = config.tuning.rate_per_second;
+    s.connect_timeout = config.tuning.connect_timeout;
+    s.request_timeout = config.tuning.request_timeout;
+    s.retry = RetryPolicy {
+        retries: config.tuning.retries,
+        ..RetryPolicy::default()
+    };
+    s.observer = observer;
+    Ok(s)
+}
+
+/// Starts an in-process simulator on loopback; returns it with the projects a config should list.
+pub async fn start_demo_sim(fleet: Fleet) -> Result<(Sim, Vec<config::ProjectConfig>), AppError> {
+    let projects = fleet
+        .projects
+        .iter()
+        .filter(|p| p.enabled)
+        .filter_map(|p| {
+            let region = p.region.clone().filter(|r| cloud::regions::is_known(r))?;
+            Some(config::ProjectConfig {
+                region,
+                id: Some(p.id.clone()),
+                name: Some(p.name.clone()),
+                protected: false,
+            })
+        })
+        .collect();
+    let sim = Sim::start(
+        SimConfig::new(fleet),
+        "127.0.0.1:0".parse().expect("literal"),
+    )
+    .await?;
+    Ok((sim, projects))
+}
+
+/// A config that points at an in-process simulator: its endpoint, keys and projects.
+pub fn demo_config(sim: &Sim, projects: Vec<config::ProjectConfig>) -> Config {
+    let mut config = Config::default();
+    config.endpoints.ecs = sim.base_url();
+    config.endpoints.iam = sim.base_url();
+    let cred = &sim.credentials()[0];
+    config.credentials = Some(config::Credentials {
+        access_key: cred.access_key.clone(),
+        secret_key: cred.secret_key.clone(),
+        security_token: cred.security_token.clone(),
+        project_id: None,
+    });
+    config.projects = projects;
+    // The simulator answers at once; a short back-off keeps demo retries snappy.
+    config.tuning.rate_per_second = config.tuning.rate_per_second.max(200.0);
+    config.tuning.connect_timeout = Duration::from_secs(5);
+    config
+}
+
+/// Configured projects (ids looked up through IAM when absent), narrowed by `--project`.
+pub async fn resolve(
+    cloud: &Cloud,
+    config: &Config,
+    only: &[String],
+) -> Result<Vec<Target>, AppError> {
+    if config.projects.is_empty() {
+        return Err(AppError::Usage(format!(
+            "no projects configured: add a [[projects]] entry with a region to {}",
+            config
+                .source
+                .as_ref()
+                .map_or_else(|| "your config file".into(), |p| p.display().to_string())
+        )));
+    }
+    let mut targets = Vec::new();
+    for p in &config.projects {
+        let id = match &p.id {
+            Some(id) => id.clone(),
+            None => cloud.project_id_for(&p.region).await?,
+        };
+        let label = p.name.clone().unwrap_or_else(|| p.region.clone());
+        targets.push(Target {
+            project: ProjectRef {
+                id,
+                region: p.region.clone(),
+            },
+            label,
+            protected: p.protected,
+        });
+    }
+    narrow(targets, only)
+}
+
+/// Keeps the targets matching any `--project` value (region, id or label).
+pub fn narrow(targets: Vec<Target>, only: &[String]) -> Result<Vec<Target>, AppError> {
+    if only.is_empty() {
+        return Ok(targets);
+    }
+    let hit =
+        |t: &Target, o: &String| &t.project.region == o || &t.project.id == o || &t.label == o;
+    if let Some(missing) = only.iter().find(|o| !targets.iter().any(|t| hit(t, o))) {
+        let known: Vec<String> = targets
+            .iter()
+            .map(|t| format!("{} ({})", t.label, t.project.region))
+            .collect();
+        return Err(AppError::Usage(format!(
+            "--project {missing:?} matches no configured project; known: {}",
+            known.join(", ")
+        )));
+    }
+    Ok(targets
+        .into_iter()
+        .filter(|t| only.iter().any(|o| hit(t, o)))
+        .collect())
+}

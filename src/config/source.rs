@@ -1,0 +1,128 @@
+//! Finding, reading and parsing the config file, then handing it to validation.
+
+use std::fs::{File, Metadata};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroize;
+
+use super::error::{self, ConfigError};
+use super::schema::{RawCredentials, RawFile};
+use super::validate::{self, Ctx};
+use super::{Config, ENV_CONFIG, LoadOptions, credentials};
+
+/// [`super::load`] with the default path injected, so tests never read the real one.
+pub(super) fn load_with_default(
+    opts: &LoadOptions,
+    default: Option<PathBuf>,
+) -> Result<Config, ConfigError> {
+    let env = |name: &str| (opts.env)(name).filter(|v| !v.is_empty());
+    let (path, named_by) = match (&opts.path, env(ENV_CONFIG)) {
+        (Some(p), _) => (Some(p.clone()), Some("--config")),
+        (None, Some(p)) => (Some(PathBuf::from(p)), Some(ENV_CONFIG)),
+        (None, None) => (default, None),
+    };
+    let mut text = match &path {
+        Some(p) => read(p, named_by)?,
+        None => None,
+    };
+    let source = text.as_ref().and(path.clone());
+    let result = resolve(path.as_deref(), source, text.as_ref(), &env);
+    if let Some((t, _)) = text.as_mut() {
+        t.zeroize();
+    }
+    result
+}
+
+fn resolve(
+    path: Option<&Path>,
+    source: Option<PathBuf>,
+    text: Option<&(String, Metadata)>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
+    let file = path.unwrap_or(Path::new(""));
+    let raw = match text {
+        Some((t, _)) => toml::from_str::<RawFile>(t).map_err(|e| error::from_toml(file, t, &e))?,
+        None => RawFile::default(),
+    };
+    if let Some((_, meta)) = text
+        && raw
+            .credentials
+            .as_ref()
+            .is_some_and(RawCredentials::holds_secret)
+    {
+        check_private(file, meta)?;
+    }
+    let cx = Ctx {
+        file,
+        text: text.map_or("", |(t, _)| t.as_str()),
+        dir: source.as_deref().and_then(Path::parent),
+    };
+    let config = Config {
+        source: None,
+        credentials: credentials::merge(raw.credentials, &cx, path, env)?,
+        endpoints: validate::endpoints(raw.endpoints, &cx)?,
+        projects: validate::projects(raw.projects, &cx)?,
+        tuning: validate::tuning(raw.tuning, &cx)?,
+        ui: validate::ui(raw.ui, &cx)?,
+        log: validate::log(raw.log, &cx)?,
+        keys: validate::keys(raw.keys, &cx)?,
+    };
+    Ok(Config { source, ..config })
+}
+
+/// The text and metadata of the file; `None` when an unnamed (default) file does not exist.
+fn read(
+    path: &Path,
+    named_by: Option<&'static str>,
+) -> Result<Option<(String, Metadata)>, ConfigError> {
+    let io = |error| ConfigError::Io {
+        file: path.to_owned(),
+        error,
+    };
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return match named_by {
+                Some(named_by) => Err(ConfigError::NotFound {
+                    file: path.to_owned(),
+                    named_by,
+                }),
+                None => Ok(None),
+            };
+        }
+        Err(e) => return Err(io(e)),
+    };
+    // Metadata of the opened handle: the same file that is read, even if the path changes.
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_dir() {
+        return Err(io(std::io::Error::other("it is a directory")));
+    }
+    // Sized up front so the buffer holding a secret key is not reallocated (and left behind).
+    let mut text = String::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
+    file.read_to_string(&mut text).map_err(io)?;
+    Ok(Some((text, meta)))
+}
+
+#[cfg(unix)]
+fn check_private(file: &Path, meta: &Metadata) -> Result<(), ConfigError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = meta.permissions().mode() & 0o7777;
+    let access = if mode & 0o044 != 0 {
+        "readable"
+    } else if mode & 0o022 != 0 {
+        "writable"
+    } else {
+        return Ok(());
+    };
+    Err(ConfigError::Permissions {
+        file: file.to_owned(),
+        mode,
+        access,
+    })
+}
+
+#[cfg(not(unix))]
+fn check_private(_file: &Path, _meta: &Metadata) -> Result<(), ConfigError> {
+    Ok(())
+}

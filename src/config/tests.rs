@@ -1,0 +1,8 @@
+//! Load tests over fixture files (`tests/data/config/`) and temp files; the environment is
+//! always injected, and the default path is always a temp path, so the real user's config
+//! and environment are never read.
+
+mod credentials;
+mod loading;
+mod sections;
+mod support;

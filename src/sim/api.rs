@@ -1,0 +1,137 @@
+//! The table of APIs the simulator serves, recognised from the method and the raw path.
+//!
+//! Routing is done here rather than by axum's router because the gateway needs to know the
+//! API *before* authentication (unknown path or wrong method → 404 `APIGW.0101`, as the real
+//! gateway answers), needs the raw path for the signature, and keys throttling and
+//! statistics by API. One enum gives all three from one place.
+
+use crate::cloud::sign::pct_decode;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Api {
+    ListServers { project: String },
+    ResetFlag { project: String, server: String },
+    ResetPassword { project: String, server: String },
+    BatchResetPassword { project: String },
+    Action { project: String },
+    ShowJob { project: String, job: String },
+    AuthProjects,
+    Projects,
+    AuthDomains,
+}
+
+impl Api {
+    /// Recognises an API from the method and the raw (still percent-encoded) path.
+    pub(crate) fn classify(method: &str, raw_path: &str) -> Option<Api> {
+        let segments: Vec<String> = raw_path
+            .strip_prefix('/')?
+            .split('/')
+            .map(pct_decode)
+            .collect();
+        if segments.iter().any(String::is_empty) {
+            return None;
+        }
+        let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let api = match (method, s.as_slice()) {
+            ("GET", ["v1", p, "cloudservers", "detail"]) => Api::ListServers { project: own(p) },
+            ("GET", ["v1", p, "cloudservers", id, "os-resetpwd-flag"]) => Api::ResetFlag {
+                project: own(p),
+                server: own(id),
+            },
+            ("PUT", ["v1", p, "cloudservers", id, "os-reset-password"]) => Api::ResetPassword {
+                project: own(p),
+                server: own(id),
+            },
+            ("PUT", ["v1", p, "cloudservers", "os-reset-passwords"]) => {
+                Api::BatchResetPassword { project: own(p) }
+            }
+            ("POST", ["v1", p, "cloudservers", "action"]) => Api::Action { project: own(p) },
+            ("GET", ["v1", p, "jobs", j]) => Api::ShowJob {
+                project: own(p),
+                job: own(j),
+            },
+            ("GET", ["v3", "auth", "projects"]) => Api::AuthProjects,
+            ("GET", ["v3", "projects"]) => Api::Projects,
+            ("GET", ["v3", "auth", "domains"]) => Api::AuthDomains,
+            _ => return None,
+        };
+        Some(api)
+    }
+
+    /// The API's name for throttling and statistics.
+    pub(crate) fn key(&self) -> &'static str {
+        match self {
+            Api::ListServers { .. } => "GET /v1/{project_id}/cloudservers/detail",
+            Api::ResetFlag { .. } => {
+                "GET /v1/{project_id}/cloudservers/{server_id}/os-resetpwd-flag"
+            }
+            Api::ResetPassword { .. } => {
+                "PUT /v1/{project_id}/cloudservers/{server_id}/os-reset-password"
+            }
+            Api::BatchResetPassword { .. } => {
+                "PUT /v1/{project_id}/cloudservers/os-reset-passwords"
+            }
+            Api::Action { .. } => "POST /v1/{project_id}/cloudservers/action",
+            Api::ShowJob { .. } => "GET /v1/{project_id}/jobs/{job_id}",
+            Api::AuthProjects => "GET /v3/auth/projects",
+            Api::Projects => "GET /v3/projects",
+            Api::AuthDomains => "GET /v3/auth/domains",
+        }
+    }
+}
+
+fn own(s: &str) -> String {
+    s.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_every_api_and_nothing_else() {
+        let c = Api::classify;
+        assert_eq!(
+            c("GET", "/v1/p/cloudservers/detail"),
+            Some(Api::ListServers {
+                project: "p".into()
+            })
+        );
+        assert_eq!(
+            c("GET", "/v1/p/cloudservers/s%2D1/os-resetpwd-flag"),
+            Some(Api::ResetFlag {
+                project: "p".into(),
+                server: "s-1".into()
+            })
+        );
+        assert!(matches!(
+            c("PUT", "/v1/p/cloudservers/s/os-reset-password"),
+            Some(Api::ResetPassword { .. })
+        ));
+        assert!(matches!(
+            c("PUT", "/v1/p/cloudservers/os-reset-passwords"),
+            Some(Api::BatchResetPassword { .. })
+        ));
+        assert!(matches!(
+            c("POST", "/v1/p/cloudservers/action"),
+            Some(Api::Action { .. })
+        ));
+        assert!(matches!(
+            c("GET", "/v1/p/jobs/j"),
+            Some(Api::ShowJob { .. })
+        ));
+        assert_eq!(c("GET", "/v3/auth/projects"), Some(Api::AuthProjects));
+        assert_eq!(c("GET", "/v3/projects"), Some(Api::Projects));
+        for (m, p) in [
+            ("POST", "/v1/p/cloudservers/detail"),
+            ("GET", "/v1/p/cloudservers/detail/"),
+            ("GET", "/v1//cloudservers/detail"),
+            ("GET", "/v2/p/cloudservers/detail"),
+            ("DELETE", "/v3/projects"),
+            ("GET", "/"),
+            ("GET", "relative"),
+        ] {
+            assert_eq!(c(m, p), None, "{m} {p}");
+        }
+    }
+}

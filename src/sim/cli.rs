@@ -1,0 +1,291 @@
+//! `ecsreset sim`: start a simulator, tell the user how to point a client at it, serve until
+//! Ctrl-C or SIGTERM.
+//!
+//! The secret key never comes from argv (it would show in `ps` and shell history): it is
+//! read from `ECSRESET_SIM_SK` when set, otherwise generated. A generated key is printed,
+//! being a throw-away simulator key; a key from the environment is not echoed.
+
+use super::{Faults, Fleet, Sim, SimConfig, SimCredential, SimError, random_access_key};
+use crate::secret::Secret;
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Environment variable holding the simulator's secret key.
+pub const SK_ENV: &str = "ECSRESET_SIM_SK";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimCliArgs {
+    pub listen: SocketAddr,
+    pub fleet: Option<PathBuf>,
+    /// Serve [`Fleet::demo`] (ignored when `fleet` is set).
+    pub demo_fleet: bool,
+    pub projects: usize,
+    pub servers: usize,
+    pub seed: u64,
+    pub latency_ms: u64,
+    pub jitter_ms: u64,
+    pub error_rate: f64,
+    /// Share of requests answered 429 at random.
+    pub throttle_rate: f64,
+    /// Token-bucket rate per (AK, API), requests per second.
+    pub rate_limit: Option<f64>,
+    pub drop_rate: f64,
+    pub garbage_rate: f64,
+    pub write_config: Option<PathBuf>,
+    pub access_key: Option<String>,
+}
+
+impl Default for SimCliArgs {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8800)),
+            fleet: None,
+            demo_fleet: false,
+            projects: 3,
+            servers: 50,
+            seed: 1,
+            latency_ms: 0,
+            jitter_ms: 0,
+            error_rate: 0.0,
+            throttle_rate: 0.0,
+            rate_limit: None,
+            drop_rate: 0.0,
+            garbage_rate: 0.0,
+            write_config: None,
+            access_key: None,
+        }
+    }
+}
+
+/// Runs until Ctrl-C or SIGTERM.
+pub async fn run_cli(args: SimCliArgs, out: &mut dyn Write) -> Result<(), SimError> {
+    run_cli_until(args, out, shutdown_signal()).await
+}
+
+/// [`run_cli`] with the stop condition given by the caller (tests pass a channel).
+pub async fn run_cli_until(
+    args: SimCliArgs,
+    out: &mut dyn Write,
+    until: impl Future<Output = ()>,
+) -> Result<(), SimError> {
+    let sk_env = std::env::var(SK_ENV).ok().filter(|s| !s.is_empty());
+    let from_env = sk_env.is_some();
+    let (cfg, origin) = build_config(&args, sk_env.map(Secret::from))?;
+    let cred = cfg.credentials[0].clone();
+    let fleet = cfg.fleet.clone();
+    let sim = Sim::start(cfg, args.listen).await?;
+    let io = |e: std::io::Error| SimError::Io {
+        context: "cannot write to the terminal".into(),
+        source: e,
+    };
+    let shown_sk = if from_env {
+        format!("<value of ${SK_ENV}>")
+    } else {
+        cred.secret_key.expose().to_owned()
+    };
+    writeln!(out, "ecsreset simulator listening on {}", sim.base_url()).map_err(io)?;
+    writeln!(
+        out,
+        "  fleet: {origin}; {} projects, {} servers",
+        fleet.projects.len(),
+        fleet.server_count()
+    )
+    .map_err(io)?;
+    writeln!(out, "  access key: {}", cred.access_key).map_err(io)?;
+    if from_env {
+        writeln!(out, "  secret key: from ${SK_ENV} (not shown)").map_err(io)?;
+    } else {
+        writeln!(out, "  secret key: {shown_sk}  (throw-away simulator key)").map_err(io)?;
+    }
+    writeln!(out, "\nClient configuration:\n").map_err(io)?;
+    write!(
+        out,
+        "{}",
+        client_config(&sim.base_url(), &cred.access_key, &shown_sk, &fleet)
+    )
+    .map_err(io)?;
+    if let Some(path) = &args.write_config {
+        let text = client_config(
+            &sim.base_url(),
+            &cred.access_key,
+            cred.secret_key.expose(),
+            &fleet,
+        );
+        write_private(path, &text)?;
+        writeln!(
+            out,
+            "\nWrote this configuration to {} (mode 0600).",
+            path.display()
+        )
+        .map_err(io)?;
+    }
+    writeln!(out, "\nServing until Ctrl-C.").map_err(io)?;
+    out.flush().map_err(io)?;
+    until.await;
+    sim.shutdown().await;
+    Ok(())
+}
+
+/// The simulator configuration the arguments describe, and a description of the fleet.
+fn build_config(args: &SimCliArgs, sk: Option<Secret>) -> Result<(SimConfig, String), SimError> {
+    let rates = [
+        args.error_rate,
+        args.throttle_rate,
+        args.drop_rate,
+        args.garbage_rate,
+    ];
+    if rates.iter().sum::<f64>() > 1.0 {
+        return Err(SimError::Config(
+            "the fault rates add up to more than 1".into(),
+        ));
+    }
+    let (fleet, origin) = match (&args.fleet, args.demo_fleet) {
+        (Some(path), _) => (Fleet::load(path)?, format!("file {}", path.display())),
+        (None, true) => (Fleet::demo(), "demo fleet".to_owned()),
+        (None, false) => (
+            Fleet::generate(args.projects, args.servers, args.seed),
+            format!("generated with seed {}", args.seed),
+        ),
+    };
+    let mut cfg = SimConfig::new(fleet);
+    let access_key = args.access_key.clone().unwrap_or_else(random_access_key);
+    if access_key.trim().is_empty() {
+        return Err(SimError::Config("the access key is empty".into()));
+    }
+    let mut cred = SimCredential::generate();
+    cred.access_key = access_key;
+    if let Some(sk) = sk {
+        cred.secret_key = sk;
+    }
+    cfg.credentials = vec![cred];
+    cfg.throttle = args.rate_limit;
+    cfg.faults = Faults {
+        latency: Duration::from_millis(args.latency_ms),
+        jitter: Duration::from_millis(args.jitter_ms),
+        error_rate: args.error_rate,
+        throttle_rate: args.throttle_rate,
+        drop_rate: args.drop_rate,
+        garbage_rate: args.garbage_rate,
+        drop_after_apply_rate: 0.0,
+    };
+    cfg.faults.validate()?;
+    Ok((cfg, origin))
+}
+
+/// A client config for this simulator: both endpoints, the keys, every regional, enabled
+/// project with its id.
+pub fn client_config(base_url: &str, access_key: &str, secret_key: &str, fleet: &Fleet) -> String {
+    let q = |s: &str| toml::Value::String(s.to_owned()).to_string();
+    let mut text = format!(
+        "[endpoints]\necs = {url}\niam = {url}\n\n[credentials]\naccess_key = {}\nsecret_key = {}\n",
+        q(access_key),
+        q(secret_key),
+        url = q(base_url),
+    );
+    for p in fleet.projects.iter().filter(|p| p.enabled) {
+        if let Some(region) = &p.region {
+            text.push_str(&format!(
+                "\n[[projects]]\nregion = {}\nid = {}\n",
+                q(region),
+                q(&p.id)
+            ));
+        }
+    }
+    text
+}
+
+/// Writes a file only its owner can read, also when it already existed.
+fn write_private(path: &Path, text: &str) -> Result<(), SimError> {
+    let err = |source| SimError::Io {
+        context: format!("cannot write client config {}", path.display()),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let mut file = options.open(path).map_err(err)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(err)?;
+        file.write_all(text.as_bytes()).map_err(err)
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = options.open(path).map_err(err)?;
+        file.write_all(text.as_bytes()).map_err(err)
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_key_from_env_wins_and_rates_are_checked() {
+        let args = SimCliArgs {
+            access_key: Some("AKFIXED".into()),
+            projects: 2,
+            servers: 3,
+            ..SimCliArgs::default()
+        };
+        let (cfg, origin) = build_config(&args, Some(Secret::from("from-env"))).unwrap();
+        assert_eq!(cfg.credentials[0].access_key, "AKFIXED");
+        assert_eq!(cfg.credentials[0].secret_key.expose(), "from-env");
+        assert!(origin.contains("seed 1"));
+        let (generated, _) = build_config(&args, None).unwrap();
+        assert_eq!(generated.credentials[0].secret_key.len(), 40);
+        let bad = SimCliArgs {
+            error_rate: 0.7,
+            drop_rate: 0.7,
+            ..args
+        };
+        assert!(build_config(&bad, None).is_err());
+    }
+
+    #[test]
+    fn client_config_lists_regional_enabled_projects() {
+        let fleet = Fleet::generate(2, 1, 3);
+        let text = client_config("http://127.0.0.1:1", "AK", "S\"K", &fleet);
+        let doc: toml::Table = text.parse().unwrap();
+        assert_eq!(doc["endpoints"]["ecs"].as_str(), Some("http://127.0.0.1:1"));
+        assert_eq!(doc["credentials"]["secret_key"].as_str(), Some("S\"K"));
+        let projects = doc["projects"].as_array().unwrap();
+        assert_eq!(
+            projects.len(),
+            2,
+            "MOS and the disabled project are left out"
+        );
+        assert_eq!(projects[0]["region"].as_str(), Some("cn-north-4"));
+        assert_eq!(
+            projects[0]["id"].as_str(),
+            Some(fleet.projects[0].id.as_str())
+        );
+    }
+}
