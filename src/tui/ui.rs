@@ -72,7 +72,8 @@ fn too_small(frame: &mut Frame, area: Rect) {
 pub(crate) fn popup_block(frame: &mut Frame, rect: Rect, title: &str, theme: Theme) -> Rect {
     let block = Block::bordered()
         .title(Span::styled(format!(" {title} "), theme.title()))
-        .border_style(theme.border(true));
+        .border_style(theme.border(true))
+        .padding(ratatui::widgets::Padding::horizontal(1));
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);

@@ -37,7 +37,7 @@ pub fn summary(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let Some(a) = &state.audit else {
         return;
     };
-    let rect = popup(area, 96, 8 + 2 * state.projects.len().min(12) as u16);
+    let rect = popup(area, 78, 6 + 2 * state.projects.len().min(12) as u16);
     let inner = popup_block(frame, rect, "Audit summary (esc closes)", theme);
     let w = usize::from(inner.width);
     let mut lines = vec![Line::from(Span::styled(

@@ -15,7 +15,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use std::collections::BTreeSet;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, c: &Confirm, theme: Theme) {
-    let rect = popup(area, 72, 19);
+    let rect = popup(area, 72, 16);
     let inner = popup_block(frame, rect, "Confirm password reset", theme);
     let p = Paragraph::new(lines(state, c, theme)).wrap(Wrap { trim: false });
     frame.render_widget(p, inner);

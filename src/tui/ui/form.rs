@@ -17,7 +17,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, form: &Form, theme: Theme) {
-    let rect = popup(area, 72, 20);
+    let rect = popup(area, 76, 18);
     let n = form.targets.len();
     let title = if n == 1 {
         "Reset password".to_owned()

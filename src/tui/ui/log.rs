@@ -47,17 +47,20 @@ fn line(r: &CallRecord, width: usize, theme: Theme) -> Line<'static> {
     };
     let status = r.status.map_or_else(|| "---".to_owned(), |s| s.to_string());
     let mut text = format!(
-        "{glyph} {} {:<6} {} {status} {}ms",
+        "{glyph} {} {:<6} {status} {:>5}ms {}",
         r.at.format("%H:%M:%S"),
         r.method,
-        clean(&r.path),
-        r.latency.as_millis()
+        r.latency.as_millis(),
+        short_path(&r.path),
     );
-    if let Some(id) = &r.request_id {
-        text.push_str(&format!(" id={}", clean(id)));
-    }
     if let Some(e) = &r.error {
         text.push_str(&format!(" {}", clean(e)));
+    }
+    if r.attempt > 1 {
+        text.push_str(&format!(" (attempt {})", r.attempt));
+    }
+    if let Some(id) = &r.request_id {
+        text.push_str(&format!(" id={}", clean(id)));
     }
     let style = if r.error.is_some() {
         theme.bad()
@@ -65,4 +68,20 @@ fn line(r: &CallRecord, width: usize, theme: Theme) -> Line<'static> {
         ratatui::style::Style::default()
     };
     Line::from(Span::styled(fit(&text, width), style))
+}
+
+/// Long path segments (project and server ids) shortened to 8 characters, so the status and
+/// error stay on screen; the full ids are in the details popup.
+pub fn short_path(path: &str) -> String {
+    clean(path)
+        .split('/')
+        .map(|seg| {
+            if seg.chars().count() > 12 {
+                format!("{}…", seg.chars().take(8).collect::<String>())
+            } else {
+                seg.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }

@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, r: &Results, theme: Theme) {
-    let rect = popup(area, 100, 4 + r.servers.len().min(30) as u16);
+    let rect = popup(area, 100, 2 + r.servers.len().min(30) as u16);
     let title = if r.finished {
         "Reset results — finished (esc closes)".to_owned()
     } else {

@@ -38,7 +38,7 @@ impl Columns {
             Constraint::Length(15),
         ];
         if self.az {
-            w.push(Constraint::Length(14));
+            w.push(Constraint::Length(15));
         }
         if self.project {
             w.push(Constraint::Length(16));
@@ -143,7 +143,7 @@ fn row<'a>(r: &'a ServerRow, marked: bool, state: &State, cols: &Columns, theme:
         Cell::from(fit(&or_dash(d.private_ip()), 15)),
     ];
     if cols.az {
-        cells.push(Cell::from(fit(&or_dash(d.availability_zone.as_deref()), 14)));
+        cells.push(Cell::from(fit(&or_dash(d.availability_zone.as_deref()), 15)));
     }
     if cols.project {
         cells.push(Cell::from(fit(state.project_label(r.project), 16)));
