@@ -98,3 +98,6 @@ pub(crate) fn quit(state: &mut State) -> Vec<Effect> {
     state.quit = true;
     vec![Effect::Quit]
 }
+
+#[cfg(test)]
+mod tests;
