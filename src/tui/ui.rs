@@ -41,13 +41,15 @@ pub fn draw(frame: &mut Frame, state: &State) {
     }
     status::status(frame, a.status, state, theme);
     status::hints(frame, a.hints, state, theme);
+    // Popups cover the panes but never the header, the status line or the key hints.
+    let body = Rect::new(area.x, area.y + 1, area.width, area.height.saturating_sub(3));
     match &state.mode {
-        Mode::Details => details::draw(frame, area, state, theme),
-        Mode::Help { scroll } => help::draw(frame, area, state, *scroll, theme),
-        Mode::Form(f) => form::draw(frame, area, state, f, theme),
-        Mode::Confirm(c) => confirm::draw(frame, area, state, c, theme),
-        Mode::Results(r) => results::draw(frame, area, state, r, theme),
-        Mode::AuditSummary => audit::summary(frame, area, state, theme),
+        Mode::Details => details::draw(frame, body, state, theme),
+        Mode::Help { scroll } => help::draw(frame, body, state, *scroll, theme),
+        Mode::Form(f) => form::draw(frame, body, state, f, theme),
+        Mode::Confirm(c) => confirm::draw(frame, body, state, c, theme),
+        Mode::Results(r) => results::draw(frame, body, state, r, theme),
+        Mode::AuditSummary => audit::summary(frame, body, state, theme),
         Mode::Browse | Mode::Filter => {}
     }
 }
@@ -66,6 +68,21 @@ fn too_small(frame: &mut Frame, area: Rect) {
         .alignment(Alignment::Center)
         .wrap(Wrap { trim: true });
     frame.render_widget(p, if area.height > 0 { line } else { area });
+}
+
+/// A centred popup just tall enough for `lines` (plus borders), at most `width` wide.
+pub(crate) fn popup_lines(
+    frame: &mut Frame,
+    area: Rect,
+    width: u16,
+    title: &str,
+    lines: Vec<Line<'_>>,
+    theme: Theme,
+) {
+    let height = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_add(2);
+    let rect = layout::popup(area, width, height);
+    let inner = popup_block(frame, rect, title, theme);
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 /// Clears the popup area and returns the bordered block's inner area.

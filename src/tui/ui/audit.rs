@@ -1,15 +1,14 @@
 //! The audit gauge while it runs and the per-project summary when it is done.
 
-use super::layout::popup;
 use super::text::{clean, fit};
 use super::theme::Theme;
-use super::popup_block;
+use super::popup_lines;
 use crate::audit::record::Counts;
 use crate::tui::state::State;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Gauge, Paragraph};
+use ratatui::widgets::Gauge;
 
 pub fn gauge(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let Some(a) = &state.audit else {
@@ -37,9 +36,7 @@ pub fn summary(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let Some(a) = &state.audit else {
         return;
     };
-    let rect = popup(area, 78, 6 + 2 * state.projects.len().min(12) as u16);
-    let inner = popup_block(frame, rect, "Audit summary (esc closes)", theme);
-    let w = usize::from(inner.width);
+    let w = usize::from(area.width.min(78).saturating_sub(6));
     let mut lines = vec![Line::from(Span::styled(
         format!("{} servers checked in {} projects", a.done, a.projects_total),
         theme.title(),
@@ -68,5 +65,5 @@ pub fn summary(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             theme.warn(),
         )));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    popup_lines(frame, area, 78, "Audit summary (esc closes)", lines, theme);
 }

@@ -1,24 +1,19 @@
 //! The confirmation dialog: names the servers and projects, offers the reboot choice with
 //! the warning that the password applies only after a (re)start, and opens on Cancel.
 
-use super::layout::popup;
 use super::text::clean;
 use super::theme::Theme;
-use super::{name_list, popup_block};
+use super::{name_list, popup_lines};
 use crate::tui::state::State;
 use crate::tui::state::form::{Button, Confirm, RebootChoice};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 use std::collections::BTreeSet;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, c: &Confirm, theme: Theme) {
-    let rect = popup(area, 72, 16);
-    let inner = popup_block(frame, rect, "Confirm password reset", theme);
-    let p = Paragraph::new(lines(state, c, theme)).wrap(Wrap { trim: false });
-    frame.render_widget(p, inner);
+    popup_lines(frame, area, 72, "Confirm password reset", lines(state, c, theme), theme);
 }
 
 fn lines<'a>(state: &State, c: &Confirm, theme: Theme) -> Vec<Line<'a>> {

@@ -1,25 +1,20 @@
 //! The details popup of the selected server: every field, cleaned.
 
-use super::layout::popup;
 use super::text::{clean, fit, or_dash};
 use super::theme::Theme;
-use super::{ago, field, popup_block, reset_text, servers};
+use super::{ago, field, popup_lines, reset_text, servers};
 use crate::tui::state::State;
 use crate::tui::state::table::{Flag, Row};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let Some(row) = state.table.selected() else {
         return;
     };
-    let rect = popup(area, 90, 30);
     let title = format!("Server {}", fit(row.name(), 40));
-    let inner = popup_block(frame, rect, &title, theme);
-    let p = Paragraph::new(lines(state, row, theme)).wrap(Wrap { trim: false });
-    frame.render_widget(p, inner);
+    popup_lines(frame, area, 90, &title, lines(state, row, theme), theme);
 }
 
 fn lines<'a>(state: &'a State, row: &'a Row, theme: Theme) -> Vec<Line<'a>> {

@@ -2,10 +2,9 @@
 //! The password is shown in clear only while the operator asked for it (reveal) or right
 //! after generating one, and never anywhere but inside its own field.
 
-use super::layout::popup;
 use super::text::clean;
 use super::theme::Theme;
-use super::{name_list, popup_block};
+use super::{name_list, popup_lines};
 use crate::password::OsKind;
 use crate::secret::Secret;
 use crate::tui::state::State;
@@ -14,18 +13,15 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, form: &Form, theme: Theme) {
-    let rect = popup(area, 76, 18);
     let n = form.targets.len();
     let title = if n == 1 {
         "Reset password".to_owned()
     } else {
         format!("Reset password — {n} servers")
     };
-    let inner = popup_block(frame, rect, &title, theme);
-    frame.render_widget(Paragraph::new(lines(state, form, theme)), inner);
+    popup_lines(frame, area, 76, &title, lines(state, form, theme), theme);
 }
 
 fn os_word(os: OsKind) -> &'static str {

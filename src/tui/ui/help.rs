@@ -42,11 +42,16 @@ pub fn lines(state: &State, theme: Theme) -> Vec<Line<'static>> {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, scroll: usize, theme: Theme) {
-    let rect = popup(area, 86, 34);
-    let inner = popup_block(frame, rect, "Help — keys (esc closes)", theme);
+    let rect = popup(area, 86, Action::ALL.len() as u16 + 5);
     let all = lines(state, theme);
-    let max = all.len().saturating_sub(usize::from(inner.height));
+    let max = all.len().saturating_sub(usize::from(rect.height.saturating_sub(2)));
     let scroll = scroll.min(max);
+    let title = if scroll < max {
+        "Help — keys (↓ more, esc closes)"
+    } else {
+        "Help — keys (esc closes)"
+    };
+    let inner = popup_block(frame, rect, title, theme);
     let shown: Vec<Line> = all.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(shown), inner);
 }

@@ -55,7 +55,7 @@ pub fn table_rows(state: &State) -> usize {
 /// A centred popup of at most `w` x `h` cells, never larger than `area` minus a margin.
 pub fn popup(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width.saturating_sub(2));
-    let h = h.min(area.height.saturating_sub(2));
+    let h = h.min(area.height);
     Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,

@@ -46,16 +46,17 @@ fn line(r: &CallRecord, width: usize, theme: Theme) -> Line<'static> {
         (None, _) => " ",
     };
     let status = r.status.map_or_else(|| "---".to_owned(), |s| s.to_string());
+    // On an error line the error comes before the path, so it survives a narrow pane.
     let mut text = format!(
-        "{glyph} {} {:<6} {status} {:>5}ms {}",
+        "{glyph} {} {:<6} {status} {:>5}ms ",
         r.at.format("%H:%M:%S"),
         r.method,
         r.latency.as_millis(),
-        short_path(&r.path),
     );
     if let Some(e) = &r.error {
-        text.push_str(&format!(" {}", clean(e)));
+        text.push_str(&format!("{} — ", clean(e)));
     }
+    text.push_str(&short_path(&r.path));
     if r.attempt > 1 {
         text.push_str(&format!(" (attempt {})", r.attempt));
     }

@@ -59,7 +59,12 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     if state.log.errors > 0 {
         counts.push_str(&format!(" · {} ! log", state.log.errors));
     }
-    let w = (counts.width() as u16 + 1).min(area.width / 2);
+    let room = if state.notice.is_none() && state.last_error.is_none() {
+        area.width
+    } else {
+        area.width / 2
+    };
+    let w = (counts.width() as u16 + 1).min(room);
     let [left, right] = Layout::horizontal([Constraint::Min(0), Constraint::Length(w)]).areas(area);
     let message = match (&state.notice, &state.last_error) {
         (Some(n), _) => Some((n.level, n.text.as_str())),
@@ -114,10 +119,10 @@ pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let k = |a| key_of(state, a);
     let items: Vec<(String, String, bool)> = match &state.mode {
         Mode::Form(_) => vec![
-            (k(Action::NextField), "next field".into(), true),
-            (k(Action::Reveal), "reveal/hide".into(), true),
+            (k(Action::NextField), "next".into(), true),
+            (k(Action::Reveal), "reveal".into(), true),
             (k(Action::Generate), "generate".into(), true),
-            (format!("{}/enter", k(Action::Submit)), "submit".into(), true),
+            (k(Action::Submit), "submit".into(), true),
             (k(Action::Cancel), "cancel".into(), true),
         ],
         Mode::Confirm(_) => vec![
