@@ -16,6 +16,8 @@
 //! - "accepted" is all a reset can confirm; only a reboot job that reached SUCCESS is shown as
 //!   "new password active".
 
+#[doc(hidden)]
+pub mod fixture;
 pub mod msg;
 pub mod runtime;
 pub mod state;

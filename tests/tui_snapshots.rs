@@ -74,12 +74,19 @@ fn results() -> State {
     };
     let statuses = [
         ResetStatus::Rebooted,
-        ResetStatus::Rebooting { job_id: "ff8080814dbd".into(), status: "RUNNING".into() },
+        ResetStatus::Rebooting {
+            job_id: "ff8080814dbd".into(),
+            status: "RUNNING".into(),
+        },
         ResetStatus::OutcomeUnknown("no answer".into()),
         ResetStatus::Failed("Ecs.0015 (HTTP 400): the server is locked".into()),
     ];
     for (t, st) in targets.iter().zip(statuses) {
-        let ev = Event::Reset { id: *id, server_id: t.server_id.clone(), status: st };
+        let ev = Event::Reset {
+            id: *id,
+            server_id: t.server_id.clone(),
+            status: st,
+        };
         update(&mut s, Msg::Worker(ev));
     }
     s
@@ -89,7 +96,10 @@ fn record(i: u32, error: Option<&str>) -> CallRecord {
     CallRecord {
         at: now(),
         method: if i % 4 == 0 { "PUT" } else { "GET" },
-        path: format!("/v1/p-prod-0001/cloudservers/{:08x}-1111-4222-8333-000000000001/os-resetpwd-flag", i),
+        path: format!(
+            "/v1/p-prod-0001/cloudservers/{:08x}-1111-4222-8333-000000000001/os-resetpwd-flag",
+            i
+        ),
         status: Some(if error.is_some() { 429 } else { 200 }),
         latency: std::time::Duration::from_millis(u64::from(12 + i)),
         request_id: Some(format!("req-{i:04}")),
@@ -115,13 +125,29 @@ fn audit_running() -> State {
     let Some(ecsreset::tui::msg::Effect::Api(Request::Audit { id, .. })) = effects.first() else {
         panic!()
     };
-    let servers: Vec<_> = fleet().into_iter().filter(|f| f.0 == 0).map(|f| f.1).collect();
+    let servers: Vec<_> = fleet()
+        .into_iter()
+        .filter(|f| f.0 == 0)
+        .map(|f| f.1)
+        .collect();
     let flags = servers
         .iter()
         .take(3)
-        .map(|d| FlagResult { project: 0, server_id: d.id.clone(), outcome: Ok(true), at: now() })
+        .map(|d| FlagResult {
+            project: 0,
+            server_id: d.id.clone(),
+            outcome: Ok(true),
+            at: now(),
+        })
         .collect();
-    update(&mut s, Msg::Worker(Event::Listed { id: *id, project: 0, servers }));
+    update(
+        &mut s,
+        Msg::Worker(Event::Listed {
+            id: *id,
+            project: 0,
+            servers,
+        }),
+    );
     update(&mut s, Msg::Worker(Event::Flags { id: *id, flags }));
     s
 }
@@ -136,7 +162,14 @@ fn audit_done() -> State {
     for p in 0..2 {
         let fleet: Vec<_> = fleet().into_iter().filter(|f| f.0 == p).collect();
         let servers = fleet.iter().map(|f| f.1.clone()).collect();
-        update(&mut s, Msg::Worker(Event::Listed { id, project: p, servers }));
+        update(
+            &mut s,
+            Msg::Worker(Event::Listed {
+                id,
+                project: p,
+                servers,
+            }),
+        );
         let flags = fleet
             .iter()
             .map(|(p, d, f)| FlagResult {
@@ -149,7 +182,14 @@ fn audit_done() -> State {
         update(&mut s, Msg::Worker(Event::Flags { id, flags }));
     }
     let error = "APIGW.0301 (HTTP 401): Incorrect IAM authentication information".into();
-    update(&mut s, Msg::Worker(Event::ListFailed { id, project: 2, error }));
+    update(
+        &mut s,
+        Msg::Worker(Event::ListFailed {
+            id,
+            project: 2,
+            error,
+        }),
+    );
     update(&mut s, Msg::Worker(Event::Done { id }));
     s
 }
@@ -168,7 +208,9 @@ fn servers_pane() {
         type_str(&mut s, "web");
         s
     });
-    snap("servers_marks", || marked(&["web-01", "db-01", "stg-win-01"]));
+    snap("servers_marks", || {
+        marked(&["web-01", "db-01", "stg-win-01"])
+    });
     snap("servers_read_only_project_filter", || {
         let mut s = loaded();
         s.read_only = true;
@@ -231,7 +273,10 @@ fn too_small_terminal_says_so() {
         let t = render(&mut s, w, h);
         let shown = text(t.backend().buffer());
         if w >= 45 {
-            assert!(shown.contains(&format!("need 60x15, have {w}x{h}")), "{w}x{h}: {shown}");
+            assert!(
+                shown.contains(&format!("need 60x15, have {w}x{h}")),
+                "{w}x{h}: {shown}"
+            );
         }
     }
     let mut s = loaded();
@@ -240,7 +285,10 @@ fn too_small_terminal_says_so() {
 }
 
 fn find(buf: &Buffer, needle: &str, row: u16) -> Option<u16> {
-    let line: String = (0..buf.area.width).map(|x| buf[(x, row)].symbol().to_owned()).collect::<Vec<_>>().concat();
+    let line: String = (0..buf.area.width)
+        .map(|x| buf[(x, row)].symbol().to_owned())
+        .collect::<Vec<_>>()
+        .concat();
     let byte = line.find(needle)?;
     Some(line[..byte].chars().count() as u16)
 }
@@ -288,10 +336,23 @@ fn mono_and_no_color_use_no_colour_at_all() {
 fn hostile_server_strings_never_reach_the_terminal() {
     let mut s = empty();
     let id = started(&mut s);
-    let mut evil = server(1, "ok\x1b[31mred\x07bell\u{202e}txt.exe\u{2066}", "Linux", "ACTIVE\x1b[2J", "1.2.3.4");
+    let mut evil = server(
+        1,
+        "ok\x1b[31mred\x07bell\u{202e}txt.exe\u{2066}",
+        "Linux",
+        "ACTIVE\x1b[2J",
+        "1.2.3.4",
+    );
     evil.description = Some("line1\nline2\r\x1b]0;title\x07".into());
     evil.tags = Some(vec!["k=\u{9b}v".into()]);
-    update(&mut s, Msg::Worker(Event::Listed { id, project: 0, servers: vec![evil.clone()] }));
+    update(
+        &mut s,
+        Msg::Worker(Event::Listed {
+            id,
+            project: 0,
+            servers: vec![evil.clone()],
+        }),
+    );
     let flags = vec![FlagResult {
         project: 0,
         server_id: evil.id.clone(),
@@ -303,12 +364,19 @@ fn hostile_server_strings_never_reach_the_terminal() {
     rec.path = "/v1/\x1b[1m".into();
     update(&mut s, Msg::Worker(Event::Call(rec)));
     feed(&mut s, [ch('l'), ch('l')]);
-    for keys in [vec![], vec![key(KeyCode::Enter)], vec![key(KeyCode::Esc), ch('l')]] {
+    for keys in [
+        vec![],
+        vec![key(KeyCode::Enter)],
+        vec![key(KeyCode::Esc), ch('l')],
+    ] {
         feed(&mut s, keys);
         for (w, h) in SIZES {
             let t = render(&mut s, w, h);
             let shown = text(t.backend().buffer());
-            for bad in ['\x1b', '\x07', '\u{202e}', '\u{202d}', '\u{2066}', '\u{2067}', '\u{9b}', '\n', '\r'] {
+            for bad in [
+                '\x1b', '\x07', '\u{202e}', '\u{202d}', '\u{2066}', '\u{2067}', '\u{9b}', '\n',
+                '\r',
+            ] {
                 assert!(!shown.contains(bad), "{bad:?} reached the screen");
             }
             assert!(shown.contains("ok�[31mred�b"), "{shown}");
@@ -321,10 +389,23 @@ fn wide_names_keep_the_columns_aligned() {
     let mut s = empty();
     let id = started(&mut s);
     let servers = vec![
-        server(1, "漢字漢字漢字漢字漢字漢字漢字漢字漢字", "Linux", "ACTIVE", "10.0.0.1"),
+        server(
+            1,
+            "漢字漢字漢字漢字漢字漢字漢字漢字漢字",
+            "Linux",
+            "ACTIVE",
+            "10.0.0.1",
+        ),
         server(2, "plain", "Linux", "ACTIVE", "10.0.0.2"),
     ];
-    update(&mut s, Msg::Worker(Event::Listed { id, project: 0, servers }));
+    update(
+        &mut s,
+        Msg::Worker(Event::Listed {
+            id,
+            project: 0,
+            servers,
+        }),
+    );
     let t = render(&mut s, 80, 24);
     let buf = t.backend().buffer();
     let wide = find(buf, "10.0.0.1", row_of(buf, "10.0.0.1")).unwrap();
@@ -332,7 +413,13 @@ fn wide_names_keep_the_columns_aligned() {
     // Column positions in cells (not chars): compare the cell x of the IP column.
     let x_of = |needle: &str| {
         let y = row_of(buf, needle);
-        (0..buf.area.width).find(|&x| buf[(x, y)].symbol() == "1" && buf[(x + 1, y)].symbol() == "0" && buf[(x + 2, y)].symbol() == ".").unwrap()
+        (0..buf.area.width)
+            .find(|&x| {
+                buf[(x, y)].symbol() == "1"
+                    && buf[(x + 1, y)].symbol() == "0"
+                    && buf[(x + 2, y)].symbol() == "."
+            })
+            .unwrap()
     };
     let _ = (wide, plain);
     assert_eq!(x_of("10.0.0.1"), x_of("10.0.0.2"));

@@ -68,7 +68,9 @@ pub fn server(n: u32, name: &str, os: &str, status: &str, ip: &str) -> ServerDet
             ram: Some("4096".into()),
             disk: None,
         }),
-        image: Some(ImageRef { id: "img-0001".into() }),
+        image: Some(ImageRef {
+            id: "img-0001".into(),
+        }),
         metadata: Some(metadata),
         tags: Some(vec!["team=ops".into()]),
         created: Some("2024-01-02T03:04:05Z".into()),
@@ -81,15 +83,51 @@ pub fn server(n: u32, name: &str, os: &str, status: &str, ip: &str) -> ServerDet
 pub fn fleet() -> Vec<(usize, ServerDetail, Option<Result<bool, String>>)> {
     let unknown = Err("APIGW.0308 (HTTP 429): request throttled".to_owned());
     vec![
-        (0, server(1, "web-01", "Linux", "ACTIVE", "192.168.0.11"), Some(Ok(true))),
-        (0, server(2, "web-02", "Linux", "ACTIVE", "192.168.0.12"), Some(Ok(true))),
-        (0, server(3, "db-01", "Linux", "SHUTOFF", "192.168.0.13"), Some(Ok(false))),
-        (0, server(4, "win-ad-01", "Windows", "ACTIVE", "192.168.0.14"), Some(Ok(true))),
-        (0, server(5, "legacy-app", "Linux", "ERROR", "192.168.0.15"), Some(unknown)),
-        (0, server(6, "cache-01", "Linux", "REBOOT", "192.168.0.16"), None),
-        (1, server(7, "stg-api-01", "Linux", "ACTIVE", "10.1.0.7"), Some(Ok(true))),
-        (1, server(8, "stg-win-01", "Windows", "ACTIVE", "10.1.0.8"), Some(Ok(true))),
-        (2, server(9, "vault-01", "Linux", "ACTIVE", "10.9.0.9"), Some(Ok(true))),
+        (
+            0,
+            server(1, "web-01", "Linux", "ACTIVE", "192.168.0.11"),
+            Some(Ok(true)),
+        ),
+        (
+            0,
+            server(2, "web-02", "Linux", "ACTIVE", "192.168.0.12"),
+            Some(Ok(true)),
+        ),
+        (
+            0,
+            server(3, "db-01", "Linux", "SHUTOFF", "192.168.0.13"),
+            Some(Ok(false)),
+        ),
+        (
+            0,
+            server(4, "win-ad-01", "Windows", "ACTIVE", "192.168.0.14"),
+            Some(Ok(true)),
+        ),
+        (
+            0,
+            server(5, "legacy-app", "Linux", "ERROR", "192.168.0.15"),
+            Some(unknown),
+        ),
+        (
+            0,
+            server(6, "cache-01", "Linux", "REBOOT", "192.168.0.16"),
+            None,
+        ),
+        (
+            1,
+            server(7, "stg-api-01", "Linux", "ACTIVE", "10.1.0.7"),
+            Some(Ok(true)),
+        ),
+        (
+            1,
+            server(8, "stg-win-01", "Windows", "ACTIVE", "10.1.0.8"),
+            Some(Ok(true)),
+        ),
+        (
+            2,
+            server(9, "vault-01", "Linux", "ACTIVE", "10.9.0.9"),
+            Some(Ok(true)),
+        ),
     ]
 }
 
@@ -108,8 +146,19 @@ pub fn loaded() -> State {
     let id = started(&mut s);
     let fleet = fleet();
     for p in 0..3 {
-        let servers = fleet.iter().filter(|f| f.0 == p).map(|f| f.1.clone()).collect();
-        update(&mut s, Msg::Worker(Event::Listed { id, project: p, servers }));
+        let servers = fleet
+            .iter()
+            .filter(|f| f.0 == p)
+            .map(|f| f.1.clone())
+            .collect();
+        update(
+            &mut s,
+            Msg::Worker(Event::Listed {
+                id,
+                project: p,
+                servers,
+            }),
+        );
     }
     let flags = fleet
         .iter()

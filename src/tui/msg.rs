@@ -131,7 +131,10 @@ pub enum ResetStatus {
     Accepted,
     Failed(String),
     OutcomeUnknown(String),
-    Rebooting { job_id: String, status: String },
+    Rebooting {
+        job_id: String,
+        status: String,
+    },
     Rebooted,
     RebootFailed(String),
     RebootUnknown(String),

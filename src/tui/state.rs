@@ -54,7 +54,9 @@ pub enum Mode {
     /// Typing into the `/` filter.
     Filter,
     Details,
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     Form(Box<Form>),
     Confirm(Box<Confirm>),
     Results(Results),

@@ -42,7 +42,12 @@ pub fn draw(frame: &mut Frame, state: &State) {
     status::status(frame, a.status, state, theme);
     status::hints(frame, a.hints, state, theme);
     // Popups cover the panes but never the header, the status line or the key hints.
-    let body = Rect::new(area.x, area.y + 1, area.width, area.height.saturating_sub(3));
+    let body = Rect::new(
+        area.x,
+        area.y + 1,
+        area.width,
+        area.height.saturating_sub(3),
+    );
     match &state.mode {
         Mode::Details => details::draw(frame, body, state, theme),
         Mode::Help { scroll } => help::draw(frame, body, state, *scroll, theme),
@@ -63,7 +68,12 @@ fn too_small(frame: &mut Frame, area: Rect) {
         area.height
     );
     let y = area.y + area.height / 2;
-    let line = Rect::new(area.x, y.min(area.bottom().saturating_sub(1)), area.width, 1);
+    let line = Rect::new(
+        area.x,
+        y.min(area.bottom().saturating_sub(1)),
+        area.width,
+        1,
+    );
     let p = Paragraph::new(text)
         .alignment(Alignment::Center)
         .wrap(Wrap { trim: true });
@@ -79,7 +89,9 @@ pub(crate) fn popup_lines(
     lines: Vec<Line<'_>>,
     theme: Theme,
 ) {
-    let height = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_add(2);
+    let height = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2);
     let rect = layout::popup(area, width, height);
     let inner = popup_block(frame, rect, title, theme);
     frame.render_widget(Paragraph::new(lines), inner);
@@ -120,7 +132,10 @@ pub fn reset_text(status: &ResetStatus, theme: Theme) -> (String, Style) {
             theme.warn(),
         ),
         ResetStatus::Rebooting { job_id, status } => (
-            format!("↻ accepted; rebooting… job {status} ({})", text::fit(job_id, 12)),
+            format!(
+                "↻ accepted; rebooting… job {status} ({})",
+                text::fit(job_id, 12)
+            ),
             theme.pending(),
         ),
         ResetStatus::Rebooted => ("✓ rebooted; new password active".into(), theme.ok()),
@@ -142,7 +157,10 @@ pub fn name_list(state: &State, ids: &[String], show: usize) -> String {
         .take(show)
         .map(|id| {
             let row = state.table.get(id);
-            let name = row.map(|r| r.name()).filter(|n| !n.is_empty()).unwrap_or(id);
+            let name = row
+                .map(|r| r.name())
+                .filter(|n| !n.is_empty())
+                .unwrap_or(id);
             text::clean(name).into_owned()
         })
         .collect();

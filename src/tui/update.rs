@@ -33,7 +33,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Worker(event) => events::on_event(state, event),
         Msg::Undelivered(id) => {
             state.pending.remove(&id);
-            state.notice(Level::Error, "the background worker is busy or gone; try again");
+            state.notice(
+                Level::Error,
+                "the background worker is busy or gone; try again",
+            );
             Vec::new()
         }
     };

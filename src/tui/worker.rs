@@ -6,9 +6,9 @@
 mod reset;
 
 use crate::audit::{self, AuditEvent};
-use futures::StreamExt;
 use crate::cloud::{Cloud, CloudError, ProjectRef, iam};
 use crate::tui::msg::{Event, FlagResult, ProjectSpec, Request, RequestId};
+use futures::StreamExt;
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -118,7 +118,13 @@ async fn fan_out(cloud: &Cloud, refs: Vec<ProjectRef>, opts: WorkerOptions, sink
 /// Resolves missing project ids, then lists every project and checks every flag,
 /// forwarding its events in batches so a 10,000-server fleet does not send
 /// 10,000 separate messages.
-async fn list_all(cloud: Cloud, opts: WorkerOptions, id: RequestId, specs: Vec<ProjectSpec>, tx: Events) {
+async fn list_all(
+    cloud: Cloud,
+    opts: WorkerOptions,
+    id: RequestId,
+    specs: Vec<ProjectSpec>,
+    tx: Events,
+) {
     let (refs, index) = resolve(&cloud, id, specs, &tx).await;
     let (audit_tx, audit_rx) = mpsc::unbounded_channel::<AuditEvent>();
     let sink = move |e: AuditEvent| {
@@ -165,15 +171,30 @@ async fn resolve(
         let pid = match pid {
             Ok(pid) => pid,
             Err(e) => {
-                let error = format!("cannot find the project id of region {}: {}", spec.region, describe(&e));
-                let _ = tx.send(Event::ListFailed { id, project: spec.index, error });
+                let error = format!(
+                    "cannot find the project id of region {}: {}",
+                    spec.region,
+                    describe(&e)
+                );
+                let _ = tx.send(Event::ListFailed {
+                    id,
+                    project: spec.index,
+                    error,
+                });
                 continue;
             }
         };
-        let r = ProjectRef { id: pid, region: spec.region };
+        let r = ProjectRef {
+            id: pid,
+            region: spec.region,
+        };
         if index.contains_key(&r) {
             let error = "the same project is configured twice; listed once".to_owned();
-            let _ = tx.send(Event::ListFailed { id, project: spec.index, error });
+            let _ = tx.send(Event::ListFailed {
+                id,
+                project: spec.index,
+                error,
+            });
             continue;
         }
         index.insert(r.clone(), spec.index);
@@ -194,14 +215,29 @@ async fn forward(
         let mut flags = Vec::new();
         for event in buf.drain(..) {
             match event {
-                AuditEvent::Flag { project, server_id, outcome, at } => {
-                    let Some(&project) = index.get(&project) else { continue };
+                AuditEvent::Flag {
+                    project,
+                    server_id,
+                    outcome,
+                    at,
+                } => {
+                    let Some(&project) = index.get(&project) else {
+                        continue;
+                    };
                     let outcome = outcome.map_err(|e| describe(&e));
-                    flags.push(FlagResult { project, server_id, outcome, at });
+                    flags.push(FlagResult {
+                        project,
+                        server_id,
+                        outcome,
+                        at,
+                    });
                 }
                 other => {
                     if !flags.is_empty() {
-                        let _ = tx.send(Event::Flags { id, flags: std::mem::take(&mut flags) });
+                        let _ = tx.send(Event::Flags {
+                            id,
+                            flags: std::mem::take(&mut flags),
+                        });
                     }
                     let _ = tx.send(list_event(id, other, index));
                 }

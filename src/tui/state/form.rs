@@ -122,7 +122,11 @@ impl RebootChoice {
     pub fn cycle(self, forward: bool) -> Self {
         let i = Self::ALL.iter().position(|c| *c == self).unwrap_or(0);
         let n = Self::ALL.len();
-        Self::ALL[if forward { (i + 1) % n } else { (i + n - 1) % n }]
+        Self::ALL[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
     }
 }
 

@@ -1,8 +1,8 @@
 //! The audit gauge while it runs and the per-project summary when it is done.
 
+use super::popup_lines;
 use super::text::{clean, fit};
 use super::theme::Theme;
-use super::popup_lines;
 use crate::audit::record::Counts;
 use crate::tui::state::State;
 use ratatui::Frame;
@@ -38,7 +38,10 @@ pub fn summary(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     };
     let w = usize::from(area.width.min(78).saturating_sub(6));
     let mut lines = vec![Line::from(Span::styled(
-        format!("{} servers checked in {} projects", a.done, a.projects_total),
+        format!(
+            "{} servers checked in {} projects",
+            a.done, a.projects_total
+        ),
         theme.title(),
     ))];
     for (i, p) in state.projects.iter().enumerate() {
@@ -48,7 +51,10 @@ pub fn summary(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             theme.accent(),
         )));
         let line = match failed {
-            Some((_, e)) => Span::styled(fit(&format!("  ✗ not listed: {}", clean(e)), w), theme.bad()),
+            Some((_, e)) => Span::styled(
+                fit(&format!("  ✗ not listed: {}", clean(e)), w),
+                theme.bad(),
+            ),
             None => Span::raw(fit(&format!("  {}", counts_text(&a.counts[i])), w)),
         };
         lines.push(Line::from(line));

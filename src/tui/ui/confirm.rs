@@ -13,7 +13,14 @@ use ratatui::text::{Line, Span};
 use std::collections::BTreeSet;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, c: &Confirm, theme: Theme) {
-    popup_lines(frame, area, 72, "Confirm password reset", lines(state, c, theme), theme);
+    popup_lines(
+        frame,
+        area,
+        72,
+        "Confirm password reset",
+        lines(state, c, theme),
+        theme,
+    );
 }
 
 fn lines<'a>(state: &State, c: &Confirm, theme: Theme) -> Vec<Line<'a>> {
@@ -24,12 +31,22 @@ fn lines<'a>(state: &State, c: &Confirm, theme: Theme) -> Vec<Line<'a>> {
         .collect();
     let projects: Vec<String> = projects
         .iter()
-        .map(|&p| format!("{} [{}]", clean(&state.projects[p].label), clean(&state.projects[p].region)))
+        .map(|&p| {
+            format!(
+                "{} [{}]",
+                clean(&state.projects[p].label),
+                clean(&state.projects[p].region)
+            )
+        })
         .collect();
     let servers = if ids.len() == 1 { "server" } else { "servers" };
     let mut out = vec![
         Line::from(Span::styled(
-            format!("Reset the {} password of {} {servers}:", c.form.os.username(), ids.len()),
+            format!(
+                "Reset the {} password of {} {servers}:",
+                c.form.os.username(),
+                ids.len()
+            ),
             theme.title(),
         )),
         Line::from(format!("  {}", name_list(state, ids, 4))),
@@ -40,14 +57,21 @@ fn lines<'a>(state: &State, c: &Confirm, theme: Theme) -> Vec<Line<'a>> {
     for choice in RebootChoice::ALL {
         let on = choice == c.reboot;
         let text = format!("  ({}) {}", if on { "•" } else { " " }, choice.label());
-        out.push(Line::from(Span::styled(text, if on { theme.title() } else { theme.dim() })));
+        out.push(Line::from(Span::styled(
+            text,
+            if on { theme.title() } else { theme.dim() },
+        )));
     }
     out.push(Line::from(Span::styled(
         "! the new password applies only after the server (re)starts",
         theme.warn(),
     )));
     if c.needs_count() {
-        let ok = if c.count_ok() { theme.ok() } else { theme.warn() };
+        let ok = if c.count_ok() {
+            theme.ok()
+        } else {
+            theme.warn()
+        };
         out.push(Line::from(vec![
             Span::raw(format!("Type {} to confirm: ", ids.len())),
             Span::styled(format!("[{}▏]", c.count), ok),

@@ -28,7 +28,12 @@ fn lines<'a>(state: &'a State, row: &'a Row, theme: Theme) -> Vec<Line<'a>> {
         };
         format!("{}{size}", clean(f.name.as_deref().unwrap_or(&f.id)))
     });
-    let meta = |k: &str| d.metadata.as_ref().and_then(|m| m.get(k)).map(String::as_str);
+    let meta = |k: &str| {
+        d.metadata
+            .as_ref()
+            .and_then(|m| m.get(k))
+            .map(String::as_str)
+    };
     let image = match (meta("image_name"), d.image.as_ref()) {
         (Some(n), Some(i)) => format!("{} ({})", clean(n), clean(&i.id)),
         (Some(n), None) => clean(n).into_owned(),
@@ -46,7 +51,11 @@ fn lines<'a>(state: &'a State, row: &'a Row, theme: Theme) -> Vec<Line<'a>> {
                 clean(&project.label),
                 clean(project.id.as_deref().unwrap_or("?")),
                 clean(&project.region),
-                if project.protected { " (protected)" } else { "" }
+                if project.protected {
+                    " (protected)"
+                } else {
+                    ""
+                }
             ),
             theme,
         ),
@@ -57,8 +66,17 @@ fn lines<'a>(state: &'a State, row: &'a Row, theme: Theme) -> Vec<Line<'a>> {
         field("az", s(d.availability_zone.as_deref()), theme),
     ];
     out.extend(addresses(row, theme));
-    let tags = d.tags.as_ref().map(|t| t.iter().map(|x| clean(x).into_owned()).collect::<Vec<_>>().join(", "));
-    out.push(field("tags", tags.filter(|t| !t.is_empty()).unwrap_or_else(|| "-".into()), theme));
+    let tags = d.tags.as_ref().map(|t| {
+        t.iter()
+            .map(|x| clean(x).into_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    out.push(field(
+        "tags",
+        tags.filter(|t| !t.is_empty()).unwrap_or_else(|| "-".into()),
+        theme,
+    ));
     out.push(field("description", s(d.description.as_deref()), theme));
     out.push(field("created", s(d.created.as_deref()), theme));
     out.push(flag_line(state, row, theme));
@@ -69,7 +87,10 @@ fn lines<'a>(state: &'a State, row: &'a Row, theme: Theme) -> Vec<Line<'a>> {
         }
         None => Span::styled("none this session", theme.dim()),
     };
-    out.push(Line::from(vec![Span::styled(format!("{:<12}", "last reset"), theme.dim()), reset]));
+    out.push(Line::from(vec![
+        Span::styled(format!("{:<12}", "last reset"), theme.dim()),
+        reset,
+    ]));
     out
 }
 

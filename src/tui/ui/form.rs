@@ -56,7 +56,11 @@ fn lines<'a>(state: &State, form: &'a Form, theme: Theme) -> Vec<Line<'a>> {
             ("✗", theme.bad())
         };
         let first = Some(item.rule) == first_fail;
-        let style = if first { style.add_modifier(Modifier::UNDERLINED) } else { style };
+        let style = if first {
+            style.add_modifier(Modifier::UNDERLINED)
+        } else {
+            style
+        };
         let mut spans = vec![
             Span::styled(if first { "› " } else { "  " }, theme.bad()),
             Span::styled(format!("{glyph} {}", item.rule.label()), style),
@@ -73,14 +77,20 @@ fn lines<'a>(state: &State, form: &'a Form, theme: Theme) -> Vec<Line<'a>> {
     } else {
         ("✗", "confirmation differs", theme.bad())
     };
-    out.push(Line::from(vec![Span::raw("  "), Span::styled(format!("{glyph} {word}"), style)]));
+    out.push(Line::from(vec![
+        Span::raw("  "),
+        Span::styled(format!("{glyph} {word}"), style),
+    ]));
     if form.generated {
         out.push(Line::from(Span::styled(
             "generated and shown once: copy it now; it is hidden on the next key",
             theme.warn(),
         )));
     } else if form.ready() {
-        out.push(Line::from(Span::styled("ready: enter or ctrl-s to review", theme.ok())));
+        out.push(Line::from(Span::styled(
+            "ready: enter or ctrl-s to review",
+            theme.ok(),
+        )));
     }
     out
 }
@@ -100,7 +110,11 @@ fn secret_line<'a>(
     };
     let cursor = if focused { "▏" } else { "" };
     let marker = if focused { "› " } else { "  " };
-    let style = if focused { theme.title() } else { ratatui::style::Style::default() };
+    let style = if focused {
+        theme.title()
+    } else {
+        ratatui::style::Style::default()
+    };
     Line::from(vec![
         Span::styled(marker, theme.accent()),
         Span::styled(label, theme.dim()),
@@ -115,7 +129,17 @@ fn check_line<'a>(form: &Form, theme: Theme) -> Line<'a> {
     let boxed = if form.check_password { "[x]" } else { "[ ]" };
     Line::from(vec![
         Span::styled(marker, theme.accent()),
-        Span::styled(format!("{boxed} is_check_password"), if focused { theme.title() } else { ratatui::style::Style::default() }),
-        Span::styled(" (the API checks the rules too; space toggles)", theme.dim()),
+        Span::styled(
+            format!("{boxed} is_check_password"),
+            if focused {
+                theme.title()
+            } else {
+                ratatui::style::Style::default()
+            },
+        ),
+        Span::styled(
+            " (the API checks the rules too; space toggles)",
+            theme.dim(),
+        ),
     ])
 }

@@ -44,7 +44,9 @@ pub fn lines(state: &State, theme: Theme) -> Vec<Line<'static>> {
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, scroll: usize, theme: Theme) {
     let rect = popup(area, 86, Action::ALL.len() as u16 + 5);
     let all = lines(state, theme);
-    let max = all.len().saturating_sub(usize::from(rect.height.saturating_sub(2)));
+    let max = all
+        .len()
+        .saturating_sub(usize::from(rect.height.saturating_sub(2)));
     let scroll = scroll.min(max);
     let title = if scroll < max {
         "Help — keys (↓ more, esc closes)"

@@ -18,7 +18,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     } else {
         format!(" ↑{} ", log.scroll)
     };
-    let title = format!(" Log ({} calls, {} errors, UTC){follow} ", log.len(), log.errors);
+    let title = format!(
+        " Log ({} calls, {} errors, UTC){follow} ",
+        log.len(),
+        log.errors
+    );
     let block = Block::bordered()
         .title(Span::styled(title, theme.title()))
         .border_style(theme.border(focused));

@@ -16,7 +16,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, r: &Results, theme: Th
     let title = if r.finished {
         "Reset results — finished (esc closes)".to_owned()
     } else {
-        format!("Reset results — {} working (esc hides)", servers::spinner(state))
+        format!(
+            "Reset results — {} working (esc hides)",
+            servers::spinner(state)
+        )
     };
     let inner = popup_block(frame, rect, &title, theme);
     let name_w = 18;
@@ -25,11 +28,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, r: &Results, theme: Th
     let mut lines: Vec<Line> = Vec::new();
     for (i, id) in r.servers.iter().enumerate() {
         if lines.len() + 1 == height && i + 1 < r.servers.len() {
-            lines.push(Line::from(format!("… and {} more (see details)", r.servers.len() - i)));
+            lines.push(Line::from(format!(
+                "… and {} more (see details)",
+                r.servers.len() - i
+            )));
             break;
         }
-        let name = state.table.get(id).map(|row| row.name()).filter(|n| !n.is_empty()).unwrap_or(id);
-        let status = state.resets.get(id).cloned().unwrap_or(ResetStatus::Sending);
+        let name = state
+            .table
+            .get(id)
+            .map(|row| row.name())
+            .filter(|n| !n.is_empty())
+            .unwrap_or(id);
+        let status = state
+            .resets
+            .get(id)
+            .cloned()
+            .unwrap_or(ResetStatus::Sending);
         let (text, style) = reset_text(&status, theme);
         lines.push(Line::from(vec![
             Span::raw(format!("{:<w$} ", fit(name, name_w), w = name_w)),

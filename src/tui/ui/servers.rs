@@ -1,9 +1,9 @@
 //! The servers table. Only the rows inside the window are built, so a 10,000-server fleet
 //! costs the same per frame as a 20-server one.
 
+use super::ago;
 use super::text::{fit, or_dash};
 use super::theme::Theme;
-use super::ago;
 use crate::tui::state::table::{Flag, Row as ServerRow};
 use crate::tui::state::{Focus, ProjectLoad, State};
 use ratatui::Frame;
@@ -143,14 +143,20 @@ fn row<'a>(r: &'a ServerRow, marked: bool, state: &State, cols: &Columns, theme:
         Cell::from(fit(&or_dash(d.private_ip()), 15)),
     ];
     if cols.az {
-        cells.push(Cell::from(fit(&or_dash(d.availability_zone.as_deref()), 15)));
+        cells.push(Cell::from(fit(
+            &or_dash(d.availability_zone.as_deref()),
+            15,
+        )));
     }
     if cols.project {
         cells.push(Cell::from(fit(state.project_label(r.project), 16)));
     }
     let (flag, flag_style) = flag_cell(&r.flag, theme);
     cells.push(Cell::from(Span::styled(flag, flag_style)));
-    let age = r.checked_at.map(|t| ago(state.now, t)).unwrap_or_else(|| "-".into());
+    let age = r
+        .checked_at
+        .map(|t| ago(state.now, t))
+        .unwrap_or_else(|| "-".into());
     cells.push(Cell::from(Span::styled(age, theme.dim())));
     Row::new(cells)
 }
@@ -216,6 +222,11 @@ fn empty(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         }
     }
     let y = area.y + area.height.saturating_sub(lines.len() as u16) / 2;
-    let r = Rect::new(area.x, y, area.width, area.height.saturating_sub(y - area.y));
+    let r = Rect::new(
+        area.x,
+        y,
+        area.width,
+        area.height.saturating_sub(y - area.y),
+    );
     frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center), r);
 }

@@ -18,7 +18,13 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         None => format!("all ({})", state.projects.len()),
         Some(i) => {
             let p = &state.projects[i];
-            format!("{} [{}] ({}/{})", clean(&p.label), clean(&p.region), i + 1, state.projects.len())
+            format!(
+                "{} [{}] ({}/{})",
+                clean(&p.label),
+                clean(&p.region),
+                i + 1,
+                state.projects.len()
+            )
         }
     };
     let (sort, desc) = table.sort();
@@ -26,13 +32,20 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         Span::styled("ecsreset", theme.accent()),
         Span::raw("  project: "),
         Span::styled(project, theme.title()),
-        Span::raw(format!("  sort: {} {}", sort.label(), if desc { "▼" } else { "▲" })),
+        Span::raw(format!(
+            "  sort: {} {}",
+            sort.label(),
+            if desc { "▼" } else { "▲" }
+        )),
     ];
     let editing = matches!(state.mode, Mode::Filter);
     if editing || !table.filter().is_empty() {
         let cursor = if editing { "▏" } else { "" };
         spans.push(Span::raw("  filter: /"));
-        spans.push(Span::styled(format!("{}{cursor}", fit(table.filter(), 24)), theme.title()));
+        spans.push(Span::styled(
+            format!("{}{cursor}", fit(table.filter(), 24)),
+            theme.title(),
+        ));
     }
     let badge = if state.read_only { " READ-ONLY " } else { "" };
     let badge_w = badge.width() as u16;
@@ -40,7 +53,9 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         Layout::horizontal([Constraint::Min(0), Constraint::Length(badge_w)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(spans)), left);
     if state.read_only {
-        let style = theme.warn().add_modifier(Modifier::REVERSED | Modifier::BOLD);
+        let style = theme
+            .warn()
+            .add_modifier(Modifier::REVERSED | Modifier::BOLD);
         frame.render_widget(Paragraph::new(Span::styled(badge, style)), right);
     }
 }
@@ -108,7 +123,10 @@ pub fn reset_blocked(state: &State) -> Option<&'static str> {
             .is_some_and(|r| state.projects[r.project].protected)
     };
     let blocked = if state.table.marked.is_empty() {
-        state.table.selected().is_some_and(|r| state.projects[r.project].protected)
+        state
+            .table
+            .selected()
+            .is_some_and(|r| state.projects[r.project].protected)
     } else {
         state.table.marked.iter().any(protected)
     };

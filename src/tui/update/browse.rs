@@ -32,7 +32,10 @@ fn browse(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Help => state.mode = Mode::Help { scroll: 0 },
         Action::Refresh => return load(state, Pending::Load),
         Action::Audit => {
-            state.notice(Level::Info, "audit started: checking every server's reset flag");
+            state.notice(
+                Level::Info,
+                "audit started: checking every server's reset flag",
+            );
             return load(state, Pending::Audit);
         }
         Action::Filter => state.mode = Mode::Filter,
@@ -46,7 +49,11 @@ fn browse(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Reset => reset::open_form(state),
         Action::ToggleLog => {
             state.show_log = !state.show_log;
-            state.focus = if state.show_log { Focus::Log } else { Focus::Servers };
+            state.focus = if state.show_log {
+                Focus::Log
+            } else {
+                Focus::Servers
+            };
         }
         Action::FocusNext | Action::FocusPrev if state.show_log => {
             state.focus = match state.focus {

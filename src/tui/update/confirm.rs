@@ -50,7 +50,10 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 fn back_to_form(state: &mut State) -> Vec<Effect> {
     if let Mode::Confirm(dialog) = std::mem::replace(&mut state.mode, Mode::Browse) {
         state.mode = Mode::Form(Box::new(dialog.form));
-        state.notice(Level::Info, "not sent; back in the form (esc again to discard)");
+        state.notice(
+            Level::Info,
+            "not sent; back in the form (esc again to discard)",
+        );
     }
     Vec::new()
 }
@@ -61,7 +64,10 @@ fn proceed(state: &mut State) -> Vec<Effect> {
     };
     if !dialog.count_ok() {
         let n = dialog.form.targets.len();
-        state.notice(Level::Warn, format!("type {n}, the number of servers, to confirm"));
+        state.notice(
+            Level::Warn,
+            format!("type {n}, the number of servers, to confirm"),
+        );
         return Vec::new();
     }
     let Mode::Confirm(dialog) = std::mem::replace(&mut state.mode, Mode::Browse) else {

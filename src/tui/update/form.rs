@@ -34,7 +34,10 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     match (action, key.code) {
         (Some(Action::Submit), _) => return submit(state),
-        (_, KeyCode::Enter) if form.field == Field::Password => form.field = Field::Confirm,
+        // Enter moves on to the confirmation, or submits once everything is filled in.
+        (_, KeyCode::Enter) if form.field == Field::Password && !form.ready() => {
+            form.field = Field::Confirm;
+        }
         (_, KeyCode::Enter) => return submit(state),
         (_, KeyCode::Backspace) => {
             if let Some(secret) = form.focused_secret() {
@@ -45,7 +48,10 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         (Some(Action::Cancel), _) => {
             form.clear();
             state.mode = Mode::Browse;
-            state.notice(Level::Info, "reset cancelled; the typed password was discarded");
+            state.notice(
+                Level::Info,
+                "reset cancelled; the typed password was discarded",
+            );
         }
         (Some(Action::Quit), _) => return quit(state),
         (Some(Action::Reveal), _) => {
@@ -75,12 +81,18 @@ fn submit(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     if let Some(fail) = form.checklist.first_failure() {
-        let text = format!("cannot submit: {} (marked ✗ in the checklist)", fail.rule.label());
+        let text = format!(
+            "cannot submit: {} (marked ✗ in the checklist)",
+            fail.rule.label()
+        );
         state.notice(Level::Warn, text);
         return Vec::new();
     }
     if !form.confirmation_matches() {
-        state.notice(Level::Warn, "cannot submit: the confirmation does not match the password");
+        state.notice(
+            Level::Warn,
+            "cannot submit: the confirmation does not match the password",
+        );
         return Vec::new();
     }
     let Mode::Form(form) = std::mem::replace(&mut state.mode, Mode::Browse) else {

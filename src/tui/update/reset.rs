@@ -1,11 +1,11 @@
 //! Opening the reset form (with every refusal explained) and sending the reset.
 
+use crate::cloud::wire::RebootType;
 use crate::password::OsKind;
 use crate::tui::msg::{Effect, Request, ResetStatus, Target};
 use crate::tui::state::form::{Confirm, Form, RebootChoice, strictest};
 use crate::tui::state::table::Flag;
 use crate::tui::state::{Level, Mode, Pending, Results, State};
-use crate::cloud::wire::RebootType;
 
 /// The marked servers, or the one under the cursor when none is marked.
 fn targets(state: &State) -> Vec<String> {
@@ -25,7 +25,11 @@ fn refusal(state: &State, server_id: &str) -> Option<String> {
     let Some(row) = state.table.get(server_id) else {
         return Some(format!("server {server_id} is no longer listed; refresh"));
     };
-    let name = if row.name().is_empty() { server_id } else { row.name() };
+    let name = if row.name().is_empty() {
+        server_id
+    } else {
+        row.name()
+    };
     let project = &state.projects[row.project];
     if project.protected {
         return Some(format!(
@@ -75,9 +79,11 @@ pub fn open_form(state: &mut State) {
         state.notice(Level::Warn, format!("reset refused: {first}{more}"));
         return;
     }
-    let os = strictest(targets.iter().map(|id| {
-        OsKind::from_metadata(state.table.get(id).and_then(|r| r.detail.os_type()))
-    }));
+    let os = strictest(
+        targets
+            .iter()
+            .map(|id| OsKind::from_metadata(state.table.get(id).and_then(|r| r.detail.os_type()))),
+    );
     state.notice = None;
     state.mode = Mode::Form(Box::new(Form::new(targets, os)));
 }
@@ -109,7 +115,9 @@ pub fn send(state: &mut State, mut confirm: Box<Confirm>) -> Vec<Effect> {
         RebootChoice::Hard => Some(RebootType::Hard),
     };
     for t in &targets {
-        state.resets.insert(t.server_id.clone(), ResetStatus::Sending);
+        state
+            .resets
+            .insert(t.server_id.clone(), ResetStatus::Sending);
     }
     state.pending.insert(id, Pending::Reset);
     state.mode = Mode::Results(Results {
@@ -118,7 +126,10 @@ pub fn send(state: &mut State, mut confirm: Box<Confirm>) -> Vec<Effect> {
         finished: false,
     });
     state.table.marked.clear();
-    state.notice(Level::Info, format!("reset sent for {} server(s)", targets.len()));
+    state.notice(
+        Level::Info,
+        format!("reset sent for {} server(s)", targets.len()),
+    );
     vec![Effect::Api(Request::Reset {
         id,
         targets,

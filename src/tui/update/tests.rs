@@ -20,7 +20,10 @@ fn names(s: &State) -> Vec<String> {
 }
 
 fn notice(s: &State) -> String {
-    s.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default()
+    s.notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default()
 }
 
 fn resets(effects: &[Effect]) -> Vec<&Request> {
@@ -37,7 +40,11 @@ fn resets(effects: &[Effect]) -> Vec<&Request> {
 fn valid_form(s: &mut State, name: &str) {
     select(s, name);
     feed(s, [ch('r')]);
-    assert!(matches!(s.mode, Mode::Form(_)), "form did not open: {}", notice(s));
+    assert!(
+        matches!(s.mode, Mode::Form(_)),
+        "form did not open: {}",
+        notice(s)
+    );
     type_str(s, "Tq7!fixture");
     feed(s, [key(KeyCode::Enter)]);
     type_str(s, "Tq7!fixture");
@@ -55,7 +62,12 @@ fn filter_is_live_and_esc_clears_it() {
     feed(&mut s, [key(KeyCode::Esc)]);
     assert_eq!(s.table.view().len(), 9);
     // The filter matches flag words, OS, status and IP too.
-    for (needle, expect) in [("unsupported", 1), ("windows", 2), ("shutoff", 1), ("10.1.0", 2)] {
+    for (needle, expect) in [
+        ("unsupported", 1),
+        ("windows", 2),
+        ("shutoff", 1),
+        ("10.1.0", 2),
+    ] {
         feed(&mut s, [ch('/')]);
         type_str(&mut s, needle);
         feed(&mut s, [key(KeyCode::Enter)]);
@@ -97,11 +109,19 @@ fn marks_and_mark_all_visible() {
     select(&mut s, "web-01");
     feed(&mut s, [ch(' ')]);
     assert_eq!(s.table.marked.len(), 1);
-    assert_eq!(s.table.selected().unwrap().name(), "web-02", "space moves down");
+    assert_eq!(
+        s.table.selected().unwrap().name(),
+        "web-02",
+        "space moves down"
+    );
     feed(&mut s, [ch('p'), ch('p'), ch('a')]);
     assert_eq!(s.table.marked.len(), 3);
     feed(&mut s, [ch('a')]);
-    assert_eq!(s.table.marked.len(), 1, "second press unmarks the visible ones only");
+    assert_eq!(
+        s.table.marked.len(),
+        1,
+        "second press unmarks the visible ones only"
+    );
 }
 
 #[test]
@@ -116,11 +136,22 @@ fn refresh_keeps_selection_and_marks_by_id() {
         panic!("refresh made {effects:?}");
     };
     // The new list arrives in another order, with one server gone and one new.
-    let mut servers: Vec<_> = fleet().into_iter().filter(|f| f.0 == 0).map(|f| f.1).collect();
+    let mut servers: Vec<_> = fleet()
+        .into_iter()
+        .filter(|f| f.0 == 0)
+        .map(|f| f.1)
+        .collect();
     servers.reverse();
     servers.retain(|d| d.name.as_deref() != Some("web-02"));
     servers.push(server(20, "aaa-new", "Linux", "ACTIVE", "192.168.0.20"));
-    update(&mut s, Msg::Worker(Event::Listed { id: *id, project: 0, servers }));
+    update(
+        &mut s,
+        Msg::Worker(Event::Listed {
+            id: *id,
+            project: 0,
+            servers,
+        }),
+    );
     assert_eq!(s.table.selected().unwrap().name(), "stg-api-01");
     assert!(s.table.marked.contains(&marked_id));
     assert_eq!(s.table.get(&marked_id).unwrap().flag, Flag::Checking);
@@ -132,14 +163,28 @@ fn stale_events_are_ignored() {
     let mut s = loaded();
     let before = s.table.rows().len();
     let stale = RequestId(999);
-    update(&mut s, Msg::Worker(Event::Listed { id: stale, project: 0, servers: vec![] }));
+    update(
+        &mut s,
+        Msg::Worker(Event::Listed {
+            id: stale,
+            project: 0,
+            servers: vec![],
+        }),
+    );
     update(&mut s, Msg::Worker(Event::Done { id: stale }));
     assert_eq!(s.table.rows().len(), before);
     // A superseded load's events are dropped too.
     let old = RequestId(1);
     feed(&mut s, [ctrl('r')]);
     assert!(!s.pending.contains_key(&old));
-    update(&mut s, Msg::Worker(Event::Listed { id: old, project: 0, servers: vec![] }));
+    update(
+        &mut s,
+        Msg::Worker(Event::Listed {
+            id: old,
+            project: 0,
+            servers: vec![],
+        }),
+    );
     assert_eq!(s.table.rows().len(), before);
     let flags = vec![FlagResult {
         project: 0,
@@ -174,7 +219,11 @@ fn form_refuses_submit_for_each_failing_rule() {
         let Mode::Form(form) = &s.mode else {
             panic!("{pw}: left the form");
         };
-        assert_eq!(form.checklist.first_failure().map(|f| f.rule), Some(rule), "{pw}");
+        assert_eq!(
+            form.checklist.first_failure().map(|f| f.rule),
+            Some(rule),
+            "{pw}"
+        );
         assert!(notice(&s).contains(rule.label()), "{pw}: {}", notice(&s));
     }
 }
@@ -259,7 +308,14 @@ fn double_enter_sends_exactly_one_reset() {
     );
     let sent = resets(&effects);
     assert_eq!(sent.len(), 1, "{effects:?}");
-    let Request::Reset { id, targets, password, check_password, reboot } = sent[0] else {
+    let Request::Reset {
+        id,
+        targets,
+        password,
+        check_password,
+        reboot,
+    } = sent[0]
+    else {
         unreachable!()
     };
     assert_eq!(password.expose(), "Tq7!fixture");
@@ -267,7 +323,10 @@ fn double_enter_sends_exactly_one_reset() {
     assert_eq!(targets.len(), 1);
     assert_eq!(s.pending.get(id), Some(&Pending::Reset));
     assert!(matches!(&s.mode, Mode::Results(r) if r.id == *id));
-    assert!(!format!("{effects:?}").contains("Tq7!fixture"), "Debug must hide it");
+    assert!(
+        !format!("{effects:?}").contains("Tq7!fixture"),
+        "Debug must hide it"
+    );
 }
 
 #[test]
@@ -276,7 +335,14 @@ fn each_reset_gets_a_fresh_id() {
     let mut ids = Vec::new();
     for name in ["web-01", "web-02"] {
         valid_form(&mut s, name);
-        let effects = feed(&mut s, [key(KeyCode::Enter), key(KeyCode::Right), key(KeyCode::Enter)]);
+        let effects = feed(
+            &mut s,
+            [
+                key(KeyCode::Enter),
+                key(KeyCode::Right),
+                key(KeyCode::Enter),
+            ],
+        );
         ids.push(resets(&effects)[0].id());
         feed(&mut s, [key(KeyCode::Esc)]);
     }
@@ -291,18 +357,33 @@ fn several_servers_need_the_count_and_use_the_strictest_rules() {
         feed(&mut s, [ch(' ')]);
     }
     feed(&mut s, [ch('r')]);
-    let Mode::Form(form) = &s.mode else { panic!("{}", notice(&s)) };
+    let Mode::Form(form) = &s.mode else {
+        panic!("{}", notice(&s))
+    };
     assert_eq!(form.os, OsKind::Windows);
-    assert!(form.checklist.items.iter().any(|i| i.rule == Rule::NoLeadingSlash));
+    assert!(
+        form.checklist
+            .items
+            .iter()
+            .any(|i| i.rule == Rule::NoLeadingSlash)
+    );
     type_str(&mut s, "Tq7!fixture");
     feed(&mut s, [key(KeyCode::Enter)]);
     type_str(&mut s, "Tq7!fixture");
-    feed(&mut s, [key(KeyCode::Enter), key(KeyCode::Right), key(KeyCode::Down)]);
+    feed(
+        &mut s,
+        [key(KeyCode::Enter), key(KeyCode::Right), key(KeyCode::Down)],
+    );
     let e = feed(&mut s, [key(KeyCode::Enter)]);
     assert!(e.is_empty() && notice(&s).contains("type 2"));
     type_str(&mut s, "2");
     let effects = feed(&mut s, [key(KeyCode::Enter)]);
-    let Request::Reset { targets, reboot, .. } = resets(&effects)[0] else { unreachable!() };
+    let Request::Reset {
+        targets, reboot, ..
+    } = resets(&effects)[0]
+    else {
+        unreachable!()
+    };
     assert_eq!(targets.len(), 2);
     assert_eq!(*reboot, Some(crate::cloud::wire::RebootType::Soft));
     assert!(s.table.marked.is_empty());
@@ -344,12 +425,26 @@ fn refusals_read_only_protected_unsupported_unknown_checking() {
 fn reset_events_update_the_results_and_stay_honest() {
     let mut s = loaded();
     valid_form(&mut s, "web-01");
-    let effects = feed(&mut s, [key(KeyCode::Enter), key(KeyCode::Right), key(KeyCode::Enter)]);
+    let effects = feed(
+        &mut s,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Right),
+            key(KeyCode::Enter),
+        ],
+    );
     let id = resets(&effects)[0].id();
     let sid = s.table.selected().unwrap().detail.id.clone();
     assert_eq!(s.resets.get(&sid), Some(&ResetStatus::Sending));
     let unknown = ResetStatus::OutcomeUnknown("no answer".into());
-    update(&mut s, Msg::Worker(Event::Reset { id, server_id: sid.clone(), status: unknown.clone() }));
+    update(
+        &mut s,
+        Msg::Worker(Event::Reset {
+            id,
+            server_id: sid.clone(),
+            status: unknown.clone(),
+        }),
+    );
     assert_eq!(s.resets.get(&sid), Some(&unknown));
     assert!(s.last_error.as_deref().unwrap().contains("outcome unknown"));
     update(&mut s, Msg::Worker(Event::Done { id }));
@@ -361,12 +456,22 @@ fn reset_events_update_the_results_and_stay_honest() {
 fn quitting_with_a_reset_in_flight_asks_twice() {
     let mut s = loaded();
     valid_form(&mut s, "web-01");
-    feed(&mut s, [key(KeyCode::Enter), key(KeyCode::Right), key(KeyCode::Enter)]);
+    feed(
+        &mut s,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Right),
+            key(KeyCode::Enter),
+        ],
+    );
     assert!(feed(&mut s, [ch('q')]).is_empty());
     assert!(notice(&s).contains("in flight"));
     assert!(matches!(feed(&mut s, [ch('q')]).as_slice(), [Effect::Quit]));
     let mut s = loaded();
-    assert!(matches!(feed(&mut s, [ctrl('c')]).as_slice(), [Effect::Quit]));
+    assert!(matches!(
+        feed(&mut s, [ctrl('c')]).as_slice(),
+        [Effect::Quit]
+    ));
 }
 
 #[test]
@@ -378,13 +483,41 @@ fn audit_counts_per_project_and_opens_the_summary() {
     };
     assert_eq!(projects.len(), 3);
     let id = *id;
-    let servers: Vec<_> = fleet().into_iter().filter(|f| f.0 == 1).map(|f| f.1).collect();
+    let servers: Vec<_> = fleet()
+        .into_iter()
+        .filter(|f| f.0 == 1)
+        .map(|f| f.1)
+        .collect();
     let ids: Vec<String> = servers.iter().map(|d| d.id.clone()).collect();
-    update(&mut s, Msg::Worker(Event::Listed { id, project: 1, servers }));
-    update(&mut s, Msg::Worker(Event::ListFailed { id, project: 0, error: "boom".into() }));
+    update(
+        &mut s,
+        Msg::Worker(Event::Listed {
+            id,
+            project: 1,
+            servers,
+        }),
+    );
+    update(
+        &mut s,
+        Msg::Worker(Event::ListFailed {
+            id,
+            project: 0,
+            error: "boom".into(),
+        }),
+    );
     let flags = vec![
-        FlagResult { project: 1, server_id: ids[0].clone(), outcome: Ok(true), at: now() },
-        FlagResult { project: 1, server_id: ids[1].clone(), outcome: Err("x".into()), at: now() },
+        FlagResult {
+            project: 1,
+            server_id: ids[0].clone(),
+            outcome: Ok(true),
+            at: now(),
+        },
+        FlagResult {
+            project: 1,
+            server_id: ids[1].clone(),
+            outcome: Err("x".into()),
+            at: now(),
+        },
     ];
     update(&mut s, Msg::Worker(Event::Flags { id, flags }));
     let a = s.audit.as_ref().unwrap();
@@ -415,7 +548,10 @@ fn log_is_capped_and_counts_errors() {
     }
     assert_eq!(s.log.len(), LOG_CAP);
     assert_eq!(s.log.errors, (LOG_CAP + 10) / 2);
-    assert_eq!(s.log.lines().back().unwrap().path, format!("/v1/p/{}", LOG_CAP + 9));
+    assert_eq!(
+        s.log.lines().back().unwrap().path,
+        format!("/v1/p/{}", LOG_CAP + 9)
+    );
 }
 
 #[test]
@@ -425,7 +561,14 @@ fn paging_keeps_the_cursor_visible() {
     let servers = (0..500)
         .map(|n| server(n, &format!("srv-{n:04}"), "Linux", "ACTIVE", "10.0.0.1"))
         .collect();
-    update(&mut s, Msg::Worker(Event::Listed { id, project: 0, servers }));
+    update(
+        &mut s,
+        Msg::Worker(Event::Listed {
+            id,
+            project: 0,
+            servers,
+        }),
+    );
     feed(&mut s, [key(KeyCode::PageDown), key(KeyCode::PageDown)]);
     let page = crate::tui::ui::layout::table_rows(&s);
     assert_eq!(s.table.cursor(), 2 * page);

@@ -41,12 +41,19 @@ impl Job {
     ) {
         let mut groups: BTreeMap<ProjectRef, Vec<String>> = BTreeMap::new();
         for t in &targets {
-            let p = ProjectRef { id: t.project_id.clone(), region: t.region.clone() };
+            let p = ProjectRef {
+                id: t.project_id.clone(),
+                region: t.region.clone(),
+            };
             groups.entry(p).or_default().push(t.server_id.clone());
         }
         let mut accepted = Vec::new();
         if let [single] = targets.as_slice() {
-            let p = groups.keys().next().cloned().expect("one target, one project");
+            let p = groups
+                .keys()
+                .next()
+                .cloned()
+                .expect("one target, one project");
             if self.single(&p, &single.server_id, &password, check).await {
                 accepted.push((p, vec![single.server_id.clone()]));
             }
@@ -60,7 +67,9 @@ impl Job {
         }
         drop(password);
         if let Some(kind) = reboot {
-            let polls = accepted.into_iter().map(|(p, ids)| self.reboot(p, ids, kind));
+            let polls = accepted
+                .into_iter()
+                .map(|(p, ids)| self.reboot(p, ids, kind));
             futures::future::join_all(polls).await;
         }
         let _ = self.tx.send(Event::Done { id: self.id });
@@ -81,7 +90,11 @@ impl Job {
 
     /// Dry run first; any refusal stops the whole project. Returns the accepted ids.
     async fn batch(&self, p: &ProjectRef, ids: &[String], pw: &Secret) -> Vec<String> {
-        match self.cloud.batch_reset_password(p, ids, Some(pw), true).await {
+        match self
+            .cloud
+            .batch_reset_password(p, ids, Some(pw), true)
+            .await
+        {
             Err(e) => {
                 let why = format!("dry run refused: {}", describe(&e));
                 self.send_all(ids, &ResetStatus::DryRunRejected(why));
@@ -100,7 +113,11 @@ impl Job {
             }
             Ok(_) => {}
         }
-        match self.cloud.batch_reset_password(p, ids, Some(pw), false).await {
+        match self
+            .cloud
+            .batch_reset_password(p, ids, Some(pw), false)
+            .await
+        {
             Ok(ok) => {
                 for id in ids.iter().filter(|id| !ok.contains(id)) {
                     let why = "not in the API's list of accepted servers".to_owned();
@@ -204,13 +221,17 @@ fn server_status(job: &JobResponse, job_id: &str, sid: &str) -> ResetStatus {
             let reason = sub
                 .and_then(|s| {
                     s.fail_reason.clone().or_else(|| {
-                        s.entities.as_ref().and_then(|e| e.errorcode_message.clone())
+                        s.entities
+                            .as_ref()
+                            .and_then(|e| e.errorcode_message.clone())
                     })
                 })
                 .or_else(|| job.fail_reason.clone())
                 .or_else(|| job.error_code.clone())
                 .unwrap_or_else(|| "the reboot job failed".into());
-            ResetStatus::RebootFailed(format!("{reason}; the password applies at the next restart"))
+            ResetStatus::RebootFailed(format!(
+                "{reason}; the password applies at the next restart"
+            ))
         }
         other => ResetStatus::Rebooting {
             job_id: job_id.to_owned(),
