@@ -95,7 +95,7 @@ fn results() -> State {
 fn record(i: u32, error: Option<&str>) -> CallRecord {
     CallRecord {
         at: now(),
-        method: if i % 4 == 0 { "PUT" } else { "GET" },
+        method: if i.is_multiple_of(4) { "PUT" } else { "GET" },
         path: format!(
             "/v1/p-prod-0001/cloudservers/{:08x}-1111-4222-8333-000000000001/os-resetpwd-flag",
             i

@@ -46,7 +46,7 @@ pub fn server(n: u32, name: &str, os: &str, status: &str, ip: &str) -> ServerDet
         ip_type: Some("fixed".into()),
         mac_addr: None,
     }];
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         addrs.push(Address {
             version: Some("4".into()),
             addr: format!("121.36.0.{n}"),
@@ -78,9 +78,11 @@ pub fn server(n: u32, name: &str, os: &str, status: &str, ip: &str) -> ServerDet
     }
 }
 
+pub type FleetEntry = (usize, ServerDetail, Option<Result<bool, String>>);
+
 /// (project, server, flag) of the fixture fleet: `None` leaves the flag "checking",
 /// `Some(Err)` makes it unknown.
-pub fn fleet() -> Vec<(usize, ServerDetail, Option<Result<bool, String>>)> {
+pub fn fleet() -> Vec<FleetEntry> {
     let unknown = Err("APIGW.0308 (HTTP 429): request throttled".to_owned());
     vec![
         (

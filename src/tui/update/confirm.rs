@@ -73,5 +73,5 @@ fn proceed(state: &mut State) -> Vec<Effect> {
     let Mode::Confirm(dialog) = std::mem::replace(&mut state.mode, Mode::Browse) else {
         return Vec::new();
     };
-    reset::send(state, dialog)
+    reset::send(state, *dialog)
 }

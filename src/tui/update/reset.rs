@@ -90,7 +90,7 @@ pub fn open_form(state: &mut State) {
 
 /// Sends the reset described by the confirmed dialog. The state leaves the dialog before the
 /// effect is returned, so a second Enter finds nothing to submit.
-pub fn send(state: &mut State, mut confirm: Box<Confirm>) -> Vec<Effect> {
+pub fn send(state: &mut State, mut confirm: Confirm) -> Vec<Effect> {
     let id = state.fresh_id();
     let targets: Vec<Target> = confirm
         .form
