@@ -424,3 +424,52 @@ fn wide_names_keep_the_columns_aligned() {
     let _ = (wide, plain);
     assert_eq!(x_of("10.0.0.1"), x_of("10.0.0.2"));
 }
+
+#[test]
+fn ten_thousand_servers_scroll_without_rebuilding_the_index() {
+    let mut s = empty();
+    let id = started(&mut s);
+    for p in 0..2 {
+        let servers = (0..5_000)
+            .map(|n| {
+                server(
+                    p * 5_000 + n,
+                    &format!("srv-{p}-{n:05}"),
+                    "Linux",
+                    "ACTIVE",
+                    "10.0.0.1",
+                )
+            })
+            .collect();
+        update(
+            &mut s,
+            Msg::Worker(Event::Listed {
+                id,
+                project: p as usize,
+                servers,
+            }),
+        );
+    }
+    assert_eq!(s.table.view().len(), 10_000);
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    update(&mut s, Msg::Resize(120, 40));
+    let started = std::time::Instant::now();
+    for i in 0..300 {
+        let k = if i % 3 == 0 {
+            KeyCode::PageDown
+        } else {
+            KeyCode::Down
+        };
+        update(&mut s, key(k));
+        t.draw(|f| ui::draw(f, &s)).unwrap();
+    }
+    // Debug build on a shared 2-core machine: generous, but a per-frame sort of 10,000 rows
+    // or building every row would blow it by far.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let shown = text(t.backend().buffer());
+    assert!(shown.contains(&format!("{}/10000", s.table.cursor() + 1)));
+}

@@ -211,10 +211,15 @@ fn sub_job<'a>(job: &'a JobResponse, sid: &str) -> Option<&'a SubJob> {
 /// One server's view of a reboot job: its sub-job when there is one, else the job itself.
 fn server_status(job: &JobResponse, job_id: &str, sid: &str) -> ResetStatus {
     let sub = sub_job(job, sid);
-    let status = sub
-        .and_then(|s| s.status.as_deref())
-        .or(job.status.as_deref())
-        .unwrap_or("UNKNOWN");
+    let job_status = job.status.as_deref().unwrap_or("UNKNOWN");
+    let status = match sub.and_then(|s| s.status.as_deref()) {
+        // A finished job with a sub-job still open: the job's verdict is the last word.
+        Some(s) if matches!(job_status, "SUCCESS" | "FAIL") && !matches!(s, "SUCCESS" | "FAIL") => {
+            job_status
+        }
+        Some(s) => s,
+        None => job_status,
+    };
     match status {
         "SUCCESS" => ResetStatus::Rebooted,
         "FAIL" => {
