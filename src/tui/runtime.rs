@@ -85,8 +85,12 @@ pub async fn run(
     let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut dirty = true;
     while !state.quit {
-        terminal.draw(|f| ui::draw(f, &state))?;
+        if dirty {
+            terminal.draw(|f| ui::draw(f, &state))?;
+            dirty = false;
+        }
         let first = tokio::select! {
             key = keys.next() => match key {
                 Some(Ok(e)) => term_msg(e),
@@ -100,6 +104,7 @@ pub async fn run(
         };
         if let Some(msg) = first {
             step(&mut state, msg, &requests);
+            dirty = true;
         }
         let mut drained = 0;
         while drained < DRAIN_LIMIT
@@ -107,10 +112,12 @@ pub async fn run(
         {
             step(&mut state, Msg::Worker(e), &requests);
             drained += 1;
+            dirty = true;
         }
         while let Some(Some(Ok(e))) = keys.next().now_or_never() {
             if let Some(msg) = term_msg(e) {
                 step(&mut state, msg, &requests);
+                dirty = true;
             }
         }
     }

@@ -196,8 +196,13 @@ fn browse_hints(state: &State) -> Vec<(String, String, bool)> {
         (k(Action::Audit), "audit".into(), true),
         (k(Action::ToggleLog), "log".into(), true),
     ];
-    if state.focus == Focus::Log {
-        v.insert(2, (k(Action::FocusNext), "servers".into(), true));
+    if state.show_log {
+        let to = if state.focus == Focus::Log {
+            "servers"
+        } else {
+            "scroll log"
+        };
+        v.insert(2, (k(Action::FocusNext), to.into(), true));
     }
     v
 }

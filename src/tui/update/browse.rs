@@ -48,12 +48,9 @@ fn browse(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Details if state.table.selected().is_some() => state.mode = Mode::Details,
         Action::Reset => reset::open_form(state),
         Action::ToggleLog => {
+            // Showing the log keeps the keys on the table; tab moves them to the log.
             state.show_log = !state.show_log;
-            state.focus = if state.show_log {
-                Focus::Log
-            } else {
-                Focus::Servers
-            };
+            state.focus = Focus::Servers;
         }
         Action::FocusNext | Action::FocusPrev if state.show_log => {
             state.focus = match state.focus {

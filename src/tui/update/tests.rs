@@ -577,3 +577,34 @@ fn paging_keeps_the_cursor_visible() {
     assert_eq!(s.table.cursor(), 499);
     assert_eq!(s.table.offset(), 500 - page);
 }
+
+#[test]
+fn log_pane_scrolls_only_when_focused() {
+    let mut s = loaded();
+    for i in 0..50 {
+        let record = CallRecord {
+            at: now(),
+            method: "GET",
+            path: format!("/v1/p/{i}"),
+            status: Some(200),
+            latency: std::time::Duration::from_millis(5),
+            request_id: None,
+            error: None,
+            attempt: 1,
+            will_retry: false,
+        };
+        update(&mut s, Msg::Worker(Event::Call(record)));
+    }
+    feed(&mut s, [ch('l'), key(KeyCode::Up)]);
+    assert_eq!(s.log.scroll, 0);
+    assert_eq!(s.table.cursor(), 0);
+    feed(
+        &mut s,
+        [key(KeyCode::Tab), key(KeyCode::Up), key(KeyCode::Up)],
+    );
+    assert_eq!(s.log.scroll, 2);
+    feed(&mut s, [key(KeyCode::Down)]);
+    assert_eq!(s.log.scroll, 1);
+    feed(&mut s, [key(KeyCode::Esc)]);
+    assert_eq!(s.focus, crate::tui::state::Focus::Servers);
+}
