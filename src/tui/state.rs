@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod form;
 pub mod log;
+pub mod row;
 pub mod table;
 
 use crate::config::{Config, KeyMap};
