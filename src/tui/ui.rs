@@ -171,6 +171,22 @@ pub fn name_list(state: &State, ids: &[String], show: usize) -> String {
     out
 }
 
+/// The accounts a reset changes: `root`, `Administrator`, or both for a mixed selection
+/// (an unknown OS counts as Windows, the stricter guess).
+pub fn accounts(state: &State, ids: &[String]) -> String {
+    let mut names: Vec<&str> = ids
+        .iter()
+        .map(|id| {
+            let os = state.table.get(id).and_then(|r| r.detail.os_type());
+            crate::password::OsKind::from_metadata(os).username()
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.reverse();
+    names.join(" / ")
+}
+
 /// A line of `label: value` with a dim label.
 pub(crate) fn field<'a>(label: &'a str, value: String, theme: Theme) -> Line<'a> {
     Line::from(vec![

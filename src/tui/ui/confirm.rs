@@ -44,7 +44,7 @@ fn lines<'a>(state: &State, c: &Confirm, theme: Theme) -> Vec<Line<'a>> {
         Line::from(Span::styled(
             format!(
                 "Reset the {} password of {} {servers}:",
-                c.form.os.username(),
+                super::accounts(state, ids),
                 ids.len()
             ),
             theme.title(),

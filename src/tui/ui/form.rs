@@ -40,7 +40,11 @@ fn lines<'a>(state: &State, form: &'a Form, theme: Theme) -> Vec<Line<'a>> {
         ]),
         Line::from(vec![
             Span::styled("account   ", theme.dim()),
-            Span::raw(format!("{} ({})", form.os.username(), os_word(form.os))),
+            Span::raw(format!(
+                "{} ({})",
+                super::accounts(state, &form.targets),
+                os_word(form.os)
+            )),
         ]),
         Line::from(""),
         secret_line("password  ", &form.password, form, Field::Password, theme),
