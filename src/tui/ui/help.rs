@@ -35,6 +35,14 @@ pub fn lines(state: &State, theme: Theme) -> Vec<Line<'static>> {
         theme.dim(),
     )));
     out.push(Line::from(Span::styled(
+        "Enter moves to the confirmation field, then submits once every rule passes.",
+        theme.dim(),
+    )));
+    out.push(Line::from(Span::styled(
+        "The last step opens on Cancel: ←→ choose the button, ↑↓ the reboot, enter acts.",
+        theme.dim(),
+    )));
+    out.push(Line::from(Span::styled(
         "Status is shown as glyph + word: ✓ supported ✗ unsupported … checking ? unknown",
         theme.dim(),
     )));
