@@ -171,8 +171,10 @@ pub struct SimArgs {
     /// Serve the demo fleet from assets/
     #[arg(long, conflicts_with = "fleet")]
     pub demo_fleet: bool,
-    #[arg(long, default_value_t = 3)]
+    /// Projects in a generated fleet
+    #[arg(long = "projects", id = "sim_projects", default_value_t = 3)]
     pub projects: usize,
+    /// Servers per project in a generated fleet
     #[arg(long, default_value_t = 50)]
     pub servers: usize,
     #[arg(long, default_value_t = 1)]

@@ -81,6 +81,7 @@ impl Cloud {
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)
             .pool_max_idle_per_host(settings.concurrency.max(1))
+            .tcp_nodelay(true)
             .user_agent(concat!("ecsreset/", env!("CARGO_PKG_VERSION")))
             .https_only(false);
         if let Some(path) = &settings.ca_bundle {

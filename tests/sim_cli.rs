@@ -65,6 +65,27 @@ async fn serves_until_told_and_writes_a_private_working_client_config() {
         assert!(out.text().contains(sk), "a generated key is shown");
         let projects = doc["projects"].as_array().unwrap();
         assert_eq!(projects.len(), 2);
+        // The app's own loader accepts the file as written (schema, 0600 check, projects).
+        let env = |_: &str| None;
+        let opts = ecsreset::config::LoadOptions {
+            path: Some(path.clone()),
+            env: &env,
+        };
+        let loaded = ecsreset::config::load(&opts).unwrap();
+        assert_eq!(loaded.endpoints.ecs, url);
+        assert_eq!(loaded.credentials().unwrap().access_key, "AKCLITEST");
+        let ids: Vec<_> = loaded
+            .projects
+            .iter()
+            .map(|p| p.id.clone().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            projects
+                .iter()
+                .map(|p| p["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        );
         let probe = Probe::with_credential(&url, SimCredential::new("AKCLITEST", sk));
         let pid = projects[0]["id"].as_str().unwrap();
         let list = probe
@@ -119,9 +140,12 @@ async fn refuses_non_loopback_and_bad_fleet_files_naming_them() {
 #[tokio::test]
 async fn serves_the_demo_fleet_on_request() {
     let mut sink = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.toml");
     let args = SimCliArgs {
         listen: "127.0.0.1:0".parse().unwrap(),
         demo_fleet: true,
+        write_config: Some(path.clone()),
         ..SimCliArgs::default()
     };
     run_cli_until(args, &mut sink, async {}).await.unwrap();
@@ -131,4 +155,17 @@ async fn serves_the_demo_fleet_on_request() {
         "{text}"
     );
     assert!(text.contains("region = \"ap-southeast-1\""));
+    // Two projects in cn-north-4 (the region's and cn-north-4_prod) load as two entries.
+    let env = |_: &str| None;
+    let opts = ecsreset::config::LoadOptions {
+        path: Some(path),
+        env: &env,
+    };
+    let regions: Vec<String> = ecsreset::config::load(&opts)
+        .unwrap()
+        .projects
+        .into_iter()
+        .map(|p| p.region)
+        .collect();
+    assert_eq!(regions, ["cn-north-4", "cn-north-4", "ap-southeast-1"]);
 }

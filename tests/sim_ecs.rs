@@ -23,7 +23,7 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-fn find<'a>(p: &'a SimProject, pred: impl Fn(&ecsreset::sim::SimServer) -> bool) -> &'a str {
+fn find(p: &SimProject, pred: impl Fn(&ecsreset::sim::SimServer) -> bool) -> &str {
     &p.servers.iter().find(|s| pred(s)).unwrap().id
 }
 
@@ -73,6 +73,18 @@ async fn list_pages_by_page_number_with_total_count() {
     assert_eq!(
         probe.get(&path, &[("limit", "1000")]).await.unwrap().status,
         200
+    );
+    let marker = seen[9].as_str();
+    let next = probe
+        .get(&path, &[("limit", "10"), ("marker", marker)])
+        .await
+        .unwrap()
+        .json();
+    assert_eq!(next["count"], 23);
+    assert_eq!(
+        next["servers"][0]["id"],
+        seen[10].as_str(),
+        "marker paging resumes after it"
     );
 }
 

@@ -198,3 +198,77 @@ async fn latency_and_jitter_delay_every_answer() {
     assert_eq!(stats.per_route["GET /v3/auth/projects"], 1);
     assert_eq!(stats.injected_faults, 0);
 }
+
+/// Collects everything the subscriber writes, for the no-secrets-in-logs check.
+#[derive(Clone, Default)]
+struct LogSink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+// Current-thread runtime: the thread-local subscriber also sees the simulator's tasks.
+#[tokio::test(flavor = "current_thread")]
+async fn debug_logs_never_show_passwords_keys_or_signatures() {
+    let sink = LogSink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let mut cfg = SimConfig::new(Fleet::demo());
+    let mut temp = ecsreset::sim::SimCredential::generate();
+    temp.security_token = Some("TokenSentinel-42".into());
+    cfg.credentials.push(temp.clone());
+    let (sim, probe) = start(cfg).await;
+    let (pid, sid) = reset_target();
+    let path = format!("/v1/{pid}/cloudservers/{sid}/os-reset-password");
+    for (password, check) in [("PwSentinel-7a.B", false), ("rootPwSentinel", true)] {
+        let body =
+            json!({"reset-password": {"new_password": password, "is_check_password": check}});
+        probe.send_json("PUT", &path, &body).await.unwrap();
+    }
+    let batch = json!({"new_password": "PwSentinel-8a.B", "servers": [{"id": sid}]});
+    let batch_path = format!("/v1/{pid}/cloudservers/os-reset-passwords");
+    probe.send_json("PUT", &batch_path, &batch).await.unwrap();
+    let mut wrong = temp.clone();
+    wrong.secret_key = "SkSentinel-wrong".into();
+    let wrong = Probe::with_credential(&sim.base_url(), wrong);
+    assert_eq!(
+        wrong.get("/v3/auth/projects", &[]).await.unwrap().status,
+        401
+    );
+    sim.set_faults(Faults {
+        drop_after_apply_rate: 1.0,
+        ..Faults::none()
+    });
+    let body = json!({"reset-password": {"new_password": "PwSentinel-9a.B"}});
+    assert!(probe.send_json("PUT", &path, &body).await.is_err());
+    drop(sim);
+    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("signature mismatch"),
+        "debug logging was captured: {logs}"
+    );
+    assert!(logs.contains("password reset accepted"));
+    let sk = probe.cred.secret_key.expose().to_owned();
+    for secret in [
+        "Sentinel",
+        "Signature=",
+        "SDK-HMAC-SHA256 Access",
+        sk.as_str(),
+        temp.secret_key.expose(),
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "{secret:?} leaked into the logs:\n{logs}"
+        );
+    }
+}

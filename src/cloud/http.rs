@@ -91,9 +91,12 @@ impl Transport {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            // Latency in the log is the network's, not the time spent queueing for a slot.
+            let permit = self.limiter.acquire().await;
             let started = Instant::now();
             let at = Utc::now();
             let result = self.attempt(call).await;
+            drop(permit);
             let (kind, retry_after) = match &result {
                 Ok(_) => (None, None),
                 Err(Failure::Api(a, ra)) => (Some(Attempt::Status(a.status)), *ra),
@@ -136,7 +139,6 @@ impl Transport {
     }
 
     async fn attempt(&self, call: &Call) -> Result<Answer, Failure> {
-        let _permit = self.limiter.acquire().await;
         let request = self.build(call).map_err(Failure::Decode)?;
         let response = self
             .http

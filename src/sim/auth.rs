@@ -151,6 +151,12 @@ fn verify(
     max_skew: Duration,
 ) -> Result<(), String> {
     let names: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+    // The SDK never signs it, and its value must not reach the debug line below.
+    if names.iter().any(|n| n == "authorization") {
+        return Err(format!(
+            "{SIGNATURE_FAIL}: authorization cannot be a signed header"
+        ));
+    }
     for required in ["host", "x-sdk-date"] {
         if !names.iter().any(|n| n == required) {
             return Err(format!("{SIGNATURE_FAIL}: header {required} is not signed"));

@@ -93,8 +93,7 @@ pub(crate) fn list(shared: &Shared, project: &str, raw_query: &str) -> Response 
             });
         }
     } else {
-        let selected = p.servers.iter().filter(|s| filter_matches(&q, s));
-        let mut selected: Vec<_> = selected.collect();
+        let selected: Vec<_> = p.servers.iter().filter(|s| filter_matches(&q, s)).collect();
         if let Some(marker) = q.get("marker") {
             let Some(i) = selected.iter().position(|s| &s.spec.id == marker) else {
                 return ecs_error(
@@ -103,15 +102,12 @@ pub(crate) fn list(shared: &Shared, project: &str, raw_query: &str) -> Response 
                     format!("Invalid parameter marker: {marker}."),
                 );
             };
-            selected.drain(..=i);
-            selected.truncate(limit);
-            let servers: Vec<_> = selected
-                .iter()
-                .map(|s| detail::render(&p.meta, s))
-                .collect();
+            let count = selected.len();
+            let after = selected.iter().skip(i + 1).take(limit);
+            let servers: Vec<_> = after.map(|s| detail::render(&p.meta, s)).collect();
             return json(
                 200,
-                &serde_json::json!({"count": servers.len(), "servers": servers}),
+                &serde_json::json!({"count": count, "servers": servers}),
             );
         }
         matched = selected

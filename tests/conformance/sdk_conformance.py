@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Drive an `ecsreset sim` simulator with the official Huawei Cloud Python SDK.
+
+If the SDK's own signer, paging, models and error handling all work against the simulator,
+the simulator is faithful where the app depends on it. Run against a running simulator:
+
+    ECSRESET_SIM_URL=http://127.0.0.1:8800 ECSRESET_SIM_AK=... ECSRESET_SIM_SK=... \
+    ECSRESET_SIM_PROJECT_ID=... python3 tests/conformance/sdk_conformance.py
+
+Inputs come from the environment only (a secret key never goes on a command line):
+ECSRESET_SIM_URL, ECSRESET_SIM_AK, ECSRESET_SIM_SK, ECSRESET_SIM_PROJECT_ID (a project with
+at least 9 servers, some reset-supported and ACTIVE, some not supported), optional
+ECSRESET_SIM_DOMAIN_ID (else the SDK discovers it through the simulator's IAM),
+ECSRESET_SIM_PASSWORD (the password to reset to), ECSRESET_SIM_JOB_TIMEOUT (seconds, 30).
+Prints one line per check and finally `N passed, M failed`; exits 1 on any failure.
+"""
+
+import os
+import sys
+import time
+import traceback
+
+from huaweicloudsdkcore.auth.credentials import BasicCredentials, GlobalCredentials
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+from huaweicloudsdkcore.http.http_config import HttpConfig
+from huaweicloudsdkecs.v2 import (
+    BatchRebootServersRequest,
+    BatchRebootServersRequestBody,
+    BatchRebootSeversOption,
+    EcsClient,
+    ListServersDetailsRequest,
+    ResetServerPasswordOption,
+    ResetServerPasswordRequest,
+    ResetServerPasswordRequestBody,
+    ServerId,
+    ShowJobRequest,
+    ShowResetPasswordFlagRequest,
+)
+from huaweicloudsdkiam.v3 import (
+    IamClient,
+    KeystoneListAuthProjectsRequest,
+    KeystoneListProjectsRequest,
+)
+
+URL = os.environ["ECSRESET_SIM_URL"]
+AK = os.environ["ECSRESET_SIM_AK"]
+SK = os.environ["ECSRESET_SIM_SK"]
+PROJECT = os.environ["ECSRESET_SIM_PROJECT_ID"]
+DOMAIN = os.environ.get("ECSRESET_SIM_DOMAIN_ID") or None
+PASSWORD = os.environ.get("ECSRESET_SIM_PASSWORD", "Qx7-Lm2.Rt9@vb")
+JOB_TIMEOUT = float(os.environ.get("ECSRESET_SIM_JOB_TIMEOUT", "30"))
+PAGE = 4
+
+# Any SDK lookup that is not pointed at an explicit endpoint goes to the simulator too.
+os.environ.setdefault("HUAWEICLOUD_SDK_IAM_ENDPOINT", URL)
+
+
+def http_config():
+    cfg = HttpConfig.get_default_config()
+    cfg.timeout = (5, 20)
+    return cfg
+
+
+def ecs(sk=SK):
+    creds = BasicCredentials(AK, sk, PROJECT)
+    return (
+        EcsClient.new_builder()
+        .with_http_config(http_config())
+        .with_credentials(creds)
+        .with_endpoints([URL])
+        .build()
+    )
+
+
+def iam():
+    creds = GlobalCredentials(AK, SK, DOMAIN)
+    return (
+        IamClient.new_builder()
+        .with_http_config(http_config())
+        .with_credentials(creds)
+        .with_endpoints([URL])
+        .build()
+    )
+
+
+def expect(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def expect_error(call, status, code):
+    try:
+        call()
+    except ClientRequestException as e:
+        expect(e.status_code == status, f"status {e.status_code}, want {status} ({e.error_msg})")
+        expect(e.error_code == code, f"error_code {e.error_code}, want {code}")
+        expect(len(e.request_id or "") == 32, f"request id {e.request_id!r} from X-Request-Id")
+        return e
+    raise AssertionError(f"no exception, want {status} {code}")
+
+
+STATE = {}
+
+
+def check_list_pages():
+    client = ecs()
+    ids, page, count = [], 1, None
+    while True:
+        resp = client.list_servers_details(ListServersDetailsRequest(offset=page, limit=PAGE))
+        expect(resp.status_code == 200, f"status {resp.status_code}")
+        count = resp.count if count is None else count
+        expect(resp.count == count, "count is the same on every page")
+        ids += [s.id for s in resp.servers]
+        if len(resp.servers) < PAGE:
+            break
+        page += 1
+    expect(page >= 3, f"only {page} pages; the project needs at least 9 servers")
+    expect(len(ids) == count == len(set(ids)), f"{len(ids)} ids over {page} pages, count {count}")
+    servers = client.list_servers_details(ListServersDetailsRequest(limit=1000)).servers
+    expect([s.id for s in servers] == ids, "pages concatenate to the full list")
+    for s in servers:
+        expect(s.metadata.get("os_type") in ("Linux", "Windows"), f"os_type of {s.id}")
+        expect(any(a.addr for nets in s.addresses.values() for a in nets), f"addresses of {s.id}")
+    STATE["servers"] = servers
+    return f"{len(ids)} servers in {page} pages of {PAGE}"
+
+
+def check_reset_flags():
+    client = ecs()
+    flags = {}
+    for s in STATE["servers"]:
+        resp = client.show_reset_password_flag(ShowResetPasswordFlagRequest(server_id=s.id))
+        expect(resp.resetpwd_flag in ("True", "False"), f"flag {resp.resetpwd_flag!r}")
+        flags[s.id] = resp.resetpwd_flag == "True"
+    expect(any(flags.values()) and not all(flags.values()), "both flag values occur")
+    STATE["flags"] = flags
+    return f"{sum(flags.values())} of {len(flags)} support one-click reset"
+
+
+def check_unknown_server():
+    ghost = "9e8d7c6b-5a4f-4e3d-2c1b-0a9f8e7d6c5b"
+    e = expect_error(
+        lambda: ecs().show_reset_password_flag(ShowResetPasswordFlagRequest(server_id=ghost)),
+        404,
+        "Ecs.0114",
+    )
+    expect(e.error_msg == f"Instance[{ghost}] could not be found.", e.error_msg)
+
+
+def reset_request(server_id, password, check):
+    option = ResetServerPasswordOption(new_password=password, is_check_password=check)
+    body = ResetServerPasswordRequestBody(reset_password=option)
+    return ResetServerPasswordRequest(server_id=server_id, body=body)
+
+
+def check_reset_password():
+    target = next(
+        s for s in STATE["servers"] if STATE["flags"][s.id] and s.status == "ACTIVE"
+    )
+    resp = ecs().reset_server_password(reset_request(target.id, PASSWORD, True))
+    expect(resp.status_code == 204, f"status {resp.status_code}, want 204")
+    STATE["target"] = target.id
+    print(f"RESET_SERVER={target.id}")
+    return f"204 for {target.name}"
+
+
+def check_reset_refusals():
+    target = STATE["target"]
+    e = expect_error(
+        lambda: ecs().reset_server_password(reset_request(target, "rootroot-1A", True)),
+        400,
+        "Ecs.0005",
+    )
+    expect("rootroot" not in e.error_msg, "the password is not echoed")
+    unsupported = next(s.id for s in STATE["servers"] if not STATE["flags"][s.id])
+    expect_error(
+        lambda: ecs().reset_server_password(reset_request(unsupported, PASSWORD, False)),
+        400,
+        "Ecs.0025",
+    )
+
+
+def check_reboot_job():
+    client = ecs()
+    option = BatchRebootSeversOption(type="SOFT", servers=[ServerId(id=STATE["target"])])
+    created = client.batch_reboot_servers(
+        BatchRebootServersRequest(body=BatchRebootServersRequestBody(reboot=option))
+    )
+    expect(len(created.job_id or "") == 32, f"job id {created.job_id!r}")
+    seen, deadline = [], time.monotonic() + JOB_TIMEOUT
+    while time.monotonic() < deadline:
+        job = client.show_job(ShowJobRequest(job_id=created.job_id))
+        if not seen or seen[-1] != job.status:
+            seen.append(job.status)
+        if job.status in ("SUCCESS", "FAIL"):
+            break
+        time.sleep(0.2)
+    expect(seen[-1] == "SUCCESS", f"job states {seen}")
+    subs = job.entities.sub_jobs
+    expect([s.entities.server_id for s in subs] == [STATE["target"]], "one sub-job per server")
+    expect(all(s.status == "SUCCESS" for s in subs), "sub-jobs succeeded")
+    after = client.list_servers_details(ListServersDetailsRequest(server_id=STATE["target"]))
+    expect(after.servers[0].status == "ACTIVE", f"status after reboot {after.servers[0].status}")
+    return " -> ".join(seen)
+
+
+def check_iam_projects():
+    client = iam()
+    projects = client.keystone_list_auth_projects(KeystoneListAuthProjectsRequest()).projects
+    mine = [p for p in projects if p.id == PROJECT]
+    expect(len(mine) == 1, "the ECS project is listed")
+    expect(any(p.name == "MOS" for p in projects), "non-regional MOS is listed too")
+    by_name = client.keystone_list_projects(KeystoneListProjectsRequest(name=mine[0].name))
+    expect([p.id for p in by_name.projects] == [PROJECT], "name filter finds exactly it")
+    return f"{len(projects)} projects"
+
+
+def check_wrong_secret_key():
+    e = expect_error(
+        lambda: ecs(sk="not-" + SK).list_servers_details(ListServersDetailsRequest(limit=1)),
+        401,
+        "APIGW.0301",
+    )
+    expect("verify aksk signature fail" in e.error_msg, e.error_msg)
+
+
+CHECKS = [
+    check_list_pages,
+    check_reset_flags,
+    check_unknown_server,
+    check_reset_password,
+    check_reset_refusals,
+    check_reboot_job,
+    check_iam_projects,
+    check_wrong_secret_key,
+]
+
+
+def main():
+    passed = failed = 0
+    for check in CHECKS:
+        name = check.__name__[len("check_"):]
+        try:
+            note = check()
+            passed += 1
+            print(f"ok   {name}" + (f": {note}" if note else ""))
+        except Exception as e:  # every failure is reported, then the next check runs
+            failed += 1
+            print(f"FAIL {name}: {type(e).__name__}: {e}")
+            traceback.print_exc(limit=3, file=sys.stdout)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+//! Conformance with the official Huawei Cloud Python SDK: starts a simulator in-process and
+//! runs `tests/conformance/sdk_conformance.py` against it with `python3`.
+//!
+//! Skipped, with a printed reason, when the SDK cannot be imported (install it with
+//! `pip install -r tests/conformance/requirements.txt`), unless `ECSRESET_REQUIRE_SDK=1`,
+//! in which case a missing SDK fails the test.
+
+use ecsreset::sim::{Fleet, Sim, SimConfig};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+const PASSWORD: &str = "Qx7-Lm2.Rt9@vb";
+
+fn python(args: &[&str], env: &[(&str, String)]) -> std::io::Result<Output> {
+    let mut cmd = Command::new("python3");
+    cmd.args(args);
+    // Loopback only, even if the environment names a proxy.
+    for var in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_PROXY", "127.0.0.1,localhost");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output()
+}
+
+fn sdk_missing() -> Option<String> {
+    let probe = "import huaweicloudsdkcore, huaweicloudsdkecs.v2, huaweicloudsdkiam.v3";
+    match python(&["-c", probe], &[]) {
+        Ok(out) if out.status.success() => None,
+        // The last line of the traceback, e.g. "ModuleNotFoundError: No module named ...".
+        Ok(out) => Some(
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("import failed")
+                .to_owned(),
+        ),
+        Err(e) => Some(format!("python3 not runnable: {e}")),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_python_sdk_works_against_the_simulator() {
+    if let Some(why) = sdk_missing() {
+        let required = std::env::var("ECSRESET_REQUIRE_SDK").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "ECSRESET_REQUIRE_SDK=1 but the Huawei SDK is unusable: {why}"
+        );
+        println!(
+            "SKIPPED sdk conformance: the Huawei Python SDK is not importable ({why}); \
+             pip install -r tests/conformance/requirements.txt"
+        );
+        return;
+    }
+    let fleet = Fleet::demo();
+    let project = fleet.projects[0].id.clone();
+    let domain = fleet.projects[0].domain_id.clone();
+    let mut cfg = SimConfig::new(fleet);
+    cfg.reboot_duration = Duration::from_millis(1500);
+    let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let cred = sim.credentials()[0].clone();
+    let env = vec![
+        ("ECSRESET_SIM_URL", sim.base_url()),
+        ("ECSRESET_SIM_AK", cred.access_key.clone()),
+        ("ECSRESET_SIM_SK", cred.secret_key.expose().to_owned()),
+        ("ECSRESET_SIM_PROJECT_ID", project),
+        // Given, so GlobalCredentials signs X-Domain-Id like the SDK vector does.
+        ("ECSRESET_SIM_DOMAIN_ID", domain),
+        ("ECSRESET_SIM_PASSWORD", PASSWORD.to_owned()),
+    ];
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/conformance/sdk_conformance.py"
+    );
+    let out = tokio::task::spawn_blocking(move || python(&[script], &env))
+        .await
+        .unwrap()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the SDK conformance script failed");
+    assert_eq!(stdout.lines().last(), Some("8 passed, 0 failed"));
+
+    // What the SDK did is what the simulator holds.
+    let server = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RESET_SERVER="))
+        .expect("the script names the server it reset");
+    let got: Vec<String> = sim
+        .received_passwords(server)
+        .iter()
+        .map(|s| s.expose().to_owned())
+        .collect();
+    assert_eq!(got, [PASSWORD]);
+    let truth = sim
+        .truth()
+        .into_iter()
+        .find(|t| t.server_id == server)
+        .unwrap();
+    assert_eq!(truth.status, "ACTIVE");
+    assert_eq!(
+        truth.applied_password.unwrap().expose(),
+        PASSWORD,
+        "the reboot applied it"
+    );
+    let stats = sim.stats();
+    assert_eq!(
+        stats.auth_failures, 1,
+        "only the deliberate wrong-key call failed"
+    );
+    for api in [
+        "GET /v1/{project_id}/cloudservers/detail",
+        "GET /v1/{project_id}/cloudservers/{server_id}/os-resetpwd-flag",
+        "PUT /v1/{project_id}/cloudservers/{server_id}/os-reset-password",
+        "POST /v1/{project_id}/cloudservers/action",
+        "GET /v1/{project_id}/jobs/{job_id}",
+        "GET /v3/auth/projects",
+        "GET /v3/projects",
+    ] {
+        assert!(
+            stats.per_route.contains_key(api),
+            "{api} was exercised: {stats:?}"
+        );
+    }
+}
