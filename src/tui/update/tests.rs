@@ -608,3 +608,31 @@ fn log_pane_scrolls_only_when_focused() {
     feed(&mut s, [key(KeyCode::Esc)]);
     assert_eq!(s.focus, crate::tui::state::Focus::Servers);
 }
+
+#[test]
+fn esc_in_the_dialog_returns_to_the_form_then_discards_it() {
+    let mut s = loaded();
+    valid_form(&mut s, "web-01");
+    feed(&mut s, [key(KeyCode::Enter)]);
+    assert!(matches!(s.mode, Mode::Confirm(_)));
+    feed(&mut s, [key(KeyCode::Esc)]);
+    let Mode::Form(form) = &s.mode else {
+        panic!("not back in the form")
+    };
+    assert!(form.ready(), "the typed password survives going back");
+    feed(&mut s, [key(KeyCode::Esc)]);
+    assert!(matches!(s.mode, Mode::Browse));
+    assert!(notice(&s).contains("discarded"));
+}
+
+#[test]
+fn the_reset_hint_is_greyed_with_the_reason() {
+    use crate::tui::ui::status::reset_blocked;
+    let mut s = loaded();
+    select(&mut s, "web-01");
+    assert_eq!(reset_blocked(&s), None);
+    select(&mut s, "vault-01");
+    assert_eq!(reset_blocked(&s), Some("protected"));
+    s.read_only = true;
+    assert_eq!(reset_blocked(&s), Some("read-only"));
+}
