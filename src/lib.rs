@@ -18,3 +18,4 @@ pub mod password;
 pub mod report;
 pub mod secret;
 pub mod sim;
+pub mod tui;

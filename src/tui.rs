@@ -1,0 +1,143 @@
+//! The interactive terminal app.
+//!
+//! Shape (see `docs/architecture.md`): one `select!` loop in [`runtime`] feeds [`msg::Msg`]s
+//! to the pure [`update::update`], which returns [`msg::Effect`]s; the one background
+//! [`worker`] owns the network and streams [`msg::Event`]s back; the panes in [`ui`] only
+//! draw the [`state::State`]. A password lives in the form's `Secret` fields and then only
+//! inside `Request::Reset`; it is never in a `Msg`, an `Event`, the log or a `Debug` dump.
+//!
+//! Decisions an operator sees:
+//! - A generated password (ctrl-g) fills both fields and is shown in clear exactly once, so it
+//!   can be copied; the next key hides it again (ctrl-v reveals it on demand).
+//! - Only servers whose flag is `✓ supported` can be reset; `unknown` and `checking` are
+//!   refused with the reason, as are read-only sessions and protected projects.
+//! - A single server uses the single reset call; marked servers use the batch call per project
+//!   after a dry run, and a project whose dry run refuses anything is not sent at all.
+//! - "accepted" is all a reset can confirm; only a reboot job that reached SUCCESS is shown as
+//!   "new password active".
+
+#[doc(hidden)]
+pub mod fixture;
+pub mod msg;
+pub mod runtime;
+pub mod state;
+pub mod ui;
+pub mod update;
+pub mod worker;
+
+use crate::cloud::{self, Cloud, CloudError, RetryPolicy};
+use crate::config::{Config, ProjectConfig};
+use crate::sim::{Fleet, Sim, SimConfig};
+use msg::Event;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use state::State;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TuiOptions {
+    /// Browse and audit only; overrides nothing when the config already says read-only.
+    pub read_only: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("terminal: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("demo simulator: {0}")]
+    Sim(String),
+}
+
+/// The client settings of a resolved config, with `observer` feeding the log pane.
+pub fn settings(config: &Config, observer: cloud::Observer) -> Result<cloud::Settings, TuiError> {
+    let creds = config
+        .credentials()
+        .map_err(|e| TuiError::Config(e.to_string()))?;
+    let credentials = cloud::Credentials {
+        access_key: creds.access_key.clone(),
+        secret_key: creds.secret_key.clone(),
+        security_token: creds.security_token.clone(),
+    };
+    let mut s = cloud::Settings::new(&config.endpoints.ecs, &config.endpoints.iam, credentials);
+    s.ca_bundle = config.endpoints.ca_bundle.clone();
+    s.concurrency = config.tuning.concurrency;
+    s.rate_per_second = config.tuning.rate_per_second;
+    s.connect_timeout = config.tuning.connect_timeout;
+    s.request_timeout = config.tuning.request_timeout;
+    s.retry = RetryPolicy {
+        retries: config.tuning.retries,
+        ..RetryPolicy::default()
+    };
+    s.observer = Some(observer);
+    Ok(s)
+}
+
+/// Runs the app on a resolved config until the user quits. Builds the Cloud itself (so the
+/// observer feeds the log pane).
+pub async fn run(config: Config, opts: TuiOptions) -> Result<(), TuiError> {
+    let (events_tx, events_rx) = mpsc::unbounded_channel::<Event>();
+    let observer_tx = events_tx.clone();
+    let observer: cloud::Observer = Arc::new(move |record| {
+        let _ = observer_tx.send(Event::Call(record));
+    });
+    let cloud = Cloud::new(settings(&config, observer)?)?;
+    let mut state = State::from_config(&config, opts.read_only, StdRng::from_os_rng());
+    let no_color = std::env::var("NO_COLOR").ok();
+    state.mono |= ui::theme::no_color_requested(no_color.as_deref());
+    let wopts = worker::WorkerOptions {
+        page_size: config.tuning.page_size,
+        concurrency: config.tuning.concurrency,
+        ..Default::default()
+    };
+    runtime::run(state, cloud, wopts, events_tx, events_rx).await
+}
+
+/// `--demo`: starts the in-process simulator with the demo fleet, builds a Config pointing at
+/// it (all its projects, its credentials), and calls [`run`].
+pub async fn run_demo(opts: TuiOptions) -> Result<(), TuiError> {
+    let fleet = Fleet::demo();
+    let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let sim = Sim::start(SimConfig::new(fleet.clone()), listen)
+        .await
+        .map_err(|e| TuiError::Sim(e.to_string()))?;
+    let config = demo_config(&sim, &fleet);
+    let result = run(config, opts).await;
+    sim.shutdown().await;
+    result
+}
+
+/// A config aimed at a running simulator: its endpoint, its first key pair, and every
+/// enabled project of the fleet that belongs to a known region.
+pub fn demo_config(sim: &Sim, fleet: &Fleet) -> Config {
+    let mut config = Config::default();
+    config.endpoints.ecs = sim.base_url();
+    config.endpoints.iam = sim.base_url();
+    let cred = &sim.credentials()[0];
+    config.credentials = Some(crate::config::Credentials {
+        access_key: cred.access_key.clone(),
+        secret_key: cred.secret_key.clone(),
+        security_token: cred.security_token.clone(),
+        project_id: None,
+    });
+    config.projects = fleet
+        .projects
+        .iter()
+        .filter(|p| p.enabled)
+        .filter_map(|p| {
+            let region = p.region.clone().filter(|r| cloud::regions::is_known(r))?;
+            Some(ProjectConfig {
+                region,
+                id: Some(p.id.clone()),
+                name: Some(p.name.clone()),
+                protected: false,
+            })
+        })
+        .collect();
+    config.tuning.rate_per_second = config.tuning.rate_per_second.max(200.0);
+    config
+}

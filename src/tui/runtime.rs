@@ -1,0 +1,127 @@
+//! The loop: wait for a key, a worker event, a tick or a signal; feed everything that is
+//! ready through `update`; execute the effects; draw once. The terminal is restored on every
+//! way out (return, error, panic: ratatui's panic hook plus the guard below).
+
+use super::TuiError;
+use super::msg::{Effect, Event, Msg, Request};
+use super::state::State;
+use super::update::{start, update};
+use super::{ui, worker};
+use crate::cloud::Cloud;
+use chrono::Utc;
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use futures::{FutureExt, StreamExt};
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+/// Worker events handled per wake-up before the screen is drawn again, so a flood of
+/// results can never starve the keyboard.
+const DRAIN_LIMIT: usize = 4096;
+const TICK: Duration = Duration::from_millis(250);
+
+/// Restores raw mode, the main screen and the cursor when dropped.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
+    }
+}
+
+/// Turns a terminal event into a message: key presses and resizes only.
+pub fn term_msg(event: TermEvent) -> Option<Msg> {
+    match event {
+        TermEvent::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
+        TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}
+
+/// Hands effects to the worker without ever blocking the UI; a full queue is reported back.
+fn execute(state: &mut State, effects: Vec<Effect>, requests: &mpsc::Sender<Request>) {
+    let mut undelivered = Vec::new();
+    for effect in effects {
+        match effect {
+            Effect::Api(request) => {
+                let id = request.id();
+                if requests.try_send(request).is_err() {
+                    undelivered.push(id);
+                }
+            }
+            Effect::Quit => state.quit = true,
+        }
+    }
+    for id in undelivered {
+        let more = update(state, Msg::Undelivered(id));
+        execute(state, more, requests);
+    }
+}
+
+fn step(state: &mut State, msg: Msg, requests: &mpsc::Sender<Request>) {
+    let effects = update(state, msg);
+    execute(state, effects, requests);
+}
+
+pub async fn run(
+    mut state: State,
+    cloud: Cloud,
+    opts: worker::WorkerOptions,
+    events_tx: mpsc::UnboundedSender<Event>,
+    mut events: mpsc::UnboundedReceiver<Event>,
+) -> Result<(), TuiError> {
+    let (requests, requests_rx) = mpsc::channel::<Request>(64);
+    let worker = worker::spawn(cloud, opts, requests_rx, events_tx);
+    let mut term_sig = signal(SignalKind::terminate())?;
+    let mut hup_sig = signal(SignalKind::hangup())?;
+    let mut terminal = ratatui::try_init()?;
+    let _guard = TerminalGuard;
+    let size = terminal.size()?;
+    state.size = (size.width, size.height);
+    state.now = Utc::now();
+    let effects = start(&mut state);
+    execute(&mut state, effects, &requests);
+    let mut keys = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut dirty = true;
+    while !state.quit {
+        if dirty {
+            terminal.draw(|f| ui::draw(f, &state))?;
+            dirty = false;
+        }
+        let first = tokio::select! {
+            key = keys.next() => match key {
+                Some(Ok(e)) => term_msg(e),
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            Some(e) = events.recv() => Some(Msg::Worker(e)),
+            _ = tick.tick() => Some(Msg::Tick(Utc::now())),
+            _ = term_sig.recv() => break,
+            _ = hup_sig.recv() => break,
+        };
+        if let Some(msg) = first {
+            step(&mut state, msg, &requests);
+            dirty = true;
+        }
+        let mut drained = 0;
+        while drained < DRAIN_LIMIT
+            && let Ok(e) = events.try_recv()
+        {
+            step(&mut state, Msg::Worker(e), &requests);
+            drained += 1;
+            dirty = true;
+        }
+        while let Some(Some(Ok(e))) = keys.next().now_or_never() {
+            if let Some(msg) = term_msg(e) {
+                step(&mut state, msg, &requests);
+                dirty = true;
+            }
+        }
+    }
+    drop(requests);
+    worker.abort();
+    Ok(())
+}

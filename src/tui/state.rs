@@ -1,0 +1,201 @@
+//! Everything the screen shows, and nothing that does I/O. `update` changes it; the panes
+//! only read it. Time comes in through `Msg::Tick`, so drawing is a pure function of it.
+
+pub mod audit;
+pub mod form;
+pub mod log;
+pub mod row;
+pub mod table;
+
+use crate::config::{Config, KeyMap};
+use crate::tui::msg::{ProjectSpec, RequestId, ResetStatus};
+use audit::AuditProgress;
+use chrono::{DateTime, Utc};
+use form::{Confirm, Form};
+use log::LogRing;
+use rand::rngs::StdRng;
+use std::collections::HashMap;
+use table::Table;
+
+/// Where a project's list stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProjectLoad {
+    Loading,
+    Listed(usize),
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ProjectState {
+    pub label: String,
+    pub region: String,
+    /// `None` until the worker resolved it from the region name.
+    pub id: Option<String>,
+    /// Resets are refused in this project.
+    pub protected: bool,
+    pub load: ProjectLoad,
+}
+
+impl ProjectState {
+    pub fn new(region: &str, id: Option<&str>, name: Option<&str>, protected: bool) -> Self {
+        Self {
+            label: name.unwrap_or(region).to_owned(),
+            region: region.to_owned(),
+            id: id.map(str::to_owned),
+            protected,
+            load: ProjectLoad::Loading,
+        }
+    }
+}
+
+/// What has the keyboard.
+#[derive(Debug)]
+pub enum Mode {
+    Browse,
+    /// Typing into the `/` filter.
+    Filter,
+    Details,
+    Help {
+        scroll: usize,
+    },
+    Form(Box<Form>),
+    Confirm(Box<Confirm>),
+    Results(Results),
+    AuditSummary,
+}
+
+/// The progress popup of one reset request.
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub id: RequestId,
+    pub servers: Vec<String>,
+    pub finished: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Servers,
+    Log,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// The one-line message at the bottom: the answer to the last thing the operator did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pending {
+    Load,
+    Audit,
+    Reset,
+}
+
+pub struct State {
+    pub now: DateTime<Utc>,
+    /// Terminal size in cells, from `Msg::Resize`.
+    pub size: (u16, u16),
+    pub mono: bool,
+    pub keys: KeyMap,
+    pub read_only: bool,
+    pub projects: Vec<ProjectState>,
+    pub table: Table,
+    pub mode: Mode,
+    pub focus: Focus,
+    pub show_log: bool,
+    pub log: LogRing,
+    pub audit: Option<AuditProgress>,
+    pub notice: Option<Notice>,
+    pub last_error: Option<String>,
+    /// The latest reset status per server id; survives refreshes.
+    pub resets: HashMap<String, ResetStatus>,
+    pub pending: HashMap<RequestId, Pending>,
+    pub next_id: u64,
+    /// For the password generator; seeded from the OS by the runtime, fixed in tests.
+    pub rng: StdRng,
+    /// `q` was pressed while a reset was in flight; the next `q` quits.
+    pub quit_armed: bool,
+    pub quit: bool,
+}
+
+impl State {
+    pub fn new(projects: Vec<ProjectState>, keys: KeyMap, rng: StdRng) -> Self {
+        Self {
+            now: DateTime::<Utc>::UNIX_EPOCH,
+            size: (80, 24),
+            mono: false,
+            keys,
+            read_only: false,
+            projects,
+            table: Table::default(),
+            mode: Mode::Browse,
+            focus: Focus::Servers,
+            show_log: false,
+            log: LogRing::default(),
+            audit: None,
+            notice: None,
+            last_error: None,
+            resets: HashMap::new(),
+            pending: HashMap::new(),
+            next_id: 1,
+            rng,
+            quit_armed: false,
+            quit: false,
+        }
+    }
+
+    /// The projects, keys, read-only flag and theme of a resolved config.
+    pub fn from_config(config: &Config, read_only: bool, rng: StdRng) -> Self {
+        let projects = config
+            .projects
+            .iter()
+            .map(|p| ProjectState::new(&p.region, p.id.as_deref(), p.name.as_deref(), p.protected))
+            .collect();
+        let mut s = Self::new(projects, config.keys.clone(), rng);
+        s.read_only = read_only || config.ui.read_only;
+        s.mono = config.ui.theme == crate::config::Theme::Mono;
+        s
+    }
+
+    pub fn fresh_id(&mut self) -> RequestId {
+        let id = RequestId(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    pub fn project_specs(&self) -> Vec<ProjectSpec> {
+        self.projects
+            .iter()
+            .enumerate()
+            .map(|(index, p)| ProjectSpec {
+                index,
+                region: p.region.clone(),
+                id: p.id.clone(),
+            })
+            .collect()
+    }
+
+    pub fn notice(&mut self, level: Level, text: impl Into<String>) {
+        let text = text.into();
+        if level == Level::Error {
+            self.last_error = Some(text.clone());
+        }
+        self.notice = Some(Notice { level, text });
+    }
+
+    pub fn resets_in_flight(&self) -> bool {
+        self.pending.values().any(|p| *p == Pending::Reset)
+    }
+
+    pub fn project_label(&self, index: usize) -> &str {
+        self.projects.get(index).map_or("?", |p| p.label.as_str())
+    }
+}

@@ -1,0 +1,131 @@
+//! One server row: its API detail, its flag, and how it sorts and filters.
+
+use crate::cloud::wire::ServerDetail;
+use chrono::{DateTime, Utc};
+use std::cmp::Ordering;
+
+/// What is known about a server's one-click reset flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flag {
+    Checking,
+    Supported,
+    Unsupported,
+    /// The check failed; the text is the error (`code: message`).
+    Unknown(String),
+}
+
+impl Flag {
+    pub fn glyph(&self) -> &'static str {
+        match self {
+            Flag::Checking => "…",
+            Flag::Supported => "✓",
+            Flag::Unsupported => "✗",
+            Flag::Unknown(_) => "?",
+        }
+    }
+
+    pub fn word(&self) -> &'static str {
+        match self {
+            Flag::Checking => "checking",
+            Flag::Supported => "supported",
+            Flag::Unsupported => "unsupported",
+            Flag::Unknown(_) => "unknown",
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            Flag::Supported => 0,
+            Flag::Unsupported => 1,
+            Flag::Unknown(_) => 2,
+            Flag::Checking => 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub project: usize,
+    pub detail: ServerDetail,
+    pub flag: Flag,
+    pub checked_at: Option<DateTime<Utc>>,
+}
+
+impl Row {
+    pub fn name(&self) -> &str {
+        self.detail.name.as_deref().unwrap_or("")
+    }
+
+    pub fn status(&self) -> &str {
+        self.detail.status.as_deref().unwrap_or("")
+    }
+
+    pub(super) fn matches(&self, needle: &str) -> bool {
+        let d = &self.detail;
+        [
+            self.name(),
+            d.id.as_str(),
+            d.private_ip().unwrap_or(""),
+            d.floating_ip().unwrap_or(""),
+            self.status(),
+            self.flag.word(),
+            d.os_type().unwrap_or(""),
+        ]
+        .iter()
+        .any(|field| field.to_lowercase().contains(needle))
+    }
+}
+
+/// The columns `s` cycles through; each is sorted ascending, then descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Project,
+    Name,
+    Status,
+    Os,
+    Ip,
+    Flag,
+    Checked,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 7] = [
+        SortKey::Project,
+        SortKey::Name,
+        SortKey::Status,
+        SortKey::Os,
+        SortKey::Ip,
+        SortKey::Flag,
+        SortKey::Checked,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Project => "project",
+            SortKey::Name => "name",
+            SortKey::Status => "status",
+            SortKey::Os => "os",
+            SortKey::Ip => "ip",
+            SortKey::Flag => "flag",
+            SortKey::Checked => "checked",
+        }
+    }
+
+    pub(super) fn compare(self, a: &Row, b: &Row) -> Ordering {
+        match self {
+            SortKey::Project => a.project.cmp(&b.project),
+            SortKey::Name => a.name().cmp(b.name()),
+            SortKey::Status => a.status().cmp(b.status()),
+            SortKey::Os => a.detail.os_type().cmp(&b.detail.os_type()),
+            SortKey::Ip => ip_key(a).cmp(&ip_key(b)),
+            SortKey::Flag => a.flag.rank().cmp(&b.flag.rank()),
+            SortKey::Checked => a.checked_at.cmp(&b.checked_at),
+        }
+    }
+}
+
+/// Numeric order for IPv4 addresses, text order for anything else.
+fn ip_key(r: &Row) -> (Option<std::net::Ipv4Addr>, &str) {
+    let ip = r.detail.private_ip().unwrap_or("");
+    (ip.parse().ok(), ip)
+}

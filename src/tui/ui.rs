@@ -1,0 +1,196 @@
+//! Drawing: a pure function of [`State`]. One file per pane; every API string goes through
+//! [`text::clean`] or [`text::fit`] before it reaches a cell.
+
+pub mod audit;
+pub mod confirm;
+pub mod details;
+pub mod form;
+pub mod help;
+pub mod layout;
+pub mod log;
+pub mod results;
+pub mod servers;
+pub mod status;
+pub mod text;
+pub mod theme;
+
+use crate::tui::msg::ResetStatus;
+use crate::tui::state::{Mode, State};
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use theme::Theme;
+
+pub fn draw(frame: &mut Frame, state: &State) {
+    let area = frame.area();
+    let theme = Theme::new(state.mono);
+    if layout::too_small(area) {
+        return too_small(frame, area);
+    }
+    let a = layout::areas(area, state);
+    status::header(frame, a.header, state, theme);
+    servers::draw(frame, a.table, state, theme);
+    if let Some(r) = a.log {
+        log::draw(frame, r, state, theme);
+    }
+    if let Some(r) = a.gauge {
+        audit::gauge(frame, r, state, theme);
+    }
+    status::status(frame, a.status, state, theme);
+    status::hints(frame, a.hints, state, theme);
+    // Popups cover the panes but never the header, the status line or the key hints.
+    let body = Rect::new(
+        area.x,
+        area.y + 1,
+        area.width,
+        area.height.saturating_sub(3),
+    );
+    match &state.mode {
+        Mode::Details => details::draw(frame, body, state, theme),
+        Mode::Help { scroll } => help::draw(frame, body, state, *scroll, theme),
+        Mode::Form(f) => form::draw(frame, body, state, f, theme),
+        Mode::Confirm(c) => confirm::draw(frame, body, state, c, theme),
+        Mode::Results(r) => results::draw(frame, body, state, r, theme),
+        Mode::AuditSummary => audit::summary(frame, body, state, theme),
+        Mode::Browse | Mode::Filter => {}
+    }
+}
+
+fn too_small(frame: &mut Frame, area: Rect) {
+    let text = format!(
+        "terminal too small (need {}x{}, have {}x{})",
+        layout::MIN_WIDTH,
+        layout::MIN_HEIGHT,
+        area.width,
+        area.height
+    );
+    let y = area.y + area.height / 2;
+    let line = Rect::new(
+        area.x,
+        y.min(area.bottom().saturating_sub(1)),
+        area.width,
+        1,
+    );
+    let p = Paragraph::new(text)
+        .alignment(Alignment::Center)
+        .wrap(Wrap { trim: true });
+    frame.render_widget(p, if area.height > 0 { line } else { area });
+}
+
+/// A centred popup just tall enough for `lines` (plus borders), at most `width` wide.
+pub(crate) fn popup_lines(
+    frame: &mut Frame,
+    area: Rect,
+    width: u16,
+    title: &str,
+    lines: Vec<Line<'_>>,
+    theme: Theme,
+) {
+    let height = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2);
+    let rect = layout::popup(area, width, height);
+    let inner = popup_block(frame, rect, title, theme);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Clears the popup area and returns the bordered block's inner area.
+pub(crate) fn popup_block(frame: &mut Frame, rect: Rect, title: &str, theme: Theme) -> Rect {
+    let block = Block::bordered()
+        .title(Span::styled(format!(" {title} "), theme.title()))
+        .border_style(theme.border(true))
+        .padding(ratatui::widgets::Padding::horizontal(1));
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    inner
+}
+
+/// "12s", "3m", "5h", "2d": how long ago, for the "checked" column.
+pub fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    let s = (now - then).num_seconds().max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}
+
+/// The glyph, words and style of a reset status, shared by the results popup and details.
+pub fn reset_text(status: &ResetStatus, theme: Theme) -> (String, Style) {
+    match status {
+        ResetStatus::Sending => ("… sending".into(), theme.pending()),
+        ResetStatus::DryRunRejected(e) => (format!("✗ not sent — {e}"), theme.bad()),
+        ResetStatus::Accepted => ("✓ accepted — applies after restart".into(), theme.ok()),
+        ResetStatus::Failed(e) => (format!("✗ failed — {e}"), theme.bad()),
+        ResetStatus::OutcomeUnknown(_) => (
+            "? outcome unknown — check the flag/status before retrying".into(),
+            theme.warn(),
+        ),
+        ResetStatus::Rebooting { job_id, status } => (
+            format!(
+                "↻ accepted; rebooting… job {status} ({})",
+                text::fit(job_id, 12)
+            ),
+            theme.pending(),
+        ),
+        ResetStatus::Rebooted => ("✓ rebooted; new password active".into(), theme.ok()),
+        ResetStatus::RebootFailed(e) => (
+            format!("✗ accepted, but the reboot failed — {e}"),
+            theme.bad(),
+        ),
+        ResetStatus::RebootUnknown(e) => (
+            format!("? accepted, reboot outcome unknown — {e}"),
+            theme.warn(),
+        ),
+    }
+}
+
+/// "web-01, web-02, db-1 and 4 more" from server ids, by name where known.
+pub fn name_list(state: &State, ids: &[String], show: usize) -> String {
+    let names: Vec<String> = ids
+        .iter()
+        .take(show)
+        .map(|id| {
+            let row = state.table.get(id);
+            let name = row
+                .map(|r| r.name())
+                .filter(|n| !n.is_empty())
+                .unwrap_or(id);
+            text::clean(name).into_owned()
+        })
+        .collect();
+    let mut out = names.join(", ");
+    if ids.len() > show {
+        out.push_str(&format!(" and {} more", ids.len() - show));
+    }
+    out
+}
+
+/// The accounts a reset changes: `root`, `Administrator`, or both for a mixed selection
+/// (an unknown OS counts as Windows, the stricter guess).
+pub fn accounts(state: &State, ids: &[String]) -> String {
+    let mut names: Vec<&str> = ids
+        .iter()
+        .map(|id| {
+            let os = state.table.get(id).and_then(|r| r.detail.os_type());
+            crate::password::OsKind::from_metadata(os).username()
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.reverse();
+    names.join(" / ")
+}
+
+/// A line of `label: value` with a dim label.
+pub(crate) fn field<'a>(label: &'a str, value: String, theme: Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{label:<12}"), theme.dim()),
+        Span::raw(value),
+    ])
+}

@@ -1,0 +1,129 @@
+//! The details popup of the selected server: every field, cleaned.
+
+use super::text::{clean, fit, or_dash};
+use super::theme::Theme;
+use super::{ago, field, popup_lines, reset_text, servers};
+use crate::tui::state::State;
+use crate::tui::state::table::{Flag, Row};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+    let Some(row) = state.table.selected() else {
+        return;
+    };
+    let title = format!("Server {}", fit(row.name(), 40));
+    popup_lines(frame, area, 90, &title, lines(state, row, theme), theme);
+}
+
+fn lines<'a>(state: &'a State, row: &'a Row, theme: Theme) -> Vec<Line<'a>> {
+    let d = &row.detail;
+    let project = &state.projects[row.project];
+    let s = |v: Option<&str>| or_dash(v).into_owned();
+    let flavor = d.flavor.as_ref().map(|f| {
+        let size = match (&f.vcpus, &f.ram) {
+            (Some(c), Some(r)) => format!(" ({} vCPU, {} MiB)", clean(c), clean(r)),
+            _ => String::new(),
+        };
+        format!("{}{size}", clean(f.name.as_deref().unwrap_or(&f.id)))
+    });
+    let meta = |k: &str| {
+        d.metadata
+            .as_ref()
+            .and_then(|m| m.get(k))
+            .map(String::as_str)
+    };
+    let image = match (meta("image_name"), d.image.as_ref()) {
+        (Some(n), Some(i)) => format!("{} ({})", clean(n), clean(&i.id)),
+        (Some(n), None) => clean(n).into_owned(),
+        (None, Some(i)) => clean(&i.id).into_owned(),
+        (None, None) => "-".into(),
+    };
+    let (status, _) = servers::status_cell(row.status(), theme);
+    let mut out = vec![
+        field("name", s(d.name.as_deref()), theme),
+        field("id", clean(&d.id).into_owned(), theme),
+        field(
+            "project",
+            format!(
+                "{} — {} [{}]{}",
+                clean(&project.label),
+                clean(project.id.as_deref().unwrap_or("?")),
+                clean(&project.region),
+                if project.protected {
+                    " (protected)"
+                } else {
+                    ""
+                }
+            ),
+            theme,
+        ),
+        field("status", status, theme),
+        field("os", s(d.os_type()), theme),
+        field("flavor", flavor.unwrap_or_else(|| "-".into()), theme),
+        field("image", image, theme),
+        field("az", s(d.availability_zone.as_deref()), theme),
+    ];
+    out.extend(addresses(row, theme));
+    let tags = d.tags.as_ref().map(|t| {
+        t.iter()
+            .map(|x| clean(x).into_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    out.push(field(
+        "tags",
+        tags.filter(|t| !t.is_empty()).unwrap_or_else(|| "-".into()),
+        theme,
+    ));
+    out.push(field("description", s(d.description.as_deref()), theme));
+    out.push(field("created", s(d.created.as_deref()), theme));
+    out.push(flag_line(state, row, theme));
+    let reset = match state.resets.get(&d.id) {
+        Some(st) => {
+            let (text, style) = reset_text(st, theme);
+            Span::styled(clean(&text).into_owned(), style)
+        }
+        None => Span::styled("none this session", theme.dim()),
+    };
+    out.push(Line::from(vec![
+        Span::styled(format!("{:<12}", "last reset"), theme.dim()),
+        reset,
+    ]));
+    out
+}
+
+fn addresses<'a>(row: &Row, theme: Theme) -> Vec<Line<'a>> {
+    let Some(nets) = &row.detail.addresses else {
+        return vec![field("addresses", "-".into(), theme)];
+    };
+    let mut out = Vec::new();
+    for (net, addrs) in nets {
+        for a in addrs {
+            let kind = a.ip_type.as_deref().unwrap_or("fixed");
+            let text = format!("{} ({}, {})", clean(&a.addr), clean(kind), clean(net));
+            let label = if out.is_empty() { "addresses" } else { "" };
+            out.push(field(label, text, theme));
+        }
+    }
+    if out.is_empty() {
+        out.push(field("addresses", "-".into(), theme));
+    }
+    out
+}
+
+fn flag_line<'a>(state: &State, row: &Row, theme: Theme) -> Line<'a> {
+    let (text, style) = servers::flag_cell(&row.flag, theme);
+    let mut spans = vec![
+        Span::styled(format!("{:<12}", "reset flag"), theme.dim()),
+        Span::styled(text, style),
+    ];
+    if let Some(at) = row.checked_at {
+        spans.push(Span::raw(format!(" (checked {} ago)", ago(state.now, at))));
+    }
+    if let Flag::Unknown(e) = &row.flag {
+        spans.push(Span::styled(format!(" — {}", clean(e)), theme.warn()));
+    }
+    Line::from(spans)
+}

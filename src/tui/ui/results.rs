@@ -1,0 +1,55 @@
+//! Per-server results of one reset request, as the worker reports them.
+
+use super::layout::popup;
+use super::text::fit;
+use super::theme::Theme;
+use super::{popup_block, reset_text, servers};
+use crate::tui::msg::ResetStatus;
+use crate::tui::state::{Results, State};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, r: &Results, theme: Theme) {
+    let rect = popup(area, 100, 2 + r.servers.len().min(30) as u16);
+    let title = if r.finished {
+        "Reset results — finished (esc closes)".to_owned()
+    } else {
+        format!(
+            "Reset results — {} working (esc hides)",
+            servers::spinner(state)
+        )
+    };
+    let inner = popup_block(frame, rect, &title, theme);
+    let name_w = 18;
+    let rest = usize::from(inner.width).saturating_sub(name_w + 1);
+    let height = usize::from(inner.height);
+    let mut lines: Vec<Line> = Vec::new();
+    for (i, id) in r.servers.iter().enumerate() {
+        if lines.len() + 1 == height && i + 1 < r.servers.len() {
+            lines.push(Line::from(format!(
+                "… and {} more (see details)",
+                r.servers.len() - i
+            )));
+            break;
+        }
+        let name = state
+            .table
+            .get(id)
+            .map(|row| row.name())
+            .filter(|n| !n.is_empty())
+            .unwrap_or(id);
+        let status = state
+            .resets
+            .get(id)
+            .cloned()
+            .unwrap_or(ResetStatus::Sending);
+        let (text, style) = reset_text(&status, theme);
+        lines.push(Line::from(vec![
+            Span::raw(format!("{:<w$} ", fit(name, name_w), w = name_w)),
+            Span::styled(fit(&text, rest), style),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

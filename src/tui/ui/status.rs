@@ -1,0 +1,208 @@
+//! The header (project filter, sort, filter, read-only badge), the status line (the last
+//! notice or error, and counts) and the key-hint bar of the current mode.
+
+use super::text::{clean, fit};
+use super::theme::Theme;
+use crate::config::Action;
+use crate::tui::state::{Focus, Level, Mode, State};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+    let table = &state.table;
+    let project = match table.project_filter() {
+        None => format!("all ({})", state.projects.len()),
+        Some(i) => {
+            let p = &state.projects[i];
+            format!(
+                "{} [{}] ({}/{})",
+                clean(&p.label),
+                clean(&p.region),
+                i + 1,
+                state.projects.len()
+            )
+        }
+    };
+    let (sort, desc) = table.sort();
+    let mut spans = vec![
+        Span::styled("ecsreset", theme.accent()),
+        Span::raw("  project: "),
+        Span::styled(project, theme.title()),
+        Span::raw(format!(
+            "  sort: {} {}",
+            sort.label(),
+            if desc { "▼" } else { "▲" }
+        )),
+    ];
+    let editing = matches!(state.mode, Mode::Filter);
+    if editing || !table.filter().is_empty() {
+        let cursor = if editing { "▏" } else { "" };
+        spans.push(Span::raw("  filter: /"));
+        spans.push(Span::styled(
+            format!("{}{cursor}", fit(table.filter(), 24)),
+            theme.title(),
+        ));
+    }
+    let badge = if state.read_only { " READ-ONLY " } else { "" };
+    let badge_w = badge.width() as u16;
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(badge_w)]).areas(area);
+    frame.render_widget(Paragraph::new(Line::from(spans)), left);
+    if state.read_only {
+        let style = theme
+            .warn()
+            .add_modifier(Modifier::REVERSED | Modifier::BOLD);
+        frame.render_widget(Paragraph::new(Span::styled(badge, style)), right);
+    }
+}
+
+pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+    let t = &state.table;
+    let pending = t.pending_flags();
+    let mut counts = format!("{} servers", t.rows().len());
+    if t.view().len() != t.rows().len() {
+        counts.push_str(&format!(" · {} shown", t.view().len()));
+    }
+    counts.push_str(&format!(" · {} marked", t.marked.len()));
+    if pending > 0 {
+        counts.push_str(&format!(" · {pending} flags pending"));
+    }
+    if state.log.errors > 0 {
+        counts.push_str(&format!(" · {} ! log", state.log.errors));
+    }
+    let room = if state.notice.is_none() && state.last_error.is_none() {
+        area.width
+    } else {
+        area.width / 2
+    };
+    let w = (counts.width() as u16 + 1).min(room);
+    let [left, right] = Layout::horizontal([Constraint::Min(0), Constraint::Length(w)]).areas(area);
+    let message = match (&state.notice, &state.last_error) {
+        (Some(n), _) => Some((n.level, n.text.as_str())),
+        (None, Some(e)) => Some((Level::Error, e.as_str())),
+        (None, None) => None,
+    };
+    if let Some((level, text)) = message {
+        let (label, style) = match level {
+            Level::Info => ("", theme.dim()),
+            Level::Warn => ("! warning: ", theme.warn()),
+            Level::Error => ("✗ error: ", theme.bad()),
+        };
+        let text = fit(&format!("{label}{text}"), usize::from(left.width));
+        frame.render_widget(Paragraph::new(Span::styled(text, style)), left);
+    }
+    let counts = fit(&counts, usize::from(right.width));
+    frame.render_widget(
+        Paragraph::new(Line::from(counts).right_aligned()).style(theme.dim()),
+        right,
+    );
+}
+
+/// The first key bound to an action, as the help shows it.
+pub fn key_of(state: &State, action: Action) -> String {
+    state
+        .keys
+        .keys_for(action)
+        .first()
+        .map_or_else(|| "—".to_owned(), |k| k.to_string())
+}
+
+/// Why resets are disabled for the current target, if they are.
+pub fn reset_blocked(state: &State) -> Option<&'static str> {
+    if state.read_only {
+        return Some("read-only");
+    }
+    let protected = |id: &String| {
+        state
+            .table
+            .get(id)
+            .is_some_and(|r| state.projects[r.project].protected)
+    };
+    let blocked = if state.table.marked.is_empty() {
+        state
+            .table
+            .selected()
+            .is_some_and(|r| state.projects[r.project].protected)
+    } else {
+        state.table.marked.iter().any(protected)
+    };
+    blocked.then_some("protected")
+}
+
+pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+    let k = |a| key_of(state, a);
+    let items: Vec<(String, String, bool)> = match &state.mode {
+        Mode::Form(_) => vec![
+            (k(Action::NextField), "next".into(), true),
+            (k(Action::Reveal), "reveal".into(), true),
+            (k(Action::Generate), "generate".into(), true),
+            (k(Action::Submit), "submit".into(), true),
+            (k(Action::Cancel), "cancel".into(), true),
+        ],
+        Mode::Confirm(_) => vec![
+            ("←→".into(), "button".into(), true),
+            ("↑↓".into(), "reboot".into(), true),
+            ("0-9".into(), "count".into(), true),
+            ("enter".into(), "activate".into(), true),
+            (k(Action::Cancel), "back".into(), true),
+        ],
+        Mode::Filter => vec![
+            ("type".into(), "to filter".into(), true),
+            ("enter".into(), "keep".into(), true),
+            (k(Action::Cancel), "clear".into(), true),
+        ],
+        Mode::Results(_) => vec![
+            (k(Action::Cancel), "close".into(), true),
+            (k(Action::ToggleLog), "log".into(), true),
+        ],
+        Mode::Help { .. } | Mode::Details | Mode::AuditSummary => vec![
+            (k(Action::Cancel), "close".into(), true),
+            ("↑↓".into(), "scroll".into(), true),
+        ],
+        Mode::Browse => browse_hints(state),
+    };
+    let mut spans = Vec::new();
+    for (key, what, enabled) in items {
+        let (ks, ws) = if enabled {
+            (theme.key(), Style::default())
+        } else {
+            (theme.dim().add_modifier(Modifier::CROSSED_OUT), theme.dim())
+        };
+        spans.push(Span::styled(key, ks));
+        spans.push(Span::styled(format!(" {what}  "), ws));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn browse_hints(state: &State) -> Vec<(String, String, bool)> {
+    let k = |a| key_of(state, a);
+    let reset = match reset_blocked(state) {
+        Some(why) => (k(Action::Reset), format!("reset ({why})"), false),
+        None => (k(Action::Reset), "reset".into(), true),
+    };
+    let mut v = vec![
+        (k(Action::Help), "help".into(), true),
+        (k(Action::Quit), "quit".into(), true),
+        (k(Action::Mark), "mark".into(), true),
+        reset,
+        (k(Action::Details), "details".into(), true),
+        (k(Action::Filter), "filter".into(), true),
+        (k(Action::Sort), "sort".into(), true),
+        (k(Action::ToggleProject), "project".into(), true),
+        (k(Action::Audit), "audit".into(), true),
+        (k(Action::ToggleLog), "log".into(), true),
+    ];
+    if state.show_log {
+        let to = if state.focus == Focus::Log {
+            "servers"
+        } else {
+            "scroll log"
+        };
+        v.insert(2, (k(Action::FocusNext), to.into(), true));
+    }
+    v
+}

@@ -1,0 +1,88 @@
+//! The one gate every API string passes before it reaches a cell: server names, tags, error
+//! messages and the like are untrusted and may hold escape sequences or bidi overrides that
+//! would repaint the terminal or reorder what the operator reads.
+
+use std::borrow::Cow;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Shown in place of a control character, so its presence stays visible.
+pub const REPLACEMENT: char = '�';
+
+/// True for characters that must never be written to the terminal: C0 and C1 controls
+/// (ESC, BEL, CR, TAB ...), DEL, bidi embeddings/overrides/isolates and directional marks.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        )
+}
+
+/// Replaces every unsafe character (see [`is_unsafe`]) with [`REPLACEMENT`]; borrows when
+/// there is nothing to replace, which is the common case.
+pub fn clean(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| if is_unsafe(c) { REPLACEMENT } else { c })
+            .collect(),
+    )
+}
+
+/// [`clean`], then cut to `width` display columns with a trailing `…` when it was longer.
+/// Wide (CJK, emoji) characters count as two columns and are never split.
+pub fn fit(s: &str, width: usize) -> String {
+    let s = clean(s);
+    if s.width() <= width {
+        return s.into_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// An optional API string, cleaned, or `-`.
+pub fn or_dash(s: Option<&str>) -> Cow<'_, str> {
+    match s {
+        Some(s) if !s.is_empty() => clean(s),
+        _ => Cow::Borrowed("-"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_bells_and_bidi_overrides_are_replaced() {
+        let dirty = "web\x1b[31m-01\x07\u{202e}txt\u{2066}\u{9b}";
+        let c = clean(dirty);
+        assert!(!c.contains('\x1b') && !c.contains('\x07') && !c.contains('\u{202e}'));
+        assert!(!c.contains('\u{2066}') && !c.contains('\u{9b}'));
+        assert_eq!(c, "web�[31m-01��txt��");
+        assert!(matches!(clean("plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn fit_respects_display_width() {
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("abc", 4), "abc");
+        assert_eq!(fit("漢字漢字", 5), "漢字…");
+        assert_eq!(fit("漢字漢字", 5).width(), 5);
+        assert_eq!(fit("x", 0), "");
+    }
+}

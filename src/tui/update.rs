@@ -1,0 +1,106 @@
+//! `update(&mut State, Msg) -> Vec<Effect>`: every change of the app in one pure function.
+//! No I/O, no clock, no randomness beyond the state's own seeded generator; the runtime
+//! executes the returned effects.
+
+mod browse;
+mod confirm;
+mod events;
+mod form;
+mod reset;
+
+use crate::tui::msg::{Effect, Msg, Request};
+use crate::tui::state::{Level, Mode, Pending, ProjectLoad, State};
+use crate::tui::ui::layout;
+use crossterm::event::KeyEventKind;
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let effects = match msg {
+        // Only presses act: a release or an auto-repeat must never submit twice.
+        Msg::Key(key) if key.kind != KeyEventKind::Press => Vec::new(),
+        Msg::Key(key) => match state.mode {
+            Mode::Form(_) => form::on_key(state, key),
+            Mode::Confirm(_) => confirm::on_key(state, key),
+            _ => browse::on_key(state, key),
+        },
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            state.now = now;
+            Vec::new()
+        }
+        Msg::Worker(event) => events::on_event(state, event),
+        Msg::Undelivered(id) => {
+            state.pending.remove(&id);
+            state.notice(
+                Level::Error,
+                "the background worker is busy or gone; try again",
+            );
+            Vec::new()
+        }
+    };
+    state.table.sync();
+    let rows = layout::table_rows(state);
+    state.table.scroll_into_view(rows);
+    effects
+}
+
+/// The first effects of a session: list every project and check the flags.
+pub fn start(state: &mut State) -> Vec<Effect> {
+    let effects = load(state, Pending::Load);
+    state.table.sync();
+    effects
+}
+
+/// Starts a (re)list of every project, superseding any list or audit still running: their
+/// late events carry an id the state no longer waits for and are dropped.
+pub(crate) fn load(state: &mut State, kind: Pending) -> Vec<Effect> {
+    if state.projects.is_empty() {
+        state.notice(
+            Level::Warn,
+            "no projects configured: add a [[projects]] entry with a region to the config file",
+        );
+        return Vec::new();
+    }
+    state
+        .pending
+        .retain(|_, p| !matches!(p, Pending::Load | Pending::Audit));
+    let id = state.fresh_id();
+    state.pending.insert(id, kind);
+    for p in &mut state.projects {
+        p.load = ProjectLoad::Loading;
+    }
+    let projects = state.project_specs();
+    let request = if kind == Pending::Audit {
+        state.audit = Some(crate::tui::state::audit::AuditProgress::new(
+            id,
+            projects.len(),
+        ));
+        Request::Audit { id, projects }
+    } else {
+        Request::Load { id, projects }
+    };
+    vec![Effect::Api(request)]
+}
+
+/// Quits, unless a reset is in flight and this is the first `q`: then it asks again.
+pub(crate) fn quit(state: &mut State) -> Vec<Effect> {
+    if state.resets_in_flight() && !state.quit_armed {
+        state.quit_armed = true;
+        state.notice(
+            Level::Warn,
+            "a reset is still in flight: its result would not be shown; press quit again to quit",
+        );
+        return Vec::new();
+    }
+    if let Mode::Form(form) = &mut state.mode {
+        form.clear();
+    }
+    state.mode = Mode::Browse;
+    state.quit = true;
+    vec![Effect::Quit]
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,185 @@
+//! Keys outside the reset form: the table, the filter, and the read-only popups.
+
+use super::{load, quit, reset};
+use crate::config::{Action, KeyChord};
+use crate::tui::msg::Effect;
+use crate::tui::state::{Focus, Level, Mode, Pending, State};
+use crate::tui::ui::layout;
+use crossterm::event::{KeyCode, KeyEvent};
+
+pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let chord = KeyChord::from_event(&key);
+    if matches!(state.mode, Mode::Filter) {
+        return filter_key(state, key, &chord);
+    }
+    let Some(action) = state.keys.lookup(&chord) else {
+        return Vec::new();
+    };
+    if action != Action::Quit {
+        state.quit_armed = false;
+    }
+    match state.mode {
+        Mode::Help { .. } => help(state, action),
+        Mode::Details | Mode::AuditSummary => popup(state, action),
+        Mode::Results(_) => results(state, action),
+        _ => browse(state, action),
+    }
+}
+
+fn browse(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => return quit(state),
+        Action::Help => state.mode = Mode::Help { scroll: 0 },
+        Action::Refresh => return load(state, Pending::Load),
+        Action::Audit => {
+            state.notice(
+                Level::Info,
+                "audit started: checking every server's reset flag",
+            );
+            return load(state, Pending::Audit);
+        }
+        Action::Filter => state.mode = Mode::Filter,
+        Action::Sort => state.table.cycle_sort(),
+        Action::Mark => {
+            state.table.toggle_mark();
+            state.table.move_by(1);
+        }
+        Action::MarkAll => state.table.mark_all_visible(),
+        Action::Details if state.table.selected().is_some() => state.mode = Mode::Details,
+        Action::Reset => reset::open_form(state),
+        Action::ToggleLog => {
+            // Showing the log keeps the keys on the table; tab moves them to the log.
+            state.show_log = !state.show_log;
+            state.focus = Focus::Servers;
+        }
+        Action::FocusNext | Action::FocusPrev if state.show_log => {
+            state.focus = match state.focus {
+                Focus::Servers => Focus::Log,
+                Focus::Log => Focus::Servers,
+            };
+        }
+        Action::ToggleProject => cycle_project(state),
+        Action::Cancel => cancel(state),
+        other => navigate(state, other),
+    }
+    Vec::new()
+}
+
+fn cancel(state: &mut State) {
+    if !state.table.filter().is_empty() {
+        state.table.set_filter(String::new());
+    } else if state.focus == Focus::Log {
+        state.focus = Focus::Servers;
+    } else {
+        state.notice = None;
+    }
+}
+
+fn cycle_project(state: &mut State) {
+    let n = state.projects.len();
+    let next = match state.table.project_filter() {
+        None if n > 0 => Some(0),
+        Some(i) if i + 1 < n => Some(i + 1),
+        _ => None,
+    };
+    state.table.set_project_filter(next);
+}
+
+/// Cursor movement for the focused pane.
+pub(super) fn navigate(state: &mut State, action: Action) {
+    let page = layout::table_rows(state).max(1) as isize;
+    let delta = match action {
+        Action::Up => -1,
+        Action::Down => 1,
+        Action::PageUp => -page,
+        Action::PageDown => page,
+        Action::Top => isize::MIN / 2,
+        Action::Bottom => isize::MAX / 2,
+        _ => return,
+    };
+    if state.focus == Focus::Log && state.show_log {
+        // The log counts from the newest line, so "down" scrolls towards it.
+        state.log.scroll_by(-delta);
+        return;
+    }
+    match action {
+        Action::Top => state.table.top(),
+        Action::Bottom => state.table.bottom(),
+        _ => state.table.move_by(delta),
+    }
+}
+
+fn filter_key(state: &mut State, key: KeyEvent, chord: &KeyChord) -> Vec<Effect> {
+    if chord.types_text() {
+        if let KeyCode::Char(c) = key.code {
+            let mut f = state.table.filter().to_owned();
+            f.push(c);
+            state.table.set_filter(f);
+        }
+        return Vec::new();
+    }
+    match key.code {
+        KeyCode::Backspace => {
+            let mut f = state.table.filter().to_owned();
+            f.pop();
+            state.table.set_filter(f);
+            return Vec::new();
+        }
+        KeyCode::Enter => {
+            state.mode = Mode::Browse;
+            return Vec::new();
+        }
+        _ => {}
+    }
+    match state.keys.lookup(chord) {
+        Some(Action::Cancel) => {
+            state.table.set_filter(String::new());
+            state.mode = Mode::Browse;
+        }
+        Some(Action::Quit) => return quit(state),
+        Some(nav) => navigate(state, nav),
+        None => {}
+    }
+    Vec::new()
+}
+
+fn help(state: &mut State, action: Action) -> Vec<Effect> {
+    let Mode::Help { scroll } = &mut state.mode else {
+        return Vec::new();
+    };
+    match action {
+        Action::Quit => return quit(state),
+        Action::Help | Action::Cancel | Action::Details => state.mode = Mode::Browse,
+        Action::Up => *scroll = scroll.saturating_sub(1),
+        Action::Down => *scroll += 1,
+        Action::PageUp => *scroll = scroll.saturating_sub(10),
+        Action::PageDown => *scroll += 10,
+        Action::Top => *scroll = 0,
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn popup(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => return quit(state),
+        Action::Cancel | Action::Details => state.mode = Mode::Browse,
+        Action::Help => state.mode = Mode::Help { scroll: 0 },
+        Action::Up | Action::Down if matches!(state.mode, Mode::Details) => {
+            navigate(state, action);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Enter does nothing here on purpose: a second Enter after the confirmation must not act.
+fn results(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => return quit(state),
+        Action::Cancel => state.mode = Mode::Browse,
+        Action::ToggleLog => state.show_log = !state.show_log,
+        _ => {}
+    }
+    Vec::new()
+}

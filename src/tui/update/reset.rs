@@ -1,0 +1,140 @@
+//! Opening the reset form (with every refusal explained) and sending the reset.
+
+use crate::cloud::wire::RebootType;
+use crate::password::OsKind;
+use crate::tui::msg::{Effect, Request, ResetStatus, Target};
+use crate::tui::state::form::{Confirm, Form, RebootChoice, strictest};
+use crate::tui::state::table::Flag;
+use crate::tui::state::{Level, Mode, Pending, Results, State};
+
+/// The marked servers, or the one under the cursor when none is marked.
+fn targets(state: &State) -> Vec<String> {
+    if state.table.marked.is_empty() {
+        state
+            .table
+            .selected()
+            .map(|r| vec![r.detail.id.clone()])
+            .unwrap_or_default()
+    } else {
+        state.table.marked.iter().cloned().collect()
+    }
+}
+
+/// Why this server may not be reset, if it may not.
+fn refusal(state: &State, server_id: &str) -> Option<String> {
+    let Some(row) = state.table.get(server_id) else {
+        return Some(format!("server {server_id} is no longer listed; refresh"));
+    };
+    let name = if row.name().is_empty() {
+        server_id
+    } else {
+        row.name()
+    };
+    let project = &state.projects[row.project];
+    if project.protected {
+        return Some(format!(
+            "project {} is protected (protected = true in the config): resets are disabled there",
+            project.label
+        ));
+    }
+    if matches!(
+        state.resets.get(server_id),
+        Some(ResetStatus::Sending | ResetStatus::Rebooting { .. })
+    ) {
+        return Some(format!("a reset of {name} is still in progress"));
+    }
+    match &row.flag {
+        Flag::Supported => None,
+        Flag::Unsupported => Some(format!(
+            "{name} does not support one-click reset (flag ✗ unsupported)"
+        )),
+        Flag::Checking => Some(format!(
+            "the reset flag of {name} is still being checked; resets need ✓ supported"
+        )),
+        Flag::Unknown(e) => Some(format!(
+            "the reset flag of {name} is unknown ({e}); resets need ✓ supported: press ctrl-r or A to check again"
+        )),
+    }
+}
+
+pub fn open_form(state: &mut State) {
+    if state.read_only {
+        state.notice(
+            Level::Warn,
+            "read-only session (--read-only or ui.read_only): resets are disabled",
+        );
+        return;
+    }
+    let targets = targets(state);
+    if targets.is_empty() {
+        state.notice(Level::Warn, "no server selected");
+        return;
+    }
+    let refusals: Vec<String> = targets.iter().filter_map(|id| refusal(state, id)).collect();
+    if let Some(first) = refusals.first() {
+        let more = match refusals.len() {
+            1 => String::new(),
+            n => format!(" (and {} more refused)", n - 1),
+        };
+        state.notice(Level::Warn, format!("reset refused: {first}{more}"));
+        return;
+    }
+    let os = strictest(
+        targets
+            .iter()
+            .map(|id| OsKind::from_metadata(state.table.get(id).and_then(|r| r.detail.os_type()))),
+    );
+    state.notice = None;
+    state.mode = Mode::Form(Box::new(Form::new(targets, os)));
+}
+
+/// Sends the reset described by the confirmed dialog. The state leaves the dialog before the
+/// effect is returned, so a second Enter finds nothing to submit.
+pub fn send(state: &mut State, mut confirm: Confirm) -> Vec<Effect> {
+    let id = state.fresh_id();
+    let targets: Vec<Target> = confirm
+        .form
+        .targets
+        .iter()
+        .filter_map(|sid| {
+            let row = state.table.get(sid)?;
+            let p = &state.projects[row.project];
+            Some(Target {
+                project: row.project,
+                project_id: p.id.clone()?,
+                region: p.region.clone(),
+                server_id: sid.clone(),
+            })
+        })
+        .collect();
+    let password = std::mem::take(&mut confirm.form.password);
+    confirm.form.clear();
+    let reboot = match confirm.reboot {
+        RebootChoice::None => None,
+        RebootChoice::Soft => Some(RebootType::Soft),
+        RebootChoice::Hard => Some(RebootType::Hard),
+    };
+    for t in &targets {
+        state
+            .resets
+            .insert(t.server_id.clone(), ResetStatus::Sending);
+    }
+    state.pending.insert(id, Pending::Reset);
+    state.mode = Mode::Results(Results {
+        id,
+        servers: targets.iter().map(|t| t.server_id.clone()).collect(),
+        finished: false,
+    });
+    state.table.marked.clear();
+    state.notice(
+        Level::Info,
+        format!("reset sent for {} server(s)", targets.len()),
+    );
+    vec![Effect::Api(Request::Reset {
+        id,
+        targets,
+        password,
+        check_password: confirm.form.check_password,
+        reboot,
+    })]
+}

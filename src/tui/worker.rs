@@ -1,0 +1,266 @@
+//! The background worker: the only part of the app that talks to the network. Requests come
+//! in over a bounded channel; every result goes out as an [`Event`] tagged with the request
+//! id. A new list or audit aborts the one still running (reads only, so nothing is lost);
+//! resets run to completion in their own tasks.
+
+mod reset;
+
+use crate::audit::{self, AuditEvent};
+use crate::cloud::{Cloud, CloudError, ProjectRef, iam};
+use crate::tui::msg::{Event, FlagResult, ProjectSpec, Request, RequestId};
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerOptions {
+    pub page_size: u32,
+    pub concurrency: usize,
+    /// How often a reboot job is polled.
+    pub poll_interval: Duration,
+    /// Consecutive failed polls after which a job's outcome is reported unknown.
+    pub max_poll_errors: u32,
+    /// Polling gives up (outcome unknown) after this long.
+    pub job_deadline: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        Self {
+            page_size: 200,
+            concurrency: 16,
+            poll_interval: Duration::from_secs(2),
+            max_poll_errors: 5,
+            job_deadline: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+pub type Events = mpsc::UnboundedSender<Event>;
+
+/// Starts the worker; it ends when the request channel closes.
+pub fn spawn(
+    cloud: Cloud,
+    opts: WorkerOptions,
+    requests: mpsc::Receiver<Request>,
+    events: Events,
+) -> JoinHandle<()> {
+    tokio::spawn(serve(cloud, opts, requests, events))
+}
+
+async fn serve(cloud: Cloud, opts: WorkerOptions, mut rx: mpsc::Receiver<Request>, tx: Events) {
+    let mut listing: Option<JoinHandle<()>> = None;
+    while let Some(request) = rx.recv().await {
+        match request {
+            Request::Load { id, projects } | Request::Audit { id, projects } => {
+                if let Some(previous) = listing.take() {
+                    previous.abort();
+                }
+                let task = list_all(cloud.clone(), opts, id, projects, tx.clone());
+                listing = Some(tokio::spawn(task));
+            }
+            Request::Reset {
+                id,
+                targets,
+                password,
+                check_password,
+                reboot,
+            } => {
+                let job = reset::Job {
+                    cloud: cloud.clone(),
+                    opts,
+                    id,
+                    tx: tx.clone(),
+                };
+                tokio::spawn(job.run(targets, password, check_password, reboot));
+            }
+        }
+    }
+    if let Some(task) = listing {
+        task.abort();
+    }
+}
+
+/// Text for a table cell or log line: the API code and message, or the error's own words.
+pub fn describe(e: &CloudError) -> String {
+    match e.api() {
+        Some(a) => format!("{} (HTTP {}): {}", a.code, a.status, a.message),
+        None => e.to_string(),
+    }
+}
+
+/// Lists every project and checks its flags as soon as its list is in, like [`audit::run`]
+/// (whose future cannot be spawned: its per-project closure borrows the project, and the
+/// compiler cannot prove that Send for every lifetime, rust-lang/rust#102211). The flags go
+/// through [`audit::check_flags`], so the events are the audit engine's own.
+async fn fan_out(cloud: &Cloud, refs: Vec<ProjectRef>, opts: WorkerOptions, sink: audit::Sink<'_>) {
+    let per_project = refs.into_iter().map(|project| async move {
+        match cloud.list_servers(&project, opts.page_size).await {
+            Ok(servers) => {
+                let ids: Vec<(ProjectRef, String)> = servers
+                    .iter()
+                    .map(|s| (project.clone(), s.id.clone()))
+                    .collect();
+                sink(AuditEvent::Listed { project, servers });
+                audit::check_flags(cloud, ids, opts.concurrency, sink).await;
+            }
+            Err(error) => sink(AuditEvent::ListFailed { project, error }),
+        }
+    });
+    futures::stream::iter(per_project)
+        .buffer_unordered(opts.concurrency.clamp(1, 64))
+        .collect::<Vec<()>>()
+        .await;
+}
+
+/// Resolves missing project ids, then lists every project and checks every flag,
+/// forwarding its events in batches so a 10,000-server fleet does not send
+/// 10,000 separate messages.
+async fn list_all(
+    cloud: Cloud,
+    opts: WorkerOptions,
+    id: RequestId,
+    specs: Vec<ProjectSpec>,
+    tx: Events,
+) {
+    let (refs, index) = resolve(&cloud, id, specs, &tx).await;
+    let (audit_tx, audit_rx) = mpsc::unbounded_channel::<AuditEvent>();
+    let sink = move |e: AuditEvent| {
+        let _ = audit_tx.send(e);
+    };
+    let produce = async move {
+        fan_out(&cloud, refs, opts, &sink).await;
+        drop(sink);
+    };
+    tokio::join!(produce, forward(id, audit_rx, &index, &tx));
+    let _ = tx.send(Event::Done { id });
+}
+
+async fn resolve(
+    cloud: &Cloud,
+    id: RequestId,
+    specs: Vec<ProjectSpec>,
+    tx: &Events,
+) -> (Vec<ProjectRef>, HashMap<ProjectRef, usize>) {
+    let mut iam_projects = None;
+    let mut refs = Vec::new();
+    let mut index = HashMap::new();
+    for spec in specs {
+        let pid = match spec.id {
+            Some(pid) => Ok(pid),
+            None => {
+                if iam_projects.is_none() {
+                    iam_projects = Some(cloud.auth_projects(&spec.region).await);
+                }
+                match iam_projects.as_ref() {
+                    Some(Ok(all)) => iam::pick_region_project(all, &spec.region),
+                    Some(Err(e)) => Err(e.clone()),
+                    None => unreachable!("filled above"),
+                }
+                .inspect(|pid| {
+                    let _ = tx.send(Event::ProjectResolved {
+                        id,
+                        project: spec.index,
+                        project_id: pid.clone(),
+                    });
+                })
+            }
+        };
+        let pid = match pid {
+            Ok(pid) => pid,
+            Err(e) => {
+                let error = format!(
+                    "cannot find the project id of region {}: {}",
+                    spec.region,
+                    describe(&e)
+                );
+                let _ = tx.send(Event::ListFailed {
+                    id,
+                    project: spec.index,
+                    error,
+                });
+                continue;
+            }
+        };
+        let r = ProjectRef {
+            id: pid,
+            region: spec.region,
+        };
+        if index.contains_key(&r) {
+            let error = "the same project is configured twice; listed once".to_owned();
+            let _ = tx.send(Event::ListFailed {
+                id,
+                project: spec.index,
+                error,
+            });
+            continue;
+        }
+        index.insert(r.clone(), spec.index);
+        refs.push(r);
+    }
+    (refs, index)
+}
+
+/// Turns audit events into UI events, keeping their order and batching runs of flags.
+async fn forward(
+    id: RequestId,
+    mut rx: mpsc::UnboundedReceiver<AuditEvent>,
+    index: &HashMap<ProjectRef, usize>,
+    tx: &Events,
+) {
+    let mut buf = Vec::with_capacity(512);
+    while rx.recv_many(&mut buf, 512).await > 0 {
+        let mut flags = Vec::new();
+        for event in buf.drain(..) {
+            match event {
+                AuditEvent::Flag {
+                    project,
+                    server_id,
+                    outcome,
+                    at,
+                } => {
+                    let Some(&project) = index.get(&project) else {
+                        continue;
+                    };
+                    let outcome = outcome.map_err(|e| describe(&e));
+                    flags.push(FlagResult {
+                        project,
+                        server_id,
+                        outcome,
+                        at,
+                    });
+                }
+                other => {
+                    if !flags.is_empty() {
+                        let _ = tx.send(Event::Flags {
+                            id,
+                            flags: std::mem::take(&mut flags),
+                        });
+                    }
+                    let _ = tx.send(list_event(id, other, index));
+                }
+            }
+        }
+        if !flags.is_empty() {
+            let _ = tx.send(Event::Flags { id, flags });
+        }
+    }
+}
+
+fn list_event(id: RequestId, event: AuditEvent, index: &HashMap<ProjectRef, usize>) -> Event {
+    match event {
+        AuditEvent::Listed { project, servers } => Event::Listed {
+            id,
+            project: index.get(&project).copied().unwrap_or(usize::MAX),
+            servers,
+        },
+        AuditEvent::ListFailed { project, error } => Event::ListFailed {
+            id,
+            project: index.get(&project).copied().unwrap_or(usize::MAX),
+            error: describe(&error),
+        },
+        AuditEvent::Flag { .. } => unreachable!("flags are batched by the caller"),
+    }
+}

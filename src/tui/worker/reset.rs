@@ -1,0 +1,246 @@
+//! One reset request: a single server through `reset_password`, several through
+//! `batch_reset_password` per project after a dry run; then the optional reboot, polled until
+//! its job ends. Every status sent is what the API confirmed, nothing more.
+
+use super::{Events, WorkerOptions, describe};
+use crate::cloud::wire::{JobResponse, RebootType, SubJob};
+use crate::cloud::{Cloud, CloudError, ProjectRef};
+use crate::secret::Secret;
+use crate::tui::msg::{Event, RequestId, ResetStatus, Target};
+use std::collections::{BTreeMap, HashMap};
+use tokio::time::Instant;
+
+pub struct Job {
+    pub cloud: Cloud,
+    pub opts: WorkerOptions,
+    pub id: RequestId,
+    pub tx: Events,
+}
+
+impl Job {
+    fn send(&self, server_id: &str, status: ResetStatus) {
+        let _ = self.tx.send(Event::Reset {
+            id: self.id,
+            server_id: server_id.to_owned(),
+            status,
+        });
+    }
+
+    fn send_all(&self, ids: &[String], status: &ResetStatus) {
+        for sid in ids {
+            self.send(sid, status.clone());
+        }
+    }
+
+    pub async fn run(
+        self,
+        targets: Vec<Target>,
+        password: Secret,
+        check: bool,
+        reboot: Option<RebootType>,
+    ) {
+        let mut groups: BTreeMap<ProjectRef, Vec<String>> = BTreeMap::new();
+        for t in &targets {
+            let p = ProjectRef {
+                id: t.project_id.clone(),
+                region: t.region.clone(),
+            };
+            groups.entry(p).or_default().push(t.server_id.clone());
+        }
+        let mut accepted = Vec::new();
+        if let [single] = targets.as_slice() {
+            let p = groups
+                .keys()
+                .next()
+                .cloned()
+                .expect("one target, one project");
+            if self.single(&p, &single.server_id, &password, check).await {
+                accepted.push((p, vec![single.server_id.clone()]));
+            }
+        } else {
+            for (p, ids) in &groups {
+                let ok = self.batch(p, ids, &password).await;
+                if !ok.is_empty() {
+                    accepted.push((p.clone(), ok));
+                }
+            }
+        }
+        drop(password);
+        if let Some(kind) = reboot {
+            let polls = accepted
+                .into_iter()
+                .map(|(p, ids)| self.reboot(p, ids, kind));
+            futures::future::join_all(polls).await;
+        }
+        let _ = self.tx.send(Event::Done { id: self.id });
+    }
+
+    async fn single(&self, p: &ProjectRef, sid: &str, pw: &Secret, check: bool) -> bool {
+        match self.cloud.reset_password(p, sid, pw, check).await {
+            Ok(_) => {
+                self.send(sid, ResetStatus::Accepted);
+                true
+            }
+            Err(e) => {
+                self.send(sid, failure(&e));
+                false
+            }
+        }
+    }
+
+    /// Dry run first; any refusal stops the whole project. Returns the accepted ids.
+    async fn batch(&self, p: &ProjectRef, ids: &[String], pw: &Secret) -> Vec<String> {
+        match self
+            .cloud
+            .batch_reset_password(p, ids, Some(pw), true)
+            .await
+        {
+            Err(e) => {
+                let why = format!("dry run refused: {}", describe(&e));
+                self.send_all(ids, &ResetStatus::DryRunRejected(why));
+                return Vec::new();
+            }
+            Ok(ok) if ids.iter().any(|id| !ok.contains(id)) => {
+                for id in ids {
+                    let why = if ok.contains(id) {
+                        "not sent: the dry run refused other servers of this project"
+                    } else {
+                        "dry run refused this server"
+                    };
+                    self.send(id, ResetStatus::DryRunRejected(why.into()));
+                }
+                return Vec::new();
+            }
+            Ok(_) => {}
+        }
+        match self
+            .cloud
+            .batch_reset_password(p, ids, Some(pw), false)
+            .await
+        {
+            Ok(ok) => {
+                for id in ids.iter().filter(|id| !ok.contains(id)) {
+                    let why = "not in the API's list of accepted servers".to_owned();
+                    self.send(id, ResetStatus::Failed(why));
+                }
+                let ok: Vec<String> = ids.iter().filter(|id| ok.contains(id)).cloned().collect();
+                self.send_all(&ok, &ResetStatus::Accepted);
+                ok
+            }
+            Err(e) => {
+                self.send_all(ids, &failure(&e));
+                Vec::new()
+            }
+        }
+    }
+
+    async fn reboot(&self, p: ProjectRef, ids: Vec<String>, kind: RebootType) {
+        let job_id = match self.cloud.batch_reboot(&p, &ids, kind).await {
+            Ok(job_id) => job_id,
+            Err(e @ CloudError::OutcomeUnknown { .. }) => {
+                let why = format!("reboot: {e}; the password applies at the next restart");
+                return self.send_all(&ids, &ResetStatus::RebootUnknown(why));
+            }
+            Err(e) => {
+                let why = format!("{}; the password applies at the next restart", describe(&e));
+                return self.send_all(&ids, &ResetStatus::RebootFailed(why));
+            }
+        };
+        let rebooting = |status: &str| ResetStatus::Rebooting {
+            job_id: job_id.clone(),
+            status: status.to_owned(),
+        };
+        self.send_all(&ids, &rebooting("INIT"));
+        self.poll(&p, &ids, &job_id).await;
+    }
+
+    async fn poll(&self, p: &ProjectRef, ids: &[String], job_id: &str) {
+        let deadline = Instant::now() + self.opts.job_deadline;
+        let mut errors = 0;
+        let mut last: HashMap<String, ResetStatus> = HashMap::new();
+        loop {
+            tokio::time::sleep(self.opts.poll_interval).await;
+            let job = match self.cloud.job(p, job_id).await {
+                Ok(job) => job,
+                Err(e) => {
+                    errors += 1;
+                    if errors >= self.opts.max_poll_errors {
+                        let why = format!("cannot read reboot job {job_id}: {}", describe(&e));
+                        return self.send_all(ids, &ResetStatus::RebootUnknown(why));
+                    }
+                    continue;
+                }
+            };
+            errors = 0;
+            let finished = matches!(job.status.as_deref(), Some("SUCCESS" | "FAIL"));
+            for sid in ids {
+                let status = server_status(&job, job_id, sid);
+                if last.get(sid) != Some(&status) {
+                    self.send(sid, status.clone());
+                    last.insert(sid.clone(), status);
+                }
+            }
+            if finished {
+                return;
+            }
+            if Instant::now() >= deadline {
+                let why = format!("reboot job {job_id} did not finish in time; check the server");
+                return self.send_all(ids, &ResetStatus::RebootUnknown(why));
+            }
+        }
+    }
+}
+
+/// A reset that did not go through: unknown when it may have applied, failed otherwise.
+fn failure(e: &CloudError) -> ResetStatus {
+    match e {
+        CloudError::OutcomeUnknown { .. } => ResetStatus::OutcomeUnknown(e.to_string()),
+        other => ResetStatus::Failed(describe(other)),
+    }
+}
+
+fn sub_job<'a>(job: &'a JobResponse, sid: &str) -> Option<&'a SubJob> {
+    job.entities
+        .as_ref()?
+        .sub_jobs
+        .as_ref()?
+        .iter()
+        .find(|s| s.entities.as_ref().and_then(|e| e.server_id.as_deref()) == Some(sid))
+}
+
+/// One server's view of a reboot job: its sub-job when there is one, else the job itself.
+fn server_status(job: &JobResponse, job_id: &str, sid: &str) -> ResetStatus {
+    let sub = sub_job(job, sid);
+    let job_status = job.status.as_deref().unwrap_or("UNKNOWN");
+    let status = match sub.and_then(|s| s.status.as_deref()) {
+        // A finished job with a sub-job still open: the job's verdict is the last word.
+        Some(s) if matches!(job_status, "SUCCESS" | "FAIL") && !matches!(s, "SUCCESS" | "FAIL") => {
+            job_status
+        }
+        Some(s) => s,
+        None => job_status,
+    };
+    match status {
+        "SUCCESS" => ResetStatus::Rebooted,
+        "FAIL" => {
+            let reason = sub
+                .and_then(|s| {
+                    s.fail_reason.clone().or_else(|| {
+                        s.entities
+                            .as_ref()
+                            .and_then(|e| e.errorcode_message.clone())
+                    })
+                })
+                .or_else(|| job.fail_reason.clone())
+                .or_else(|| job.error_code.clone())
+                .unwrap_or_else(|| "the reboot job failed".into());
+            ResetStatus::RebootFailed(format!(
+                "{reason}; the password applies at the next restart"
+            ))
+        }
+        other => ResetStatus::Rebooting {
+            job_id: job_id.to_owned(),
+            status: other.to_owned(),
+        },
+    }
+}

@@ -1,0 +1,474 @@
+//! Every pane and state on ratatui's TestBackend at 80x24 and 120x40, with a fixed clock and
+//! fleet, plus cell-style checks where colour carries meaning.
+
+use crossterm::event::KeyCode;
+use ecsreset::cloud::CallRecord;
+use ecsreset::tui::fixture::*;
+use ecsreset::tui::msg::{Event, FlagResult, Msg, Request, ResetStatus};
+use ecsreset::tui::state::State;
+use ecsreset::tui::ui;
+use ecsreset::tui::update::update;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn render(s: &mut State, w: u16, h: u16) -> Terminal<TestBackend> {
+    update(s, Msg::Resize(w, h));
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(f, s)).unwrap();
+    t
+}
+
+/// Snapshots the state built by `build` at both sizes.
+fn snap(name: &str, build: impl Fn() -> State) {
+    for (w, h) in SIZES {
+        let mut s = build();
+        let t = render(&mut s, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
+    }
+}
+
+fn text(buf: &Buffer) -> String {
+    buf.content().iter().map(|c| c.symbol()).collect()
+}
+
+fn marked(names: &[&str]) -> State {
+    let mut s = loaded();
+    for n in names {
+        select(&mut s, n);
+        feed(&mut s, [ch(' ')]);
+    }
+    s
+}
+
+fn form_with(pw: &str, confirm: &str) -> State {
+    let mut s = loaded();
+    select(&mut s, "win-ad-01");
+    feed(&mut s, [ch('r')]);
+    type_str(&mut s, pw);
+    feed(&mut s, [key(KeyCode::Enter)]);
+    type_str(&mut s, confirm);
+    s
+}
+
+fn confirm_multi() -> State {
+    let mut s = marked(&["web-01", "web-02", "win-ad-01", "stg-api-01"]);
+    feed(&mut s, [ch('r')]);
+    type_str(&mut s, "Tq7!fixture");
+    feed(&mut s, [key(KeyCode::Enter)]);
+    type_str(&mut s, "Tq7!fixture");
+    feed(&mut s, [key(KeyCode::Enter), key(KeyCode::Down)]);
+    type_str(&mut s, "4");
+    s
+}
+
+fn results() -> State {
+    let mut s = confirm_multi();
+    let effects = feed(&mut s, [key(KeyCode::Right), key(KeyCode::Enter)]);
+    let Some(ecsreset::tui::msg::Effect::Api(Request::Reset { id, targets, .. })) = effects.first()
+    else {
+        panic!("no reset sent")
+    };
+    let statuses = [
+        ResetStatus::Rebooted,
+        ResetStatus::Rebooting {
+            job_id: "ff8080814dbd".into(),
+            status: "RUNNING".into(),
+        },
+        ResetStatus::OutcomeUnknown("no answer".into()),
+        ResetStatus::Failed("Ecs.0015 (HTTP 400): the server is locked".into()),
+    ];
+    for (t, st) in targets.iter().zip(statuses) {
+        let ev = Event::Reset {
+            id: *id,
+            server_id: t.server_id.clone(),
+            status: st,
+        };
+        update(&mut s, Msg::Worker(ev));
+    }
+    s
+}
+
+fn record(i: u32, error: Option<&str>) -> CallRecord {
+    CallRecord {
+        at: now(),
+        method: if i.is_multiple_of(4) { "PUT" } else { "GET" },
+        path: format!(
+            "/v1/p-prod-0001/cloudservers/{:08x}-1111-4222-8333-000000000001/os-resetpwd-flag",
+            i
+        ),
+        status: Some(if error.is_some() { 429 } else { 200 }),
+        latency: std::time::Duration::from_millis(u64::from(12 + i)),
+        request_id: Some(format!("req-{i:04}")),
+        error: error.map(str::to_owned),
+        attempt: 1,
+        will_retry: false,
+    }
+}
+
+fn with_log() -> State {
+    let mut s = loaded();
+    for i in 0..14 {
+        let e = (i % 5 == 3).then_some("APIGW.0308: Request throttled");
+        update(&mut s, Msg::Worker(Event::Call(record(i, e))));
+    }
+    feed(&mut s, [ch('l')]);
+    s
+}
+
+fn audit_running() -> State {
+    let mut s = loaded();
+    let effects = feed(&mut s, [ch('A')]);
+    let Some(ecsreset::tui::msg::Effect::Api(Request::Audit { id, .. })) = effects.first() else {
+        panic!()
+    };
+    let servers: Vec<_> = fleet()
+        .into_iter()
+        .filter(|f| f.0 == 0)
+        .map(|f| f.1)
+        .collect();
+    let flags = servers
+        .iter()
+        .take(3)
+        .map(|d| FlagResult {
+            project: 0,
+            server_id: d.id.clone(),
+            outcome: Ok(true),
+            at: now(),
+        })
+        .collect();
+    update(
+        &mut s,
+        Msg::Worker(Event::Listed {
+            id: *id,
+            project: 0,
+            servers,
+        }),
+    );
+    update(&mut s, Msg::Worker(Event::Flags { id: *id, flags }));
+    s
+}
+
+fn audit_done() -> State {
+    let mut s = loaded();
+    let effects = feed(&mut s, [ch('A')]);
+    let Some(ecsreset::tui::msg::Effect::Api(Request::Audit { id, .. })) = effects.first() else {
+        panic!()
+    };
+    let id = *id;
+    for p in 0..2 {
+        let fleet: Vec<_> = fleet().into_iter().filter(|f| f.0 == p).collect();
+        let servers = fleet.iter().map(|f| f.1.clone()).collect();
+        update(
+            &mut s,
+            Msg::Worker(Event::Listed {
+                id,
+                project: p,
+                servers,
+            }),
+        );
+        let flags = fleet
+            .iter()
+            .map(|(p, d, f)| FlagResult {
+                project: *p,
+                server_id: d.id.clone(),
+                outcome: f.clone().unwrap_or(Err("timeout: no answer".into())),
+                at: now(),
+            })
+            .collect();
+        update(&mut s, Msg::Worker(Event::Flags { id, flags }));
+    }
+    let error = "APIGW.0301 (HTTP 401): Incorrect IAM authentication information".into();
+    update(
+        &mut s,
+        Msg::Worker(Event::ListFailed {
+            id,
+            project: 2,
+            error,
+        }),
+    );
+    update(&mut s, Msg::Worker(Event::Done { id }));
+    s
+}
+
+#[test]
+fn servers_pane() {
+    snap("servers_loading", || {
+        let mut s = empty();
+        started(&mut s);
+        s
+    });
+    snap("servers_filled", loaded);
+    snap("servers_filter", || {
+        let mut s = loaded();
+        feed(&mut s, [ch('/')]);
+        type_str(&mut s, "web");
+        s
+    });
+    snap("servers_marks", || {
+        marked(&["web-01", "db-01", "stg-win-01"])
+    });
+    snap("servers_read_only_project_filter", || {
+        let mut s = loaded();
+        s.read_only = true;
+        feed(&mut s, [ch('p'), ch('s'), ch('s')]);
+        s
+    });
+}
+
+#[test]
+fn popups() {
+    snap("details", || {
+        let mut s = loaded();
+        select(&mut s, "db-01");
+        feed(&mut s, [key(KeyCode::Enter)]);
+        s
+    });
+    snap("help", || {
+        let mut s = loaded();
+        feed(&mut s, [ch('?')]);
+        s
+    });
+}
+
+#[test]
+fn reset_form() {
+    snap("form_empty", || form_with("", ""));
+    snap("form_partial", || form_with("abcdef1", ""));
+    snap("form_valid", || form_with("Tq7!fixture", "Tq7!fixture"));
+    snap("form_mismatch", || form_with("Tq7!fixture", "Tq7!fixtur"));
+    snap("form_generated", || {
+        let mut s = form_with("", "");
+        feed(&mut s, [ctrl('g')]);
+        s
+    });
+}
+
+#[test]
+fn confirm_and_results() {
+    snap("confirm_single", || {
+        let mut s = form_with("Tq7!fixture", "Tq7!fixture");
+        feed(&mut s, [key(KeyCode::Enter)]);
+        s
+    });
+    snap("confirm_multiple", confirm_multi);
+    snap("results", results);
+}
+
+#[test]
+fn log_and_audit() {
+    snap("log_with_errors", with_log);
+    snap("audit_progress", audit_running);
+    snap("audit_summary", audit_done);
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    for (w, h) in [(59, 24), (80, 14), (20, 5), (1, 1)] {
+        let mut s = loaded();
+        let t = render(&mut s, w, h);
+        let shown = text(t.backend().buffer());
+        if w >= 45 {
+            assert!(
+                shown.contains(&format!("need 60x15, have {w}x{h}")),
+                "{w}x{h}: {shown}"
+            );
+        }
+    }
+    let mut s = loaded();
+    let t = render(&mut s, 50, 10);
+    insta::assert_snapshot!("too_small_50x10", t.backend());
+}
+
+fn find(buf: &Buffer, needle: &str, row: u16) -> Option<u16> {
+    let line: String = (0..buf.area.width)
+        .map(|x| buf[(x, row)].symbol().to_owned())
+        .collect::<Vec<_>>()
+        .concat();
+    let byte = line.find(needle)?;
+    Some(line[..byte].chars().count() as u16)
+}
+
+fn row_of(buf: &Buffer, needle: &str) -> u16 {
+    (0..buf.area.height)
+        .find(|&y| find(buf, needle, y).is_some())
+        .unwrap_or_else(|| panic!("{needle} not on screen"))
+}
+
+#[test]
+fn unsupported_flag_is_red_and_has_a_cross() {
+    let mut s = loaded();
+    let t = render(&mut s, 120, 40);
+    let buf = t.backend().buffer();
+    let y = row_of(buf, "db-01");
+    let x = find(buf, "✗ unsupported", y).expect("glyph and word");
+    assert_eq!(buf[(x, y)].fg, Color::Red);
+    assert!(buf[(x, y)].modifier.contains(Modifier::BOLD));
+    let y = row_of(buf, "web-01");
+    let x = find(buf, "✓ supported", y).unwrap();
+    assert_eq!(buf[(x, y)].fg, Color::Green);
+}
+
+#[test]
+fn mono_and_no_color_use_no_colour_at_all() {
+    assert!(ui::theme::no_color_requested(Some("1")));
+    assert!(!ui::theme::no_color_requested(Some("")));
+    assert!(!ui::theme::no_color_requested(None));
+    let builders: [fn() -> State; 5] = [loaded, with_log, results, audit_done, confirm_multi];
+    for build in builders {
+        let mut s = build();
+        s.mono = true;
+        for (w, h) in SIZES {
+            let t = render(&mut s, w, h);
+            for cell in t.backend().buffer().content() {
+                assert_eq!(cell.fg, Color::Reset, "fg of {:?}", cell.symbol());
+                assert_eq!(cell.bg, Color::Reset, "bg of {:?}", cell.symbol());
+            }
+        }
+    }
+}
+
+#[test]
+fn hostile_server_strings_never_reach_the_terminal() {
+    let mut s = empty();
+    let id = started(&mut s);
+    let mut evil = server(
+        1,
+        "ok\x1b[31mred\x07bell\u{202e}txt.exe\u{2066}",
+        "Linux",
+        "ACTIVE\x1b[2J",
+        "1.2.3.4",
+    );
+    evil.description = Some("line1\nline2\r\x1b]0;title\x07".into());
+    evil.tags = Some(vec!["k=\u{9b}v".into()]);
+    update(
+        &mut s,
+        Msg::Worker(Event::Listed {
+            id,
+            project: 0,
+            servers: vec![evil.clone()],
+        }),
+    );
+    let flags = vec![FlagResult {
+        project: 0,
+        server_id: evil.id.clone(),
+        outcome: Err("Ecs.0001: bad \x1b[5m\u{202d}thing".into()),
+        at: now(),
+    }];
+    update(&mut s, Msg::Worker(Event::Flags { id, flags }));
+    let mut rec = record(1, Some("x\x1b[0m\u{2067}y"));
+    rec.path = "/v1/\x1b[1m".into();
+    update(&mut s, Msg::Worker(Event::Call(rec)));
+    feed(&mut s, [ch('l'), ch('l')]);
+    for keys in [
+        vec![],
+        vec![key(KeyCode::Enter)],
+        vec![key(KeyCode::Esc), ch('l')],
+    ] {
+        feed(&mut s, keys);
+        for (w, h) in SIZES {
+            let t = render(&mut s, w, h);
+            let shown = text(t.backend().buffer());
+            for bad in [
+                '\x1b', '\x07', '\u{202e}', '\u{202d}', '\u{2066}', '\u{2067}', '\u{9b}', '\n',
+                '\r',
+            ] {
+                assert!(!shown.contains(bad), "{bad:?} reached the screen");
+            }
+            assert!(shown.contains("ok�[31mred�b"), "{shown}");
+        }
+    }
+}
+
+#[test]
+fn wide_names_keep_the_columns_aligned() {
+    let mut s = empty();
+    let id = started(&mut s);
+    let servers = vec![
+        server(
+            1,
+            "漢字漢字漢字漢字漢字漢字漢字漢字漢字",
+            "Linux",
+            "ACTIVE",
+            "10.0.0.1",
+        ),
+        server(2, "plain", "Linux", "ACTIVE", "10.0.0.2"),
+    ];
+    update(
+        &mut s,
+        Msg::Worker(Event::Listed {
+            id,
+            project: 0,
+            servers,
+        }),
+    );
+    let t = render(&mut s, 80, 24);
+    let buf = t.backend().buffer();
+    let wide = find(buf, "10.0.0.1", row_of(buf, "10.0.0.1")).unwrap();
+    let plain = find(buf, "10.0.0.2", row_of(buf, "10.0.0.2")).unwrap();
+    // Column positions in cells (not chars): compare the cell x of the IP column.
+    let x_of = |needle: &str| {
+        let y = row_of(buf, needle);
+        (0..buf.area.width)
+            .find(|&x| {
+                buf[(x, y)].symbol() == "1"
+                    && buf[(x + 1, y)].symbol() == "0"
+                    && buf[(x + 2, y)].symbol() == "."
+            })
+            .unwrap()
+    };
+    let _ = (wide, plain);
+    assert_eq!(x_of("10.0.0.1"), x_of("10.0.0.2"));
+}
+
+#[test]
+fn ten_thousand_servers_scroll_without_rebuilding_the_index() {
+    let mut s = empty();
+    let id = started(&mut s);
+    for p in 0..2 {
+        let servers = (0..5_000)
+            .map(|n| {
+                server(
+                    p * 5_000 + n,
+                    &format!("srv-{p}-{n:05}"),
+                    "Linux",
+                    "ACTIVE",
+                    "10.0.0.1",
+                )
+            })
+            .collect();
+        update(
+            &mut s,
+            Msg::Worker(Event::Listed {
+                id,
+                project: p as usize,
+                servers,
+            }),
+        );
+    }
+    assert_eq!(s.table.view().len(), 10_000);
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    update(&mut s, Msg::Resize(120, 40));
+    let started = std::time::Instant::now();
+    for i in 0..300 {
+        let k = if i % 3 == 0 {
+            KeyCode::PageDown
+        } else {
+            KeyCode::Down
+        };
+        update(&mut s, key(k));
+        t.draw(|f| ui::draw(f, &s)).unwrap();
+    }
+    // Debug build on a shared 2-core machine: generous, but a per-frame sort of 10,000 rows
+    // or building every row would blow it by far.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let shown = text(t.backend().buffer());
+    assert!(shown.contains(&format!("{}/10000", s.table.cursor() + 1)));
+}

@@ -1,0 +1,239 @@
+//! The worker against the in-process simulator, driven through the real `update`: the list
+//! and flags fill the table, a reset typed into the form reaches the simulator, and the
+//! reboot job is polled to SUCCESS.
+
+use crossterm::event::KeyCode;
+use ecsreset::cloud::{Cloud, Observer, ProjectRef};
+use ecsreset::secret::Secret;
+use ecsreset::sim::{Fleet, Sim, SimConfig};
+use ecsreset::tui::fixture::{ch, feed, key, type_str};
+use ecsreset::tui::msg::{Effect, Event, Msg, Request, RequestId, ResetStatus, Target};
+use ecsreset::tui::state::table::Flag;
+use ecsreset::tui::state::{Mode, State};
+use ecsreset::tui::update::{start, update};
+use ecsreset::tui::{demo_config, settings, worker};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+struct Harness {
+    sim: Sim,
+    state: State,
+    requests: mpsc::Sender<Request>,
+    events: mpsc::UnboundedReceiver<Event>,
+}
+
+impl Harness {
+    async fn new() -> Self {
+        let mut cfg = SimConfig::new(Fleet::demo());
+        cfg.reboot_duration = Duration::from_millis(300);
+        let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let mut config = demo_config(&sim, &Fleet::demo());
+        // The first project names only its region: the worker must look its id up in IAM.
+        config.projects[0].id = None;
+        let (tx, events) = mpsc::unbounded_channel();
+        let obs_tx = tx.clone();
+        let observer: Observer = Arc::new(move |r| {
+            let _ = obs_tx.send(Event::Call(r));
+        });
+        let cloud = Cloud::new(settings(&config, observer).unwrap()).unwrap();
+        let (requests, rx) = mpsc::channel(8);
+        let opts = worker::WorkerOptions {
+            poll_interval: Duration::from_millis(100),
+            ..Default::default()
+        };
+        worker::spawn(cloud, opts, rx, tx);
+        let state = State::from_config(&config, false, StdRng::seed_from_u64(3));
+        Self {
+            sim,
+            state,
+            requests,
+            events,
+        }
+    }
+
+    async fn run(&mut self, effects: Vec<Effect>) {
+        for e in effects {
+            if let Effect::Api(r) = e {
+                self.requests.send(r).await.unwrap();
+            }
+        }
+    }
+
+    /// Feeds worker events through `update` until nothing is pending.
+    async fn settle(&mut self) {
+        while !self.state.pending.is_empty() {
+            let e = tokio::time::timeout(Duration::from_secs(20), self.events.recv())
+                .await
+                .expect("worker went quiet")
+                .expect("worker gone");
+            let effects = update(&mut self.state, Msg::Worker(e));
+            self.run(effects).await;
+        }
+    }
+
+    fn select(&mut self, name: &str) -> String {
+        let pos = self
+            .state
+            .table
+            .view()
+            .iter()
+            .position(|&i| self.state.table.rows()[i].name() == name)
+            .unwrap();
+        feed(&mut self.state, [key(KeyCode::Home)]);
+        for _ in 0..pos {
+            update(&mut self.state, key(KeyCode::Down));
+        }
+        self.state.table.selected().unwrap().detail.id.clone()
+    }
+
+    fn id_of(&self, name: &str) -> String {
+        self.state
+            .table
+            .rows()
+            .iter()
+            .find(|r| r.name() == name)
+            .unwrap()
+            .detail
+            .id
+            .clone()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_flags_reset_and_reboot_against_the_simulator() {
+    let mut h = Harness::new().await;
+    let effects = start(&mut h.state);
+    h.run(effects).await;
+    h.settle().await;
+
+    let truth = h.sim.truth();
+    assert_eq!(h.state.table.rows().len(), truth.len());
+    assert_eq!(
+        h.state.projects[0].id.as_deref(),
+        Some(Fleet::demo().projects[0].id.as_str())
+    );
+    for t in &truth {
+        let row = h.state.table.get(&t.server_id).expect("listed");
+        let want = if t.reset_supported {
+            Flag::Supported
+        } else {
+            Flag::Unsupported
+        };
+        assert_eq!(row.flag, want, "{}", t.name);
+    }
+    assert!(h.state.log.len() > truth.len(), "every call is logged");
+
+    // A single server, soft reboot: typed into the form, confirmed, sent once.
+    let id = h.select("web-01");
+    feed(&mut h.state, [ch('r')]);
+    type_str(&mut h.state, "Tq7!worker-1");
+    feed(&mut h.state, [key(KeyCode::Enter)]);
+    type_str(&mut h.state, "Tq7!worker-1");
+    feed(
+        &mut h.state,
+        [key(KeyCode::Enter), key(KeyCode::Down), key(KeyCode::Right)],
+    );
+    let effects = feed(&mut h.state, [key(KeyCode::Enter), key(KeyCode::Enter)]);
+    assert_eq!(effects.len(), 1);
+    h.run(effects).await;
+    h.settle().await;
+    let got: Vec<String> = h
+        .sim
+        .received_passwords(&id)
+        .iter()
+        .map(|s| s.expose().to_owned())
+        .collect();
+    assert_eq!(got, ["Tq7!worker-1"]);
+    assert_eq!(h.state.resets.get(&id), Some(&ResetStatus::Rebooted));
+    assert!(matches!(&h.state.mode, Mode::Results(r) if r.finished));
+    feed(&mut h.state, [key(KeyCode::Esc)]);
+
+    // Marked servers in two projects, hard reboot: batch per project after a dry run.
+    let names = ["web-02", "win-ad-01", "k8s-node-01"];
+    for n in names {
+        h.select(n);
+        feed(&mut h.state, [ch(' ')]);
+    }
+    feed(&mut h.state, [ch('r'), ctrl_g()]);
+    feed(
+        &mut h.state,
+        [key(KeyCode::Enter), key(KeyCode::Up), key(KeyCode::Left)],
+    );
+    type_str(&mut h.state, "3");
+    let effects = feed(&mut h.state, [key(KeyCode::Enter)]);
+    assert_eq!(effects.len(), 1, "{:?}", h.state.notice);
+    h.run(effects).await;
+    h.settle().await;
+    for n in names {
+        let sid = h.id_of(n);
+        assert_eq!(h.sim.received_passwords(&sid).len(), 1, "{n}");
+        assert_eq!(
+            h.state.resets.get(&sid),
+            Some(&ResetStatus::Rebooted),
+            "{n}"
+        );
+    }
+    let logged: String = h
+        .state
+        .log
+        .lines()
+        .iter()
+        .map(|r| format!("{r:?}"))
+        .collect();
+    assert!(!logged.contains("Tq7!worker-1"));
+    h.sim.shutdown().await;
+}
+
+fn ctrl_g() -> Msg {
+    ecsreset::tui::fixture::ctrl('g')
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_refusal_stops_the_whole_project() {
+    let mut h = Harness::new().await;
+    let effects = start(&mut h.state);
+    h.run(effects).await;
+    h.settle().await;
+    let fleet = Fleet::demo();
+    let p = &fleet.projects[0];
+    let ok = p.servers.iter().find(|s| s.reset_supported).unwrap();
+    let bad = p.servers.iter().find(|s| !s.reset_supported).unwrap();
+    let target = |sid: &str| Target {
+        project: 0,
+        project_id: p.id.clone(),
+        region: "cn-north-4".into(),
+        server_id: sid.to_owned(),
+    };
+    let id = RequestId(10_000);
+    h.state
+        .pending
+        .insert(id, ecsreset::tui::state::Pending::Reset);
+    h.requests
+        .send(Request::Reset {
+            id,
+            targets: vec![target(&ok.id), target(&bad.id)],
+            password: Secret::new("Tq7!worker-2"),
+            check_password: true,
+            reboot: None,
+        })
+        .await
+        .unwrap();
+    h.settle().await;
+    for sid in [&ok.id, &bad.id] {
+        assert!(h.sim.received_passwords(sid).is_empty());
+        assert!(matches!(
+            h.state.resets.get(sid.as_str()),
+            Some(ResetStatus::DryRunRejected(_))
+        ));
+    }
+    let _ = ProjectRef {
+        id: p.id.clone(),
+        region: "cn-north-4".into(),
+    };
+    h.sim.shutdown().await;
+}
