@@ -43,7 +43,7 @@ pub struct Io<'a> {
 pub async fn run(cli: &Cli, io: &mut Io<'_>) -> Result<i32, AppError> {
     let Some(command) = &cli.command else {
         return Err(AppError::Usage(
-            "the terminal UI is not built yet; use a command such as `list`".into(),
+            "no command given (the terminal UI is started by `main`)".into(),
         ));
     };
     if let Command::Sim(_) = command {

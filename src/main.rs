@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    init_logging(cli.command.is_none());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -36,6 +36,12 @@ async fn dispatch(cli: Cli) -> Result<i32, AppError> {
         Some(Command::Sim(args)) => {
             let mut out = std::io::stdout();
             ecsreset::sim::run_cli(sim_args(args), &mut out).await?;
+            Ok(0)
+        }
+        None => {
+            ecsreset::tui::launch::launch(&cli.global)
+                .await
+                .map_err(|e| AppError::Usage(e.to_string()))?;
             Ok(0)
         }
         _ => {
@@ -75,12 +81,42 @@ fn sim_args(a: &SimArgs) -> ecsreset::sim::SimCliArgs {
 }
 
 /// Headless commands log warnings to stderr; `RUST_LOG` turns up the detail. No event the
-/// code emits carries a secret, so even `trace` is safe to share.
-fn init_logging() {
+/// code emits carries a secret, so even `trace` is safe to share. The TUI owns the screen, so
+/// there logging goes to the file `$ECSRESET_LOG` names, and nowhere when it is unset: the
+/// log pane already shows every call.
+fn init_logging(tui: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    if !tui {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init();
+        return;
+    }
+    let Some(path) = std::env::var_os("ECSRESET_LOG") else {
+        return;
+    };
+    match open_log(std::path::Path::new(&path)) {
+        Ok(file) => {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(file))
+                .try_init();
+        }
+        Err(e) => eprintln!(
+            "warning: cannot open the log file {}: {e}; continuing without it",
+            std::path::Path::new(&path).display()
+        ),
+    }
+}
+
+fn open_log(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
 }

@@ -18,6 +18,7 @@
 
 #[doc(hidden)]
 pub mod fixture;
+pub mod launch;
 pub mod msg;
 pub mod runtime;
 pub mod state;
