@@ -37,6 +37,18 @@ pub struct ProjectState {
 }
 
 impl ProjectState {
+    /// `label [region]`, or just the region when the project has no name of its own (the
+    /// label then is the region, and saying it twice is noise).
+    pub fn place(&self) -> String {
+        if self.label == self.region {
+            self.region.clone()
+        } else {
+            format!("{} [{}]", self.label, self.region)
+        }
+    }
+}
+
+impl ProjectState {
     pub fn new(region: &str, id: Option<&str>, name: Option<&str>, protected: bool) -> Self {
         Self {
             label: name.unwrap_or(region).to_owned(),

@@ -47,7 +47,7 @@ pub fn summary(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     for (i, p) in state.projects.iter().enumerate() {
         let failed = a.failed.iter().find(|(f, _)| *f == i);
         lines.push(Line::from(Span::styled(
-            fit(&format!("{} [{}]", clean(&p.label), clean(&p.region)), w),
+            fit(&clean(&p.place()), w),
             theme.accent(),
         )));
         let line = match failed {

@@ -31,13 +31,7 @@ fn lines<'a>(state: &State, c: &Confirm, theme: Theme) -> Vec<Line<'a>> {
         .collect();
     let projects: Vec<String> = projects
         .iter()
-        .map(|&p| {
-            format!(
-                "{} [{}]",
-                clean(&state.projects[p].label),
-                clean(&state.projects[p].region)
-            )
-        })
+        .map(|&p| clean(&state.projects[p].place()).into_owned())
         .collect();
     let servers = if ids.len() == 1 { "server" } else { "servers" };
     let mut out = vec![

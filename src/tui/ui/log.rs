@@ -75,13 +75,15 @@ fn line(r: &CallRecord, width: usize, theme: Theme) -> Line<'static> {
     Line::from(Span::styled(fit(&text, width), style))
 }
 
-/// Long path segments (project and server ids) shortened to 8 characters, so the status and
-/// error stay on screen; the full ids are in the details popup.
+/// Ids in the path (project, server and job ids) shortened to 8 characters, so the status
+/// and error stay on screen; the full ids are in the details popup. Words such as
+/// `os-resetpwd-flag` stay whole: they say which call it was.
 pub fn short_path(path: &str) -> String {
+    let is_id = |seg: &str| seg.chars().count() > 12 && seg.chars().any(|c| c.is_ascii_digit());
     clean(path)
         .split('/')
         .map(|seg| {
-            if seg.chars().count() > 12 {
+            if is_id(seg) {
                 format!("{}…", seg.chars().take(8).collect::<String>())
             } else {
                 seg.to_owned()
@@ -89,4 +91,23 @@ pub fn short_path(path: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_path;
+
+    #[test]
+    fn ids_shrink_and_call_names_stay_whole() {
+        assert_eq!(
+            short_path(
+                "/v1/a7db6b2fd20c05b5d887cf7729a8e92d/cloudservers/1d5a0fbe-0c7e-4bb2-9a51-2f1c3e4d5a6b/os-resetpwd-flag"
+            ),
+            "/v1/a7db6b2f…/cloudservers/1d5a0fbe…/os-resetpwd-flag"
+        );
+        assert_eq!(
+            short_path("/v1/p/cloudservers/os-reset-passwords"),
+            "/v1/p/cloudservers/os-reset-passwords"
+        );
+    }
 }

@@ -21,10 +21,13 @@ struct Columns {
 }
 
 impl Columns {
-    fn for_width(width: u16) -> Self {
+    /// The project comes before the zone: names repeat across projects (every region has
+    /// its `web-01`), while the zone only refines the region the project already names.
+    fn for_width(width: u16, projects: usize) -> Self {
+        let project = projects > 1 && width >= 100;
         Self {
-            az: width >= 110,
-            project: width >= 130,
+            az: width >= if project { 130 } else { 110 },
+            project,
         }
     }
 
@@ -70,7 +73,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         frame.render_widget(block, area);
         return empty(frame, inner, state, theme);
     }
-    let cols = Columns::for_width(area.width);
+    let cols = Columns::for_width(area.width, state.projects.len());
     let rows_visible = usize::from(area.height.saturating_sub(3));
     let (sort, desc) = table.sort();
     let header = header(&cols, sort.label(), desc, theme);

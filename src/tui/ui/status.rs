@@ -18,13 +18,7 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         None => format!("all ({})", state.projects.len()),
         Some(i) => {
             let p = &state.projects[i];
-            format!(
-                "{} [{}] ({}/{})",
-                clean(&p.label),
-                clean(&p.region),
-                i + 1,
-                state.projects.len()
-            )
+            format!("{} ({}/{})", clean(&p.place()), i + 1, state.projects.len())
         }
     };
     let (sort, desc) = table.sort();
