@@ -36,10 +36,12 @@ use state::State;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct TuiOptions {
     /// Browse and audit only; overrides nothing when the config already says read-only.
     pub read_only: bool,
+    /// Where the audit trail of resets goes; `None` writes none.
+    pub trail_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +95,7 @@ pub async fn run(config: Config, opts: TuiOptions) -> Result<(), TuiError> {
     let wopts = worker::WorkerOptions {
         page_size: config.tuning.page_size,
         concurrency: config.tuning.concurrency,
+        trail_dir: opts.trail_dir.clone(),
         ..Default::default()
     };
     runtime::run(state, cloud, wopts, events_tx, events_rx).await

@@ -23,6 +23,7 @@ struct Harness {
     state: State,
     requests: mpsc::Sender<Request>,
     events: mpsc::UnboundedReceiver<Event>,
+    trail: tempfile::TempDir,
 }
 
 impl Harness {
@@ -42,8 +43,10 @@ impl Harness {
         });
         let cloud = Cloud::new(settings(&config, observer).unwrap()).unwrap();
         let (requests, rx) = mpsc::channel(8);
+        let trail = tempfile::tempdir().unwrap();
         let opts = worker::WorkerOptions {
             poll_interval: Duration::from_millis(100),
+            trail_dir: Some(trail.path().to_path_buf()),
             ..Default::default()
         };
         worker::spawn(cloud, opts, rx, tx);
@@ -53,6 +56,7 @@ impl Harness {
             state,
             requests,
             events,
+            trail,
         }
     }
 
@@ -186,6 +190,27 @@ async fn list_flags_reset_and_reboot_against_the_simulator() {
         .map(|r| format!("{r:?}"))
         .collect();
     assert!(!logged.contains("Tq7!worker-1"));
+
+    // The audit trail: one reset and one reboot line per server, no password.
+    let trail = std::fs::read_to_string(h.trail.path().join("trail.jsonl")).unwrap();
+    assert!(!trail.contains("Tq7!worker-1"));
+    let lines: Vec<serde_json::Value> = trail
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let count = |action: &str, outcome: &str| {
+        lines
+            .iter()
+            .filter(|l| l["action"] == action && l["outcome"] == outcome)
+            .count()
+    };
+    assert_eq!(count("reset-password", "accepted"), 4, "{trail}");
+    assert_eq!(count("reboot", "rebooted"), 4, "{trail}");
+    assert_eq!(lines.len(), 8, "{trail}");
+    let web01 = &lines[0];
+    assert_eq!(web01["server_id"], id.as_str());
+    assert_eq!(web01["server_name"], "web-01");
+    assert!(web01["request_id"].is_string(), "{web01}");
     h.sim.shutdown().await;
 }
 
@@ -208,6 +233,7 @@ async fn a_dry_run_refusal_stops_the_whole_project() {
         project_id: p.id.clone(),
         region: "cn-north-4".into(),
         server_id: sid.to_owned(),
+        name: String::new(),
     };
     let id = RequestId(10_000);
     h.state

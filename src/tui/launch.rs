@@ -14,12 +14,21 @@ pub async fn launch(global: &GlobalArgs) -> Result<(), TuiError> {
                 .into(),
         ));
     }
-    let opts = TuiOptions {
-        read_only: global.read_only,
-    };
     if global.demo {
+        // The demo's servers are not real: its resets stay out of the operator's trail
+        // unless a data directory is given on purpose.
+        let opts = TuiOptions {
+            read_only: global.read_only,
+            trail_dir: global.data_dir.clone(),
+        };
         return super::run_demo(opts).await;
     }
+    let trail_dir = crate::commands::saved::data_dir(global.data_dir.as_deref())
+        .map_err(|e| TuiError::Config(e.to_string()))?;
+    let opts = TuiOptions {
+        read_only: global.read_only,
+        trail_dir: Some(trail_dir),
+    };
     let config = config::load(&LoadOptions::with_process_env(global.config.clone()))
         .map_err(|e| TuiError::Config(e.to_string()))?;
     let config = narrow(config, &global.projects)?;

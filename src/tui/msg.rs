@@ -47,6 +47,8 @@ pub struct Target {
     pub project_id: String,
     pub region: String,
     pub server_id: String,
+    /// For the audit trail; may be empty.
+    pub name: String,
 }
 
 /// Work for the background worker.
@@ -145,6 +147,9 @@ pub enum ResetStatus {
 pub enum Event {
     /// One API call attempt, for the log pane; not tied to a request.
     Call(CallRecord),
+    /// Something the operator must know that is not an API call (e.g. the audit trail could
+    /// not be written); shown in the status line.
+    Warning(String),
     ProjectResolved {
         id: RequestId,
         project: usize,
@@ -176,7 +181,7 @@ pub enum Event {
 impl Event {
     pub fn request(&self) -> Option<RequestId> {
         match self {
-            Event::Call(_) => None,
+            Event::Call(_) | Event::Warning(_) => None,
             Event::ProjectResolved { id, .. }
             | Event::Listed { id, .. }
             | Event::ListFailed { id, .. }

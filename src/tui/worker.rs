@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct WorkerOptions {
     pub page_size: u32,
     pub concurrency: usize,
@@ -24,6 +24,8 @@ pub struct WorkerOptions {
     pub max_poll_errors: u32,
     /// Polling gives up (outcome unknown) after this long.
     pub job_deadline: Duration,
+    /// Where the audit trail of resets and reboots is appended; `None` keeps none (the demo).
+    pub trail_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for WorkerOptions {
@@ -34,6 +36,7 @@ impl Default for WorkerOptions {
             poll_interval: Duration::from_secs(2),
             max_poll_errors: 5,
             job_deadline: Duration::from_secs(30 * 60),
+            trail_dir: None,
         }
     }
 }
@@ -58,7 +61,7 @@ async fn serve(cloud: Cloud, opts: WorkerOptions, mut rx: mpsc::Receiver<Request
                 if let Some(previous) = listing.take() {
                     previous.abort();
                 }
-                let task = list_all(cloud.clone(), opts, id, projects, tx.clone());
+                let task = list_all(cloud.clone(), opts.clone(), id, projects, tx.clone());
                 listing = Some(tokio::spawn(task));
             }
             Request::Reset {
@@ -70,9 +73,13 @@ async fn serve(cloud: Cloud, opts: WorkerOptions, mut rx: mpsc::Receiver<Request
             } => {
                 let job = reset::Job {
                     cloud: cloud.clone(),
-                    opts,
+                    opts: opts.clone(),
                     id,
                     tx: tx.clone(),
+                    targets: targets
+                        .iter()
+                        .map(|t| (t.server_id.clone(), t.clone()))
+                        .collect(),
                 };
                 tokio::spawn(job.run(targets, password, check_password, reboot));
             }

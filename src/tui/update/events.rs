@@ -10,6 +10,10 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
         state.log.push(record);
         return Vec::new();
     }
+    if let Event::Warning(text) = event {
+        state.notice(Level::Warn, text);
+        return Vec::new();
+    }
     let Some(id) = event.request() else {
         return Vec::new();
     };
@@ -43,7 +47,7 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
             state.pending.remove(&id);
             done(state, id, kind);
         }
-        Event::Call(_) => {}
+        Event::Call(_) | Event::Warning(_) => {}
     }
     Vec::new()
 }

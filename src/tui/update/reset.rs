@@ -104,6 +104,7 @@ pub fn send(state: &mut State, mut confirm: Confirm) -> Vec<Effect> {
                 project_id: p.id.clone()?,
                 region: p.region.clone(),
                 server_id: sid.clone(),
+                name: row.name().to_owned(),
             })
         })
         .collect();

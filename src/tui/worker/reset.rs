@@ -5,6 +5,7 @@
 use super::{Events, WorkerOptions, describe};
 use crate::cloud::wire::{JobResponse, RebootType, SubJob};
 use crate::cloud::{Cloud, CloudError, ProjectRef};
+use crate::commands::trail::{self, TrailEntry};
 use crate::secret::Secret;
 use crate::tui::msg::{Event, RequestId, ResetStatus, Target};
 use std::collections::{BTreeMap, HashMap};
@@ -15,15 +16,49 @@ pub struct Job {
     pub opts: WorkerOptions,
     pub id: RequestId,
     pub tx: Events,
+    /// The targets by server id, for the audit trail.
+    pub targets: HashMap<String, Target>,
 }
 
 impl Job {
     fn send(&self, server_id: &str, status: ResetStatus) {
+        self.send_with(server_id, status, None);
+    }
+
+    /// Reports a status and, when it is an outcome, appends it to the audit trail.
+    fn send_with(&self, server_id: &str, status: ResetStatus, request_id: Option<&str>) {
+        self.record(server_id, &status, request_id);
         let _ = self.tx.send(Event::Reset {
             id: self.id,
             server_id: server_id.to_owned(),
             status,
         });
+    }
+
+    fn record(&self, server_id: &str, status: &ResetStatus, request_id: Option<&str>) {
+        let (Some(dir), Some(t)) = (&self.opts.trail_dir, self.targets.get(server_id)) else {
+            return;
+        };
+        let Some((action, outcome, error)) = trail_outcome(status) else {
+            return;
+        };
+        let entry = TrailEntry {
+            time: chrono::Utc::now(),
+            action,
+            project_id: &t.project_id,
+            region: &t.region,
+            server_id,
+            server_name: &t.name,
+            outcome,
+            request_id,
+            error,
+        };
+        if let Err(e) = trail::append(dir, &[entry]) {
+            let _ = self.tx.send(Event::Warning(format!(
+                "could not write the audit trail in {}: {e}",
+                dir.display()
+            )));
+        }
     }
 
     fn send_all(&self, ids: &[String], status: &ResetStatus) {
@@ -77,8 +112,8 @@ impl Job {
 
     async fn single(&self, p: &ProjectRef, sid: &str, pw: &Secret, check: bool) -> bool {
         match self.cloud.reset_password(p, sid, pw, check).await {
-            Ok(_) => {
-                self.send(sid, ResetStatus::Accepted);
+            Ok(accepted) => {
+                self.send_with(sid, ResetStatus::Accepted, accepted.request_id.as_deref());
                 true
             }
             Err(e) => {
@@ -189,6 +224,21 @@ impl Job {
             }
         }
     }
+}
+
+/// What the trail says of a status: action, outcome and error; `None` while in progress.
+fn trail_outcome(status: &ResetStatus) -> Option<(&'static str, &'static str, Option<&str>)> {
+    const RESET: &str = "reset-password";
+    Some(match status {
+        ResetStatus::Sending | ResetStatus::Rebooting { .. } => return None,
+        ResetStatus::DryRunRejected(why) => (RESET, "not-sent", Some(why.as_str())),
+        ResetStatus::Accepted => (RESET, "accepted", None),
+        ResetStatus::Failed(why) => (RESET, "failed", Some(why.as_str())),
+        ResetStatus::OutcomeUnknown(why) => (RESET, "unknown", Some(why.as_str())),
+        ResetStatus::Rebooted => ("reboot", "rebooted", None),
+        ResetStatus::RebootFailed(why) => ("reboot", "failed", Some(why.as_str())),
+        ResetStatus::RebootUnknown(why) => ("reboot", "unknown", Some(why.as_str())),
+    })
 }
 
 /// A reset that did not go through: unknown when it may have applied, failed otherwise.
