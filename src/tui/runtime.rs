@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 /// Worker events handled per wake-up before the screen is drawn again, so a flood of
 /// results can never starve the keyboard.
-const DRAIN_LIMIT: usize = 4096;
+pub const DRAIN_LIMIT: usize = 4096;
 const TICK: Duration = Duration::from_millis(250);
 
 /// Restores raw mode, the main screen and the cursor when dropped.
