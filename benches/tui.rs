@@ -33,7 +33,11 @@ fn listed_state() -> (State, RequestId, Vec<(usize, String)>) {
     for p in 0..PROJECTS {
         let servers: Vec<_> = (0..per)
             .map(|n| {
-                let os = if n % 7 == 0 { "Windows" } else { "Linux" };
+                let os = if n.is_multiple_of(7) {
+                    "Windows"
+                } else {
+                    "Linux"
+                };
                 let ip = format!("10.{p}.{}.{}", n / 250, n % 250);
                 server(p * per + n, &format!("srv-{p}-{n:05}"), os, "ACTIVE", &ip)
             })
@@ -56,10 +60,10 @@ fn flag(p: usize, sid: &str, n: usize) -> FlagResult {
     FlagResult {
         project: p,
         server_id: sid.to_owned(),
-        outcome: if n % 11 == 0 {
+        outcome: if n.is_multiple_of(11) {
             Err("APIGW.0308 (HTTP 429): request throttled".into())
         } else {
-            Ok(n % 5 != 0)
+            Ok(!n.is_multiple_of(5))
         },
         at: Utc::now(),
     }
@@ -72,12 +76,12 @@ fn record(n: usize) -> CallRecord {
         path: format!(
             "/v1/0123456789abcdef0123456789abcdef/cloudservers/{n:08x}-1111-4222-8333-{n:012x}/os-resetpwd-flag"
         ),
-        status: Some(if n % 50 == 0 { 429 } else { 200 }),
+        status: Some(if n.is_multiple_of(50) { 429 } else { 200 }),
         latency: Duration::from_millis(20 + (n % 7) as u64),
         request_id: Some(format!("{n:032x}")),
-        error: (n % 50 == 0).then(|| "APIGW.0308: throttled".to_owned()),
+        error: (n.is_multiple_of(50)).then(|| "APIGW.0308: throttled".to_owned()),
         attempt: 1,
-        will_retry: n % 50 == 0,
+        will_retry: n.is_multiple_of(50),
     }
 }
 
@@ -89,7 +93,7 @@ fn stats(mut samples: Vec<Duration>) -> (Duration, Duration) {
 fn frames(s: &mut State, terminal: &mut Terminal<TestBackend>) -> Vec<Duration> {
     let mut times = Vec::new();
     for i in 0..500 {
-        let k = if i % 10 == 0 {
+        let k = if i.is_multiple_of(10) {
             KeyCode::PageDown
         } else {
             KeyCode::Down
