@@ -92,7 +92,7 @@ fn stats(mut samples: Vec<Duration>) -> (Duration, Duration) {
 
 fn frames(s: &mut State, terminal: &mut Terminal<TestBackend>) -> Vec<Duration> {
     let mut times = Vec::new();
-    for i in 0..500 {
+    for i in 0..500u32 {
         let k = if i.is_multiple_of(10) {
             KeyCode::PageDown
         } else {
