@@ -117,7 +117,9 @@ async fn audit_once(cloud: &Cloud, projects: &[ProjectRef], concurrency: usize) 
 }
 
 async fn latency_bound(remote: &Remote, projects: &[ProjectRef], latency: Duration) {
-    let concurrency = env_or("BENCH_CONCURRENCY", 32.0) as usize;
+    // The app's default concurrency: the figure an operator gets without tuning anything.
+    let default = ecsreset::config::Tuning::default().concurrency as f64;
+    let concurrency = env_or("BENCH_CONCURRENCY", default) as usize;
     let ceiling = env_or("BENCH_CEILING", 5000.0);
     let sim = &remote.sim;
     let latencies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
