@@ -30,6 +30,15 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// Test hook, debug builds only: with `ECSRESET_TEST_PANIC_AFTER_DRAW=1` the loop panics right
+/// after its first frame, so `tests/terminal_restore.rs` can check that a panic restores the
+/// terminal before the message is printed. A release build never reads the variable.
+const TEST_PANIC_AFTER_DRAW: &str = "ECSRESET_TEST_PANIC_AFTER_DRAW";
+
+fn test_panic_after_draw() -> bool {
+    cfg!(debug_assertions) && std::env::var_os(TEST_PANIC_AFTER_DRAW).is_some_and(|v| v == "1")
+}
+
 /// Turns a terminal event into a message: key presses and resizes only.
 pub fn term_msg(event: TermEvent) -> Option<Msg> {
     match event {
@@ -86,10 +95,14 @@ pub async fn run(
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
+    let panic_after_draw = test_panic_after_draw();
     while !state.quit {
         if dirty {
             terminal.draw(|f| ui::draw(f, &state))?;
             dirty = false;
+            if panic_after_draw {
+                panic!("{TEST_PANIC_AFTER_DRAW} is set: test panic after the first frame");
+            }
         }
         let first = tokio::select! {
             key = keys.next() => match key {
