@@ -25,7 +25,13 @@ struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        // Unwinding from a panic on this thread: ratatui's panic hook has already restored
+        // the terminal and the message is on the main screen. A second "leave the alternate
+        // screen" would also restore the cursor saved on entering it (DECRC), moving it back
+        // above the message, and the shell prompt would overwrite the message.
+        if !std::thread::panicking() {
+            ratatui::restore();
+        }
         let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
     }
 }
