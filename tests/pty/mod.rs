@@ -33,6 +33,10 @@ pub const LEAVE_ALT: &[u8] = b"\x1b[?1049l";
 pub const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
 pub const HIDE_CURSOR: &[u8] = b"\x1b[?25l";
 
+/// What [`Pty::run_sh`] prints around the output of its script.
+pub const HELPER_START: &str = "--pty-helper-start--";
+pub const HELPER_END: &str = "--pty-helper-end--";
+
 /// Keys as a terminal sends them.
 pub mod keys {
     pub const ENTER: &str = "\r";
@@ -223,12 +227,15 @@ impl Pty {
         }
     }
 
-    /// Runs `sh -c SCRIPT` in the pty to its end and returns what it printed.
+    /// Runs `sh -c SCRIPT` in the pty to its end and returns what it printed, between two
+    /// markers so that late output of an earlier program is not mistaken for it.
     pub fn run_sh(&self, script: &str) -> String {
-        const END: &str = "--pty-helper-done--";
         let from = self.raw_len();
         let mut cmd = CommandBuilder::new("sh");
-        cmd.args(["-c", &format!("{script}; echo {END}")]);
+        cmd.args([
+            "-c",
+            &format!("echo {HELPER_START}; {script}; echo {HELPER_END}"),
+        ]);
         cmd.env_clear();
         if let Some(path) = std::env::var_os("PATH") {
             cmd.env("PATH", path);
@@ -238,10 +245,12 @@ impl Pty {
         let mut proc = self.spawn(cmd);
         let status = self.wait_exit(&mut proc);
         assert!(status.success(), "`{script}` failed: {status:?}");
-        self.wait_for_raw(from, END.as_bytes());
+        self.wait_for_raw(from, HELPER_END.as_bytes());
         let raw = self.raw();
         let text = String::from_utf8_lossy(&raw[from..]).into_owned();
-        text[..text.find(END).unwrap()].to_owned()
+        let start = text.find(HELPER_START).unwrap() + HELPER_START.len();
+        let end = text.find(HELPER_END).unwrap();
+        text[start..end].to_owned()
     }
 
     /// `stty -a` of the pty, as a list of words (`icanon`, `-echo`, `rows`, ...).
