@@ -25,9 +25,24 @@ struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        // Unwinding from a panic on this thread: ratatui's panic hook has already restored
+        // the terminal and the message is on the main screen. A second "leave the alternate
+        // screen" would also restore the cursor saved on entering it (DECRC), moving it back
+        // above the message, and the shell prompt would overwrite the message.
+        if !std::thread::panicking() {
+            ratatui::restore();
+        }
         let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
     }
+}
+
+/// Test hook, debug builds only: with `ECSRESET_TEST_PANIC_AFTER_DRAW=1` the loop panics right
+/// after its first frame, so `tests/terminal_restore.rs` can check that a panic restores the
+/// terminal before the message is printed. A release build never reads the variable.
+const TEST_PANIC_AFTER_DRAW: &str = "ECSRESET_TEST_PANIC_AFTER_DRAW";
+
+fn test_panic_after_draw() -> bool {
+    cfg!(debug_assertions) && std::env::var_os(TEST_PANIC_AFTER_DRAW).is_some_and(|v| v == "1")
 }
 
 /// Turns a terminal event into a message: key presses and resizes only.
@@ -86,10 +101,14 @@ pub async fn run(
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
+    let panic_after_draw = test_panic_after_draw();
     while !state.quit {
         if dirty {
             terminal.draw(|f| ui::draw(f, &state))?;
             dirty = false;
+            if panic_after_draw {
+                panic!("{TEST_PANIC_AFTER_DRAW} is set: test panic after the first frame");
+            }
         }
         let first = tokio::select! {
             key = keys.next() => match key {
