@@ -39,10 +39,10 @@ async fn dispatch(cli: Cli) -> Result<i32, AppError> {
             Ok(0)
         }
         None => {
-            ecsreset::tui::launch::launch(&cli.global)
+            let exit = ecsreset::tui::launch::launch(&cli.global)
                 .await
                 .map_err(|e| AppError::Usage(e.to_string()))?;
-            Ok(0)
+            Ok(i32::from(exit.code()))
         }
         _ => {
             let (mut out, mut err) = (std::io::stdout(), std::io::stderr());

@@ -82,7 +82,7 @@ pub fn settings(config: &Config, observer: cloud::Observer) -> Result<cloud::Set
 
 /// Runs the app on a resolved config until the user quits. Builds the Cloud itself (so the
 /// observer feeds the log pane).
-pub async fn run(config: Config, opts: TuiOptions) -> Result<(), TuiError> {
+pub async fn run(config: Config, opts: TuiOptions) -> Result<runtime::Exit, TuiError> {
     let (events_tx, events_rx) = mpsc::unbounded_channel::<Event>();
     let observer_tx = events_tx.clone();
     let observer: cloud::Observer = Arc::new(move |record| {
@@ -103,7 +103,7 @@ pub async fn run(config: Config, opts: TuiOptions) -> Result<(), TuiError> {
 
 /// `--demo`: starts the in-process simulator with the demo fleet, builds a Config pointing at
 /// it (all its projects, its credentials), and calls [`run`].
-pub async fn run_demo(opts: TuiOptions) -> Result<(), TuiError> {
+pub async fn run_demo(opts: TuiOptions) -> Result<runtime::Exit, TuiError> {
     let fleet = Fleet::demo();
     let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     let sim = Sim::start(SimConfig::new(fleet.clone()), listen)

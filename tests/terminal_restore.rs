@@ -112,10 +112,10 @@ fn assert_restored(out: &[u8], way: Way) -> usize {
     leave
 }
 
-fn assert_quiet_exit(e: &Ended, way: Way) {
+fn assert_quiet_exit(e: &Ended, way: Way, code: u32) {
     assert!(
-        e.status.success() && e.status.signal().is_none(),
-        "{way:?}: exit status {:?}",
+        e.status.exit_code() == code && e.status.signal().is_none(),
+        "{way:?}: exit status {:?}, want {code}",
         e.status
     );
     let leave = assert_restored(&e.out, way);
@@ -148,22 +148,29 @@ fn strip_csi(text: &str) -> String {
 #[test]
 fn quitting_with_q_restores_the_terminal_and_exits_0() {
     let e = end_the_app(Way::Quit);
-    assert_quiet_exit(&e, Way::Quit);
+    assert_quiet_exit(&e, Way::Quit, 0);
 }
 
-/// `runtime.rs` leaves its loop on SIGTERM like on `q`: the terminal is restored and the
-/// process exits with status 0 (not 143, and not killed by the signal).
+/// `runtime.rs` leaves its loop on SIGTERM like on `q`: the terminal is restored, and the
+/// exit status says a signal ended it the shell's way (128 + 15), without dying of it.
 #[test]
-fn sigterm_restores_the_terminal_and_exits_0() {
+fn sigterm_restores_the_terminal_and_exits_143() {
     let e = end_the_app(Way::Signal("TERM"));
-    assert_quiet_exit(&e, Way::Signal("TERM"));
+    assert_quiet_exit(&e, Way::Signal("TERM"), 143);
 }
 
-/// The same for SIGHUP (the terminal window closed): restored, status 0 (not 129).
+/// The same for SIGHUP (the terminal window closed): restored, status 129.
 #[test]
-fn sighup_restores_the_terminal_and_exits_0() {
+fn sighup_restores_the_terminal_and_exits_129() {
     let e = end_the_app(Way::Signal("HUP"));
-    assert_quiet_exit(&e, Way::Signal("HUP"));
+    assert_quiet_exit(&e, Way::Signal("HUP"), 129);
+}
+
+/// A `kill -INT` from outside (ctrl-c at the keyboard is a key in raw mode): status 130.
+#[test]
+fn sigint_restores_the_terminal_and_exits_130() {
+    let e = end_the_app(Way::Signal("INT"));
+    assert_quiet_exit(&e, Way::Signal("INT"), 130);
 }
 
 /// A panic on the UI thread: the terminal is restored before the message is printed, so the

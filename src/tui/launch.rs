@@ -6,7 +6,7 @@ use crate::cli::GlobalArgs;
 use crate::config::{self, Config, LoadOptions};
 use std::io::IsTerminal;
 
-pub async fn launch(global: &GlobalArgs) -> Result<(), TuiError> {
+pub async fn launch(global: &GlobalArgs) -> Result<super::runtime::Exit, TuiError> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(TuiError::Config(
             "the terminal UI needs a terminal on stdin and stdout; for scripts use a command \

@@ -45,6 +45,37 @@ fn test_panic_after_draw() -> bool {
     cfg!(debug_assertions) && std::env::var_os(TEST_PANIC_AFTER_DRAW).is_some_and(|v| v == "1")
 }
 
+/// How the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The operator quit.
+    Quit,
+    /// A signal asked us to stop (its number); the terminal was restored all the same.
+    Signal(i32),
+}
+
+impl Exit {
+    /// The shell's convention: 0 for a quit, 128 + n for a signal.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Quit => 0,
+            Exit::Signal(n) => u8::try_from(128 + n).unwrap_or(1),
+        }
+    }
+}
+
+/// After ratatui's hook (restore the terminal, print the message) the process ends: a panic
+/// in a background task would otherwise be caught by tokio and leave the UI drawing on a
+/// terminal that is no longer in raw mode.
+fn exit_after_panic() {
+    let restore_and_print = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_and_print(info);
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
+        std::process::exit(101);
+    }));
+}
+
 /// Turns a terminal event into a message: key presses and resizes only.
 pub fn term_msg(event: TermEvent) -> Option<Msg> {
     match event {
@@ -85,12 +116,16 @@ pub async fn run(
     opts: worker::WorkerOptions,
     events_tx: mpsc::UnboundedSender<Event>,
     mut events: mpsc::UnboundedReceiver<Event>,
-) -> Result<(), TuiError> {
+) -> Result<Exit, TuiError> {
     let (requests, requests_rx) = mpsc::channel::<Request>(64);
     let worker = worker::spawn(cloud, opts, requests_rx, events_tx);
     let mut term_sig = signal(SignalKind::terminate())?;
     let mut hup_sig = signal(SignalKind::hangup())?;
+    // Raw mode turns ctrl-c into a key; these come from `kill`.
+    let mut int_sig = signal(SignalKind::interrupt())?;
+    let mut quit_sig = signal(SignalKind::quit())?;
     let mut terminal = ratatui::try_init()?;
+    exit_after_panic();
     let _guard = TerminalGuard;
     let size = terminal.size()?;
     state.size = (size.width, size.height);
@@ -102,6 +137,7 @@ pub async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
     let panic_after_draw = test_panic_after_draw();
+    let mut exit = Exit::Quit;
     while !state.quit {
         if dirty {
             terminal.draw(|f| ui::draw(f, &state))?;
@@ -118,8 +154,10 @@ pub async fn run(
             },
             Some(e) = events.recv() => Some(Msg::Worker(e)),
             _ = tick.tick() => Some(Msg::Tick(Utc::now())),
-            _ = term_sig.recv() => break,
-            _ = hup_sig.recv() => break,
+            _ = term_sig.recv() => { exit = Exit::Signal(15); break }
+            _ = hup_sig.recv() => { exit = Exit::Signal(1); break }
+            _ = int_sig.recv() => { exit = Exit::Signal(2); break }
+            _ = quit_sig.recv() => { exit = Exit::Signal(3); break }
         };
         if let Some(msg) = first {
             step(&mut state, msg, &requests);
@@ -142,5 +180,5 @@ pub async fn run(
     }
     drop(requests);
     worker.abort();
-    Ok(())
+    Ok(exit)
 }
