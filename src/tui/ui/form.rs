@@ -21,7 +21,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, form: &Form, theme: Th
     } else {
         format!("Reset password — {n} servers")
     };
-    popup_lines(frame, area, 76, &title, lines(state, form, theme), theme);
+    let lines = lines(state, form, theme);
+    // Wide enough for the longest checklist detail (border and padding take 4), so a hint
+    // is not cut off mid-sentence on a terminal that has the room.
+    let widest = lines.iter().map(Line::width).max().unwrap_or(0);
+    let width = u16::try_from(widest + 4).unwrap_or(u16::MAX).max(76);
+    popup_lines(frame, area, width, &title, lines, theme);
 }
 
 fn os_word(os: OsKind) -> &'static str {
