@@ -611,6 +611,19 @@ async fn reset_generate_applies_the_printed_password_and_the_trail_never_holds_i
 }
 
 #[tokio::test]
+async fn reset_generate_refuses_csv_before_sending_anything() {
+    let env = CliEnv::new(Fleet::generate(1, 5, 111)).await;
+    let ok = ids_of(&env, 0, |s| s.reset_supported);
+    let run = env
+        .run(&["reset", &ok[0], "--generate", "--yes", "--format", "csv"])
+        .await;
+    assert!(matches!(run.result, Err(AppError::Usage(_))));
+    assert!(run.error().contains("--format json"), "{}", run.error());
+    assert!(run.out.is_empty());
+    assert!(received(&env.sim, &ok[0]).is_empty());
+}
+
+#[tokio::test]
 async fn a_reset_across_two_projects_uses_the_single_api_in_each() {
     let env = CliEnv::new(Fleet::generate(2, 8, 118)).await;
     let a = ids_of(&env, 0, |s| s.reset_supported).remove(0);

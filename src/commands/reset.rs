@@ -41,6 +41,15 @@ pub struct ResetResult {
 }
 
 pub async fn run(ctx: &Context, args: &ResetArgs, io: &mut Io<'_>) -> Result<i32, AppError> {
+    if args.generate && args.format == Format::Csv {
+        // A CSV reader would take the password line for a row, or choke on it; repeating the
+        // password in a column would print it more than once.
+        return Err(AppError::Usage(
+            "--generate prints the new password once, which CSV has no place for; use \
+             --format json (field generated_password) or the table"
+                .into(),
+        ));
+    }
     let located = locate(ctx, &args.servers).await?;
     check_allowed(ctx, &located)?;
     check_flags(ctx, &located).await?;
