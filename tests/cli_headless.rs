@@ -597,6 +597,7 @@ async fn reset_generate_applies_the_printed_password_and_the_trail_never_holds_i
         assert_eq!(line["action"], "reset-password");
         assert_eq!(line["server_id"], id.as_str());
         assert_eq!(line["outcome"], "accepted");
+        assert!(line["request_id"].is_string(), "{line}");
     }
     assert!(!trail.contains(&pw) && !trail.contains(&pw2));
     #[cfg(unix)]

@@ -24,6 +24,13 @@ pub struct ResetAccepted {
     pub request_id: Option<String>,
 }
 
+/// What a batch reset answered: the servers it accepted, and its request id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchAccepted {
+    pub servers: Vec<String>,
+    pub request_id: Option<String>,
+}
+
 impl Cloud {
     fn ecs_call(&self, p: &ProjectRef, method: Method, tail: &str) -> Result<Call, CloudError> {
         Ok(Call {
@@ -167,6 +174,19 @@ impl Cloud {
         password: Option<&Secret>,
         dry_run: bool,
     ) -> Result<Vec<String>, CloudError> {
+        self.batch_reset(p, server_ids, password, dry_run)
+            .await
+            .map(|b| b.servers)
+    }
+
+    /// [`Cloud::batch_reset_password`] with the request id, for the audit trail.
+    pub async fn batch_reset(
+        &self,
+        p: &ProjectRef,
+        server_ids: &[String],
+        password: Option<&Secret>,
+        dry_run: bool,
+    ) -> Result<BatchAccepted, CloudError> {
         let body = BatchResetPasswordRequest {
             new_password: password.map(|s| Cow::Borrowed(s.expose())),
             dry_run: Some(dry_run),
@@ -176,12 +196,16 @@ impl Cloud {
         call.body = Some(to_body(&body)?);
         call.idempotent = dry_run;
         let answer = self.send(&call).await?;
+        let request_id = answer.request_id.clone();
         let resp: BatchResetPasswordResponse = if dry_run {
             decode(answer)?
         } else {
             decode_change(answer)?
         };
-        Ok(resp.response.into_iter().map(|s| s.id).collect())
+        Ok(BatchAccepted {
+            servers: resp.response.into_iter().map(|s| s.id).collect(),
+            request_id,
+        })
     }
 
     /// Starts a batch reboot; returns the job id to poll with [`Cloud::job`].

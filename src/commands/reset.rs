@@ -240,20 +240,19 @@ async fn reset_group(
         });
         return group.iter().map(|l| result(l, Err(e.clone()))).collect();
     }
-    let r = ctx
-        .cloud
-        .batch_reset_password(project, &ids, Some(pw), false)
-        .await;
+    let r = ctx.cloud.batch_reset(project, &ids, Some(pw), false).await;
     group
         .iter()
         .map(|l| match &r {
-            Ok(accepted) if accepted.contains(&l.server.id) => result(l, Ok(None)),
-            Ok(_) => result(
+            Ok(accepted) if accepted.servers.contains(&l.server.id) => {
+                result(l, Ok(accepted.request_id.clone()))
+            }
+            Ok(accepted) => result(
                 l,
                 Err(CloudError::Decode {
                     status: 200,
                     message: "the batch answer did not list this server".into(),
-                    request_id: None,
+                    request_id: accepted.request_id.clone(),
                 }),
             ),
             Err(e) => result(l, Err(e.clone())),

@@ -148,18 +148,22 @@ impl Job {
             }
             Ok(_) => {}
         }
-        match self
-            .cloud
-            .batch_reset_password(p, ids, Some(pw), false)
-            .await
-        {
-            Ok(ok) => {
-                for id in ids.iter().filter(|id| !ok.contains(id)) {
-                    let why = "not in the API's list of accepted servers".to_owned();
-                    self.send(id, ResetStatus::Failed(why));
+        match self.cloud.batch_reset(p, ids, Some(pw), false).await {
+            Ok(answer) => {
+                let request_id = answer.request_id.as_deref();
+                let ok: Vec<String> = ids
+                    .iter()
+                    .filter(|id| answer.servers.contains(id))
+                    .cloned()
+                    .collect();
+                for id in ids {
+                    if ok.contains(id) {
+                        self.send_with(id, ResetStatus::Accepted, request_id);
+                    } else {
+                        let why = "not in the API's list of accepted servers".to_owned();
+                        self.send_with(id, ResetStatus::Failed(why), request_id);
+                    }
                 }
-                let ok: Vec<String> = ids.iter().filter(|id| ok.contains(id)).cloned().collect();
-                self.send_all(&ok, &ResetStatus::Accepted);
                 ok
             }
             Err(e) => {
