@@ -40,11 +40,13 @@ def colour(name, default):
 
 def render(text, cols, rows, out):
     screen = pyte.Screen(cols, rows)
-    pyte.Stream(screen).feed(text.replace("\n", "\r\n"))
+    # capture-pane ends every line with a newline; the last one would scroll the screen.
+    pyte.Stream(screen).feed(text.rstrip("\n").replace("\n", "\r\n"))
     regular = ImageFont.truetype(FONT_DIR + "DejaVuSansMono.ttf", SIZE)
     bold = ImageFont.truetype(FONT_DIR + "DejaVuSansMono-Bold.ttf", SIZE)
-    left, top, right, bottom = regular.getbbox("M")
-    cw, ch = regular.getlength("M"), int(SIZE * 1.3)
+    ascent, descent = regular.getmetrics()
+    # The font's own line height, so box-drawing lines meet from one row to the next.
+    cw, ch = regular.getlength("M"), ascent + descent
     pad = 12
     img = Image.new("RGB", (int(cw * cols) + 2 * pad, ch * rows + 2 * pad), BG)
     draw = ImageDraw.Draw(img)
@@ -61,7 +63,7 @@ def render(text, cols, rows, out):
             if c.data.strip():
                 if c.bold and c.fg in PALETTE and "bright" + c.fg in PALETTE:
                     fg = PALETTE["bright" + c.fg]
-                draw.text((px, py + 2), c.data, font=bold if c.bold else regular, fill=fg)
+                draw.text((px, py), c.data, font=bold if c.bold else regular, fill=fg)
     img.save(out)
 
 
