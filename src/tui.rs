@@ -26,7 +26,7 @@ pub mod ui;
 pub mod update;
 pub mod worker;
 
-use crate::cloud::{self, Cloud, CloudError, RetryPolicy};
+use crate::cloud::{self, Cloud, CloudError};
 use crate::config::{Config, ProjectConfig};
 use crate::sim::{Fleet, Sim, SimConfig};
 use msg::Event;
@@ -56,40 +56,29 @@ pub enum TuiError {
     Sim(String),
 }
 
-/// The client settings of a resolved config, with `observer` feeding the log pane.
+/// The client settings of a resolved config, with `observer` feeding the log pane: the same
+/// settings the headless commands use.
 pub fn settings(config: &Config, observer: cloud::Observer) -> Result<cloud::Settings, TuiError> {
-    let creds = config
-        .credentials()
-        .map_err(|e| TuiError::Config(e.to_string()))?;
-    let credentials = cloud::Credentials {
-        access_key: creds.access_key.clone(),
-        secret_key: creds.secret_key.clone(),
-        security_token: creds.security_token.clone(),
-    };
-    let mut s = cloud::Settings::new(&config.endpoints.ecs, &config.endpoints.iam, credentials);
-    s.ca_bundle = config.endpoints.ca_bundle.clone();
-    s.concurrency = config.tuning.concurrency;
-    s.rate_per_second = config.tuning.rate_per_second;
-    s.connect_timeout = config.tuning.connect_timeout;
-    s.request_timeout = config.tuning.request_timeout;
-    s.retry = RetryPolicy {
-        retries: config.tuning.retries,
-        ..RetryPolicy::default()
-    };
-    s.observer = Some(observer);
-    Ok(s)
+    crate::commands::context::settings(config, Some(observer))
+        .map_err(|e| TuiError::Config(e.to_string()))
 }
 
-/// Runs the app on a resolved config until the user quits. Builds the Cloud itself (so the
-/// observer feeds the log pane).
-pub async fn run(config: Config, opts: TuiOptions) -> Result<runtime::Exit, TuiError> {
-    let (events_tx, events_rx) = mpsc::unbounded_channel::<Event>();
-    let observer_tx = events_tx.clone();
+/// Reads the config again for [`runtime::Reload`]; `Err` says why it cannot be used.
+pub type LoadConfig = Box<dyn FnMut() -> Result<Config, String> + Send>;
+
+/// A session on a resolved config: its state, a client whose observer feeds the log pane
+/// through `events`, and the worker's options.
+pub fn session(
+    config: &Config,
+    opts: &TuiOptions,
+    events: &mpsc::UnboundedSender<Event>,
+) -> Result<runtime::Session, TuiError> {
+    let observer_tx = events.clone();
     let observer: cloud::Observer = Arc::new(move |record| {
         let _ = observer_tx.send(Event::Call(record));
     });
-    let cloud = Cloud::new(settings(&config, observer)?)?;
-    let mut state = State::from_config(&config, opts.read_only, StdRng::from_os_rng());
+    let cloud = Cloud::new(settings(config, observer)?)?;
+    let mut state = State::from_config(config, opts.read_only, StdRng::from_os_rng());
     let no_color = std::env::var("NO_COLOR").ok();
     state.mono |= ui::theme::no_color_requested(no_color.as_deref());
     let wopts = worker::WorkerOptions {
@@ -98,7 +87,35 @@ pub async fn run(config: Config, opts: TuiOptions) -> Result<runtime::Exit, TuiE
         trail_dir: opts.trail_dir.clone(),
         ..Default::default()
     };
-    runtime::run(state, cloud, wopts, events_tx, events_rx).await
+    let source = config
+        .source
+        .as_ref()
+        .map_or_else(|| "the built-in config".into(), |p| p.display().to_string());
+    Ok(runtime::Session {
+        state,
+        cloud,
+        opts: wopts,
+        source,
+    })
+}
+
+/// Runs the app on a resolved config until the user quits. With `load_config`, the
+/// reload key reads the config again and restarts the session on it.
+pub async fn run(
+    config: Config,
+    opts: TuiOptions,
+    mut load_config: Option<LoadConfig>,
+) -> Result<runtime::Exit, TuiError> {
+    let (events_tx, events_rx) = mpsc::unbounded_channel::<Event>();
+    let first = session(&config, &opts, &events_tx)?;
+    let reload = load_config.take().map(|mut load| {
+        let events = events_tx.clone();
+        Box::new(move || {
+            let config = load()?;
+            session(&config, &opts, &events).map_err(|e| e.to_string())
+        }) as runtime::Reload
+    });
+    runtime::run(first, events_tx, events_rx, reload).await
 }
 
 /// `--demo`: starts the in-process simulator with the demo fleet, builds a Config pointing at
@@ -110,7 +127,7 @@ pub async fn run_demo(opts: TuiOptions) -> Result<runtime::Exit, TuiError> {
         .await
         .map_err(|e| TuiError::Sim(e.to_string()))?;
     let config = demo_config(&sim, &fleet);
-    let result = run(config, opts).await;
+    let result = run(config, opts, None).await;
     sim.shutdown().await;
     result
 }

@@ -232,6 +232,17 @@ fn popups() {
         feed(&mut s, [ch('?')]);
         s
     });
+    snap("message", || {
+        let mut s = loaded();
+        s.mode = ecsreset::tui::state::Mode::Message {
+            title: "Config not reloaded".into(),
+            text: "config file /home/op/.config/ecsreset/config.toml: line 14, column 10: \
+                   projects[0].region: expected a string, found an integer\n\nThe session \
+                   goes on with the config it had. Fix the file, then press R again."
+                .into(),
+        };
+        s
+    });
 }
 
 #[test]

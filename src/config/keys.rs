@@ -44,6 +44,7 @@ pub enum Action {
     Generate,
     NextField,
     ToggleProject,
+    ReloadConfig,
 }
 
 /// Where a binding applies; see the module documentation.
@@ -135,6 +136,11 @@ const TABLE: &[(Action, &str, &str)] = &[
         "toggle_project",
         "switch to the next project",
     ),
+    (
+        Action::ReloadConfig,
+        "reload_config",
+        "read the config file again (credentials, endpoints, projects)",
+    ),
 ];
 
 impl Action {
@@ -164,6 +170,7 @@ impl Action {
         Action::Generate,
         Action::NextField,
         Action::ToggleProject,
+        Action::ReloadConfig,
     ];
 
     fn row(self) -> &'static (Action, &'static str, &'static str) {
@@ -440,6 +447,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("ctrl-g", Action::Generate),
     ("tab", Action::NextField),
     ("p", Action::ToggleProject),
+    ("R", Action::ReloadConfig),
 ];
 
 fn unknown_action(name: &str) -> String {

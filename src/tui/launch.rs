@@ -29,10 +29,14 @@ pub async fn launch(global: &GlobalArgs) -> Result<super::runtime::Exit, TuiErro
         read_only: global.read_only,
         trail_dir: Some(trail_dir),
     };
-    let config = config::load(&LoadOptions::with_process_env(global.config.clone()))
-        .map_err(|e| TuiError::Config(e.to_string()))?;
-    let config = narrow(config, &global.projects)?;
-    super::run(config, opts).await
+    let (path, only) = (global.config.clone(), global.projects.clone());
+    let load = move || {
+        let config = config::load(&LoadOptions::with_process_env(path.clone()))
+            .map_err(|e| e.to_string())?;
+        narrow(config, &only).map_err(|e| e.to_string())
+    };
+    let config = load().map_err(TuiError::Config)?;
+    super::run(config, opts, Some(Box::new(load))).await
 }
 
 /// Keeps the configured projects matching any `--project` value (region, id or name); a

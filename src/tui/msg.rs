@@ -30,6 +30,8 @@ pub enum Msg {
 pub enum Effect {
     Api(Request),
     Quit,
+    /// Read the config file again and restart the worker on it (the runtime does the I/O).
+    ReloadConfig,
 }
 
 /// A project as the worker needs it: `id` is `None` when the config named only the region.

@@ -4,7 +4,7 @@
 
 use super::TuiError;
 use super::msg::{Effect, Event, Msg, Request};
-use super::state::State;
+use super::state::{Level, Mode, State};
 use super::update::{start, update};
 use super::{ui, worker};
 use crate::cloud::Cloud;
@@ -97,6 +97,7 @@ fn execute(state: &mut State, effects: Vec<Effect>, requests: &mpsc::Sender<Requ
                 }
             }
             Effect::Quit => state.quit = true,
+            Effect::ReloadConfig => state.reload_requested = true,
         }
     }
     for id in undelivered {
@@ -110,15 +111,44 @@ fn step(state: &mut State, msg: Msg, requests: &mpsc::Sender<Request>) {
     execute(state, effects, requests);
 }
 
+/// A fresh session from the config file as it is now: the state, its client and the worker's
+/// options; or why the file cannot be used (the session goes on as it was).
+pub type Reload = Box<dyn FnMut() -> Result<Session, String> + Send>;
+
+pub struct Session {
+    pub state: State,
+    pub cloud: Cloud,
+    pub opts: worker::WorkerOptions,
+    /// Shown in the status line, e.g. the file that was read.
+    pub source: String,
+}
+
+/// The state that belongs to the screen and the operator rather than to the config: the
+/// request log, the terminal size, the open log pane, the id counter (so answers still on
+/// their way from the old worker can never match a new request).
+fn carry_over(old: &mut State, new: &mut State) {
+    new.size = old.size;
+    new.now = old.now;
+    new.mono |= old.mono;
+    new.show_log = old.show_log;
+    new.log = std::mem::take(&mut old.log);
+    new.next_id = old.next_id;
+}
+
 pub async fn run(
-    mut state: State,
-    cloud: Cloud,
-    opts: worker::WorkerOptions,
+    session: Session,
     events_tx: mpsc::UnboundedSender<Event>,
     mut events: mpsc::UnboundedReceiver<Event>,
+    mut reload: Option<Reload>,
 ) -> Result<Exit, TuiError> {
-    let (requests, requests_rx) = mpsc::channel::<Request>(64);
-    let worker = worker::spawn(cloud, opts, requests_rx, events_tx);
+    let Session {
+        mut state,
+        cloud,
+        opts,
+        ..
+    } = session;
+    let (mut requests, requests_rx) = mpsc::channel::<Request>(64);
+    let mut worker = worker::spawn(cloud, opts, requests_rx, events_tx.clone());
     let mut term_sig = signal(SignalKind::terminate())?;
     let mut hup_sig = signal(SignalKind::hangup())?;
     // Raw mode turns ctrl-c into a key; these come from `kill`.
@@ -175,6 +205,47 @@ pub async fn run(
             if let Some(msg) = term_msg(e) {
                 step(&mut state, msg, &requests);
                 dirty = true;
+            }
+        }
+        if std::mem::take(&mut state.reload_requested) {
+            let Some(reload) = reload.as_mut() else {
+                state.notice(Level::Warn, "this session has no config file to reload");
+                continue;
+            };
+            match reload() {
+                Err(e) => {
+                    let keys = state.keys.keys_for(crate::config::Action::ReloadConfig);
+                    let key = keys
+                        .first()
+                        .map_or("the reload key".into(), |k| k.to_string());
+                    state.mode = Mode::Message {
+                        title: "Config not reloaded".into(),
+                        text: format!(
+                            "{e}\n\nThe session goes on with the config it had. Fix the file, \
+                             then press {key} again."
+                        ),
+                    };
+                    state.notice(Level::Error, format!("config not reloaded: {e}"));
+                }
+                Ok(fresh) => {
+                    let mut next = fresh.state;
+                    carry_over(&mut state, &mut next);
+                    state = next;
+                    worker.abort();
+                    let (tx, rx) = mpsc::channel::<Request>(64);
+                    requests = tx;
+                    worker = worker::spawn(fresh.cloud, fresh.opts, rx, events_tx.clone());
+                    let effects = start(&mut state);
+                    execute(&mut state, effects, &requests);
+                    state.notice(
+                        Level::Info,
+                        format!(
+                            "config reloaded from {}: {} project(s)",
+                            fresh.source,
+                            state.projects.len()
+                        ),
+                    );
+                }
             }
         }
     }

@@ -74,6 +74,11 @@ pub enum Mode {
     Confirm(Box<Confirm>),
     Results(Results),
     AuditSummary,
+    /// Something too long for the status line, e.g. why the config could not be reloaded.
+    Message {
+        title: String,
+        text: String,
+    },
 }
 
 /// The progress popup of one reset request.
@@ -136,6 +141,8 @@ pub struct State {
     /// `q` was pressed while a reset was in flight; the next `q` quits.
     pub quit_armed: bool,
     pub quit: bool,
+    /// Set by [`crate::tui::msg::Effect::ReloadConfig`]; the runtime reloads and clears it.
+    pub reload_requested: bool,
 }
 
 impl State {
@@ -161,6 +168,7 @@ impl State {
             rng,
             quit_armed: false,
             quit: false,
+            reload_requested: false,
         }
     }
 

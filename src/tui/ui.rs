@@ -55,8 +55,31 @@ pub fn draw(frame: &mut Frame, state: &State) {
         Mode::Confirm(c) => confirm::draw(frame, body, state, c, theme),
         Mode::Results(r) => results::draw(frame, body, state, r, theme),
         Mode::AuditSummary => audit::summary(frame, body, state, theme),
+        Mode::Message { title, text } => message(frame, body, title, text, theme),
         Mode::Browse | Mode::Filter => {}
     }
+}
+
+/// A titled popup with wrapped text, sized to it.
+fn message(frame: &mut Frame, area: Rect, title: &str, text: &str, theme: Theme) {
+    let width = area.width.saturating_sub(4).min(96);
+    let inner_width = usize::from(width.saturating_sub(4)).max(1);
+    let rows: usize = text
+        .lines()
+        .map(|l| {
+            unicode_width::UnicodeWidthStr::width(l)
+                .div_ceil(inner_width)
+                .max(1)
+        })
+        .sum();
+    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+    let rect = layout::popup(area, width, height);
+    let inner = popup_block(frame, rect, title, theme);
+    let lines: Vec<Line> = text
+        .lines()
+        .map(|l| Line::from(text::clean(l).into_owned()))
+        .collect();
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 fn too_small(frame: &mut Frame, area: Rect) {

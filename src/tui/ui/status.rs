@@ -153,7 +153,7 @@ pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             (k(Action::Cancel), "close".into(), true),
             (k(Action::ToggleLog), "log".into(), true),
         ],
-        Mode::Help { .. } | Mode::Details | Mode::AuditSummary => vec![
+        Mode::Help { .. } | Mode::Details | Mode::AuditSummary | Mode::Message { .. } => vec![
             (k(Action::Cancel), "close".into(), true),
             ("↑↓".into(), "scroll".into(), true),
         ],

@@ -20,7 +20,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     match state.mode {
         Mode::Help { .. } => help(state, action),
-        Mode::Details | Mode::AuditSummary => popup(state, action),
+        Mode::Details | Mode::AuditSummary | Mode::Message { .. } => popup(state, action),
         Mode::Results(_) => results(state, action),
         _ => browse(state, action),
     }
@@ -31,6 +31,7 @@ fn browse(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Quit => return quit(state),
         Action::Help => state.mode = Mode::Help { scroll: 0 },
         Action::Refresh => return load(state, Pending::Load),
+        Action::ReloadConfig => return reload_config(state),
         Action::Audit => {
             state.notice(
                 Level::Info,
@@ -141,6 +142,20 @@ fn filter_key(state: &mut State, key: KeyEvent, chord: &KeyChord) -> Vec<Effect>
         None => {}
     }
     Vec::new()
+}
+
+/// Asks the runtime to read the config again, unless a reset is in flight: its results would
+/// land on a state that no longer knows the request.
+fn reload_config(state: &mut State) -> Vec<Effect> {
+    if state.pending.values().any(|p| *p == Pending::Reset) {
+        state.notice(
+            Level::Warn,
+            "a reset is in flight: reload the config once it has finished",
+        );
+        return Vec::new();
+    }
+    state.notice(Level::Info, "reloading the config…");
+    vec![Effect::ReloadConfig]
 }
 
 fn help(state: &mut State, action: Action) -> Vec<Effect> {

@@ -1,6 +1,7 @@
 //! Worker events. Anything tagged with a request id the state no longer waits for (a
 //! superseded refresh, a finished request) is dropped here.
 
+use crate::config::Action;
 use crate::tui::msg::{Effect, Event, FlagResult, ResetStatus};
 use crate::tui::state::table::Flag;
 use crate::tui::state::{Level, Mode, Pending, ProjectLoad, State};
@@ -74,7 +75,16 @@ fn list_failed(state: &mut State, project: usize, error: String, audit: bool) {
         return;
     };
     p.load = ProjectLoad::Failed(error.clone());
-    let text = format!("project {}: listing failed: {error}", p.label);
+    // Refused credentials are fixed in the config, not by retrying: say so first, before the
+    // status line cuts the message.
+    let refused = error.contains("(HTTP 401)") || error.contains("(HTTP 403)");
+    let text = match state.keys.keys_for(Action::ReloadConfig).first() {
+        Some(key) if refused => format!(
+            "credentials refused in {}: fix the config, then press {key} to reload — {error}",
+            p.label
+        ),
+        _ => format!("project {}: listing failed: {error}", p.label),
+    };
     if audit && let Some(a) = &mut state.audit {
         a.projects_listed += 1;
         a.failed.push((project, error));

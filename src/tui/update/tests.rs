@@ -636,3 +636,62 @@ fn the_reset_hint_is_greyed_with_the_reason() {
     s.read_only = true;
     assert_eq!(reset_blocked(&s), Some("read-only"));
 }
+
+#[test]
+fn reload_key_asks_the_runtime_unless_a_reset_is_in_flight() {
+    let mut s = loaded();
+    let effects = feed(&mut s, [ch('R')]);
+    assert!(
+        matches!(effects.as_slice(), [Effect::ReloadConfig]),
+        "{effects:?}"
+    );
+    assert!(notice(&s).contains("reloading"));
+
+    s.pending.insert(RequestId(999), Pending::Reset);
+    let effects = feed(&mut s, [ch('R')]);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(notice(&s).contains("reset is in flight"), "{}", notice(&s));
+}
+
+#[test]
+fn refused_credentials_point_at_the_config_and_the_reload_key() {
+    let mut s = empty();
+    let id = started(&mut s);
+    update(
+        &mut s,
+        Msg::Worker(Event::ListFailed {
+            id,
+            project: 0,
+            error: "APIGW.0301 (HTTP 401): Incorrect IAM authentication information".into(),
+        }),
+    );
+    let n = notice(&s);
+    assert!(
+        n.starts_with("credentials refused in prod: fix the config, then press R to reload"),
+        "{n}"
+    );
+    update(
+        &mut s,
+        Msg::Worker(Event::ListFailed {
+            id,
+            project: 1,
+            error: "SYS.0500 (HTTP 500): internal error".into(),
+        }),
+    );
+    assert!(
+        notice(&s).starts_with("project staging: listing failed"),
+        "{}",
+        notice(&s)
+    );
+}
+
+#[test]
+fn a_message_popup_closes_with_esc() {
+    let mut s = loaded();
+    s.mode = Mode::Message {
+        title: "Config not reloaded".into(),
+        text: "line 2: bad".into(),
+    };
+    feed(&mut s, [key(KeyCode::Esc)]);
+    assert!(matches!(s.mode, Mode::Browse));
+}
