@@ -69,7 +69,7 @@ const TABLE: &[(Action, &str, &str)] = &[
     (
         Action::Filter,
         "filter",
-        "filter servers by name, id, address or status",
+        "filter by name, id, address, status, flag or OS",
     ),
     (Action::Sort, "sort", "cycle the sort column"),
     (
