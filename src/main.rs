@@ -4,7 +4,7 @@
 use clap::Parser;
 use ecsreset::cli::{Cli, Command, SimArgs};
 use ecsreset::commands::{self, AppError, Io};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -45,9 +45,11 @@ async fn dispatch(cli: Cli) -> Result<i32, AppError> {
             Ok(i32::from(exit.code()))
         }
         _ => {
-            let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+            // Buffered: a JSON report of thousands of servers is one write, not one per line.
+            let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
+            let mut err = std::io::stderr();
             let err_is_tty = err.is_terminal();
-            commands::run(
+            let code = commands::run(
                 &cli,
                 &mut Io {
                     out: &mut out,
@@ -55,7 +57,9 @@ async fn dispatch(cli: Cli) -> Result<i32, AppError> {
                     err_is_tty,
                 },
             )
-            .await
+            .await;
+            out.flush()?;
+            code
         }
     }
 }

@@ -43,6 +43,33 @@ impl Flag {
     }
 }
 
+/// Metadata keys a pane shows; the rest (billing, metering, agent lists) is dropped.
+const SHOWN_METADATA: &[&str] = &["os_type", "image_name"];
+
+/// Keeps what the panes show and nothing else: at 10,000 servers the record as listed (every
+/// metadata key, power and task states, MAC addresses, faults) is the bulk of the memory.
+pub fn for_display(mut d: ServerDetail) -> ServerDetail {
+    if let Some(meta) = &mut d.metadata {
+        meta.retain(|k, _| SHOWN_METADATA.contains(&k.as_str()));
+    }
+    if let Some(nets) = &mut d.addresses {
+        for addr in nets.values_mut().flatten() {
+            addr.mac_addr = None;
+        }
+    }
+    ServerDetail {
+        updated: None,
+        tenant_id: None,
+        enterprise_project_id: None,
+        vm_state: None,
+        task_state: None,
+        power_state: None,
+        locked: None,
+        fault: None,
+        ..d
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub project: usize,
@@ -128,4 +155,40 @@ impl SortKey {
 fn ip_key(r: &Row) -> (Option<std::net::Ipv4Addr>, &str) {
     let ip = r.detail.private_ip().unwrap_or("");
     (ip.parse().ok(), ip)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::for_display;
+    use crate::tui::fixture::server;
+
+    #[test]
+    fn display_rows_keep_what_the_panes_show() {
+        let mut d = server(3, "web-03", "Windows", "ACTIVE", "10.0.0.3");
+        let meta = d.metadata.as_mut().unwrap();
+        meta.insert("metering.imagetype".into(), "gold".into());
+        meta.insert("vpc_id".into(), "vpc-1".into());
+        d.fault = Some(serde_json::json!({"code": 500}));
+        d.power_state = Some(1);
+        let kept = for_display(d.clone());
+        for same in [
+            (kept.os_type(), d.os_type()),
+            (kept.private_ip(), d.private_ip()),
+            (kept.floating_ip(), d.floating_ip()),
+            (kept.name.as_deref(), d.name.as_deref()),
+            (
+                kept.availability_zone.as_deref(),
+                d.availability_zone.as_deref(),
+            ),
+        ] {
+            assert_eq!(same.0, same.1);
+        }
+        assert_eq!(
+            (&kept.flavor, &kept.image, &kept.tags),
+            (&d.flavor, &d.image, &d.tags)
+        );
+        let keys: Vec<&String> = kept.metadata.as_ref().unwrap().keys().collect();
+        assert_eq!(keys, ["image_name", "os_type"]);
+        assert!(kept.fault.is_none() && kept.power_state.is_none());
+    }
 }

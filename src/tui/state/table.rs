@@ -86,9 +86,10 @@ impl Table {
         for id in gone.iter().filter(|id| !fresh.contains(id.as_str())) {
             self.marked.remove(id);
         }
+        self.rows.reserve_exact(servers.len());
         self.rows.extend(servers.into_iter().map(|detail| Row {
             project,
-            detail,
+            detail: super::row::for_display(detail),
             flag: Flag::Checking,
             checked_at: None,
         }));
