@@ -68,12 +68,23 @@ impl Cloud {
         p: &ProjectRef,
         limit: u32,
     ) -> Result<Vec<ServerDetail>, CloudError> {
+        self.list_servers_mapped(p, limit, |s| s).await
+    }
+
+    /// [`Cloud::list_servers`], with `keep` applied to each page as it arrives: a caller that
+    /// needs only part of each record never holds a whole project's full records at once.
+    pub async fn list_servers_mapped<T>(
+        &self,
+        p: &ProjectRef,
+        limit: u32,
+        keep: impl Fn(ServerDetail) -> T,
+    ) -> Result<Vec<T>, CloudError> {
         let limit = limit.clamp(1, MAX_PAGE);
         let mut all = Vec::new();
         for page in 1.. {
             let resp = self.list_servers_page(p, page, limit).await?;
             let got = resp.servers.len();
-            all.extend(resp.servers);
+            all.extend(resp.servers.into_iter().map(&keep));
             let done = got < limit as usize || resp.count.is_some_and(|c| all.len() as u64 >= c);
             // A server that keeps answering full pages past its own count is broken; stop.
             let runaway = resp

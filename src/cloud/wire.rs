@@ -80,24 +80,31 @@ impl ServerDetail {
 
     /// The primary fixed IPv4 address, else any fixed address, else any address.
     pub fn private_ip(&self) -> Option<&str> {
-        let all: Vec<&Address> = self.addresses.as_ref()?.values().flatten().collect();
-        let fixed = |a: &&Address| a.ip_type.as_deref() != Some("floating");
-        all.iter()
-            .copied()
-            .find(|a| fixed(a) && a.version.as_deref() == Some("4") && a.primary.unwrap_or(false))
-            .or_else(|| all.iter().copied().find(fixed))
-            .or_else(|| all.first().copied())
-            .map(|a| a.addr.as_str())
+        private_ip(self.addresses.as_ref()?.values().flatten())
     }
 
     pub fn floating_ip(&self) -> Option<&str> {
-        self.addresses
-            .as_ref()?
-            .values()
-            .flatten()
-            .find(|a| a.ip_type.as_deref() == Some("floating"))
-            .map(|a| a.addr.as_str())
+        floating_ip(self.addresses.as_ref()?.values().flatten())
     }
+}
+
+/// [`ServerDetail::private_ip`] over any list of addresses.
+pub fn private_ip<'a>(addresses: impl Iterator<Item = &'a Address>) -> Option<&'a str> {
+    let all: Vec<&Address> = addresses.collect();
+    let fixed = |a: &&Address| a.ip_type.as_deref() != Some("floating");
+    all.iter()
+        .copied()
+        .find(|a| fixed(a) && a.version.as_deref() == Some("4") && a.primary.unwrap_or(false))
+        .or_else(|| all.iter().copied().find(fixed))
+        .or_else(|| all.first().copied())
+        .map(|a| a.addr.as_str())
+}
+
+/// [`ServerDetail::floating_ip`] over any list of addresses.
+pub fn floating_ip<'a>(mut addresses: impl Iterator<Item = &'a Address>) -> Option<&'a str> {
+    addresses
+        .find(|a| a.ip_type.as_deref() == Some("floating"))
+        .map(|a| a.addr.as_str())
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -200,7 +200,7 @@ pub fn accounts(state: &State, ids: &[String]) -> String {
     let mut names: Vec<&str> = ids
         .iter()
         .map(|id| {
-            let os = state.table.get(id).and_then(|r| r.detail.os_type());
+            let os = state.table.get(id).and_then(|r| r.os());
             crate::password::OsKind::from_metadata(os).username()
         })
         .collect();

@@ -8,6 +8,7 @@ mod reset;
 use crate::audit::{self, AuditEvent};
 use crate::cloud::{Cloud, CloudError, ProjectRef, iam};
 use crate::tui::msg::{Event, FlagResult, ProjectSpec, Request, RequestId};
+use crate::tui::state::row::for_display;
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -104,7 +105,8 @@ pub fn describe(e: &CloudError) -> String {
 /// through [`audit::check_flags`], so the events are the audit engine's own.
 async fn fan_out(cloud: &Cloud, refs: Vec<ProjectRef>, opts: WorkerOptions, sink: audit::Sink<'_>) {
     let per_project = refs.into_iter().map(|project| async move {
-        match cloud.list_servers(&project, opts.page_size).await {
+        let listed = cloud.list_servers_mapped(&project, opts.page_size, for_display);
+        match listed.await {
             Ok(servers) => {
                 let ids: Vec<(ProjectRef, String)> = servers
                     .iter()

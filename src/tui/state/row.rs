@@ -1,6 +1,6 @@
 //! One server row: its API detail, its flag, and how it sorts and filters.
 
-use crate::cloud::wire::ServerDetail;
+use crate::cloud::wire::{self, Address, ServerDetail};
 use chrono::{DateTime, Utc};
 use std::cmp::Ordering;
 
@@ -73,12 +73,63 @@ pub fn for_display(mut d: ServerDetail) -> ServerDetail {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub project: usize,
+    /// The listed record, trimmed by [`for_display`], its metadata moved to `os` and `image`.
     pub detail: ServerDetail,
+    os: Option<String>,
+    image_name: Option<String>,
+    /// (network, address), flattened out of the record's map for the same reason.
+    addresses: Vec<(String, Address)>,
     pub flag: Flag,
     pub checked_at: Option<DateTime<Utc>>,
 }
 
 impl Row {
+    /// A row still checking its flag. The two metadata values a pane shows move out of the
+    /// record's map: a map per server costs more than both strings together.
+    pub fn new(project: usize, detail: ServerDetail) -> Self {
+        let mut detail = for_display(detail);
+        let mut meta = detail.metadata.take().unwrap_or_default();
+        let mut addresses: Vec<(String, Address)> = detail
+            .addresses
+            .take()
+            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|(net, addrs)| addrs.into_iter().map(move |a| (net.clone(), a)))
+            .collect();
+        addresses.shrink_to_fit();
+        Self {
+            project,
+            os: meta.remove("os_type"),
+            image_name: meta.remove("image_name"),
+            addresses,
+            detail,
+            flag: Flag::Checking,
+            checked_at: None,
+        }
+    }
+
+    /// `Linux`, `Windows`, or whatever the metadata said.
+    pub fn os(&self) -> Option<&str> {
+        self.os.as_deref()
+    }
+
+    pub fn image_name(&self) -> Option<&str> {
+        self.image_name.as_deref()
+    }
+
+    /// Every address with the network it is on, in the API's order of networks.
+    pub fn addresses(&self) -> &[(String, Address)] {
+        &self.addresses
+    }
+
+    pub fn private_ip(&self) -> Option<&str> {
+        wire::private_ip(self.addresses.iter().map(|(_, a)| a))
+    }
+
+    pub fn floating_ip(&self) -> Option<&str> {
+        wire::floating_ip(self.addresses.iter().map(|(_, a)| a))
+    }
+
     pub fn name(&self) -> &str {
         self.detail.name.as_deref().unwrap_or("")
     }
@@ -92,11 +143,11 @@ impl Row {
         [
             self.name(),
             d.id.as_str(),
-            d.private_ip().unwrap_or(""),
-            d.floating_ip().unwrap_or(""),
+            self.private_ip().unwrap_or(""),
+            self.floating_ip().unwrap_or(""),
             self.status(),
             self.flag.word(),
-            d.os_type().unwrap_or(""),
+            self.os().unwrap_or(""),
         ]
         .iter()
         .any(|field| field.to_lowercase().contains(needle))
@@ -143,7 +194,7 @@ impl SortKey {
             SortKey::Project => a.project.cmp(&b.project),
             SortKey::Name => a.name().cmp(b.name()),
             SortKey::Status => a.status().cmp(b.status()),
-            SortKey::Os => a.detail.os_type().cmp(&b.detail.os_type()),
+            SortKey::Os => a.os().cmp(&b.os()),
             SortKey::Ip => ip_key(a).cmp(&ip_key(b)),
             SortKey::Flag => a.flag.rank().cmp(&b.flag.rank()),
             SortKey::Checked => a.checked_at.cmp(&b.checked_at),
@@ -153,7 +204,7 @@ impl SortKey {
 
 /// Numeric order for IPv4 addresses, text order for anything else.
 fn ip_key(r: &Row) -> (Option<std::net::Ipv4Addr>, &str) {
-    let ip = r.detail.private_ip().unwrap_or("");
+    let ip = r.private_ip().unwrap_or("");
     (ip.parse().ok(), ip)
 }
 
@@ -190,5 +241,14 @@ mod tests {
         let keys: Vec<&String> = kept.metadata.as_ref().unwrap().keys().collect();
         assert_eq!(keys, ["image_name", "os_type"]);
         assert!(kept.fault.is_none() && kept.power_state.is_none());
+
+        let d2 = d.clone();
+        let row = super::Row::new(0, d);
+        assert_eq!(row.os(), Some("Windows"));
+        assert_eq!(row.image_name(), Some("Windows-image"));
+        assert!(row.detail.metadata.is_none() && row.detail.addresses.is_none());
+        assert_eq!(row.private_ip(), d2.private_ip());
+        assert_eq!(row.floating_ip(), d2.floating_ip());
+        assert_eq!(row.addresses().len(), 2);
     }
 }

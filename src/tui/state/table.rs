@@ -87,12 +87,8 @@ impl Table {
             self.marked.remove(id);
         }
         self.rows.reserve_exact(servers.len());
-        self.rows.extend(servers.into_iter().map(|detail| Row {
-            project,
-            detail: super::row::for_display(detail),
-            flag: Flag::Checking,
-            checked_at: None,
-        }));
+        self.rows
+            .extend(servers.into_iter().map(|detail| Row::new(project, detail)));
         self.by_id = self
             .rows
             .iter()

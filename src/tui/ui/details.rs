@@ -28,13 +28,7 @@ fn lines<'a>(state: &'a State, row: &'a Row, theme: Theme) -> Vec<Line<'a>> {
         };
         format!("{}{size}", clean(f.name.as_deref().unwrap_or(&f.id)))
     });
-    let meta = |k: &str| {
-        d.metadata
-            .as_ref()
-            .and_then(|m| m.get(k))
-            .map(String::as_str)
-    };
-    let image = match (meta("image_name"), d.image.as_ref()) {
+    let image = match (row.image_name(), d.image.as_ref()) {
         (Some(n), Some(i)) => format!("{} ({})", clean(n), clean(&i.id)),
         (Some(n), None) => clean(n).into_owned(),
         (None, Some(i)) => clean(&i.id).into_owned(),
@@ -60,7 +54,7 @@ fn lines<'a>(state: &'a State, row: &'a Row, theme: Theme) -> Vec<Line<'a>> {
             theme,
         ),
         field("status", status, theme),
-        field("os", s(d.os_type()), theme),
+        field("os", s(row.os()), theme),
         field("flavor", flavor.unwrap_or_else(|| "-".into()), theme),
         field("image", image, theme),
         field("az", s(d.availability_zone.as_deref()), theme),
@@ -95,17 +89,12 @@ fn lines<'a>(state: &'a State, row: &'a Row, theme: Theme) -> Vec<Line<'a>> {
 }
 
 fn addresses<'a>(row: &Row, theme: Theme) -> Vec<Line<'a>> {
-    let Some(nets) = &row.detail.addresses else {
-        return vec![field("addresses", "-".into(), theme)];
-    };
     let mut out = Vec::new();
-    for (net, addrs) in nets {
-        for a in addrs {
-            let kind = a.ip_type.as_deref().unwrap_or("fixed");
-            let text = format!("{} ({}, {})", clean(&a.addr), clean(kind), clean(net));
-            let label = if out.is_empty() { "addresses" } else { "" };
-            out.push(field(label, text, theme));
-        }
+    for (net, a) in row.addresses() {
+        let kind = a.ip_type.as_deref().unwrap_or("fixed");
+        let text = format!("{} ({}, {})", clean(&a.addr), clean(kind), clean(net));
+        let label = if out.is_empty() { "addresses" } else { "" };
+        out.push(field(label, text, theme));
     }
     if out.is_empty() {
         out.push(field("addresses", "-".into(), theme));

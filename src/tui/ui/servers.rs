@@ -142,8 +142,8 @@ fn row<'a>(r: &'a ServerRow, marked: bool, state: &State, cols: &Columns, theme:
         Cell::from(fit(r.name(), 40)),
         Cell::from(short_id(&d.id)),
         Cell::from(Span::styled(fit(&status, 11), status_style)),
-        Cell::from(fit(&or_dash(d.os_type()), 7)),
-        Cell::from(fit(&or_dash(d.private_ip()), 15)),
+        Cell::from(fit(&or_dash(r.os()), 7)),
+        Cell::from(fit(&or_dash(r.private_ip()), 15)),
     ];
     if cols.az {
         cells.push(Cell::from(fit(

@@ -82,7 +82,7 @@ pub fn open_form(state: &mut State) {
     let os = strictest(
         targets
             .iter()
-            .map(|id| OsKind::from_metadata(state.table.get(id).and_then(|r| r.detail.os_type()))),
+            .map(|id| OsKind::from_metadata(state.table.get(id).and_then(|r| r.os()))),
     );
     state.notice = None;
     state.mode = Mode::Form(Box::new(Form::new(targets, os)));
