@@ -158,6 +158,18 @@ impl Transport {
         let request_id = header_text(&response, "x-request-id");
         let retry_after = header_text(&response, "retry-after").and_then(|v| parse_retry_after(&v));
         let body = read_capped(response).await.map_err(|e| match e {
+            // A change accepted (2xx) with an answer too big to read may have been applied.
+            ReadError::TooLarge if !call.idempotent && status < 400 => {
+                Failure::Decode(CloudError::OutcomeUnknown {
+                    message: format!(
+                        "HTTP {status} with a body larger than {MAX_BODY} bytes{}",
+                        request_id
+                            .as_ref()
+                            .map(|r| format!(" (request id {r})"))
+                            .unwrap_or_default()
+                    ),
+                })
+            }
             ReadError::TooLarge => Failure::Decode(CloudError::Decode {
                 status,
                 message: format!("body larger than {MAX_BODY} bytes"),
