@@ -277,3 +277,142 @@ async fn a_reset_whose_answer_is_lost_is_reported_unknown_and_sent_once() {
         .collect();
     assert_eq!(outcomes, ["\"unknown\""; 3], "{trail}");
 }
+
+// --------------------------------------------------------------- an answer that says less
+
+/// A canned service for two servers of one project: it lists them, says both support reset,
+/// accepts both in a batch dry run, and answers the real batch 200 with the given body.
+async fn canned_project(batch_answer: &str) -> (Canned, ecsreset::cloud::ProjectRef, [String; 2]) {
+    let ids = [
+        "0a000000-0000-4000-8000-000000000001".to_owned(),
+        "0a000000-0000-4000-8000-000000000002".to_owned(),
+    ];
+    let canned = Canned::start(CannedAnswer::new(500, "{}")).await;
+    let servers: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            serde_json::json!({"id": id, "name": "web", "status": "ACTIVE",
+                               "metadata": {"os_type": "Linux"}})
+        })
+        .collect();
+    let list = serde_json::json!({"count": 2, "servers": servers}).to_string();
+    canned.route("/cloudservers/detail", CannedAnswer::new(200, list));
+    canned.route(
+        "/os-resetpwd-flag",
+        CannedAnswer::new(200, r#"{"resetpwd_flag":"True"}"#),
+    );
+    let both = serde_json::json!({"response": [{"id": ids[0]}, {"id": ids[1]}]}).to_string();
+    canned.route("\"dry_run\":true", CannedAnswer::new(200, both));
+    canned.route(
+        "\"dry_run\":false",
+        CannedAnswer::new(200, batch_answer.to_owned()),
+    );
+    let p = ecsreset::cloud::ProjectRef {
+        id: "0b1c2d3e4f5a4b6c8d9e0f1a2b3c4d5e".into(),
+        region: "cn-north-4".into(),
+    };
+    (canned, p, ids)
+}
+
+/// A batch reset answered 200 without naming the servers was accepted for something: it is
+/// unknown for each server, never "failed" (which would also withhold a generated password
+/// that may now be in effect).
+#[tokio::test]
+async fn a_batch_answer_that_names_no_server_is_unknown_not_failed() {
+    for answer in [
+        "{}",
+        r#"{"response":[]}"#,
+        r#"{"response":[{"id":"other"}]}"#,
+    ] {
+        let (canned, p, ids) = canned_project(answer).await;
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.toml");
+        write_private(
+            &config,
+            &format!(
+                "[endpoints]\necs = \"{url}\"\niam = \"{url}\"\n\n[credentials]\n\
+                 access_key = \"CANNEDAK\"\nsecret_key = \"canned-sk\"\n\n[tuning]\nretries = 0\n\n\
+                 [[projects]]\nregion = \"{}\"\nid = \"{}\"\n",
+                p.region,
+                p.id,
+                url = canned.url
+            ),
+        );
+        let data = dir.path().join("data");
+        let cli = <ecsreset::cli::Cli as clap::Parser>::try_parse_from([
+            "ecsreset",
+            "--config",
+            config.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+            "reset",
+            &ids[0],
+            &ids[1],
+            "--generate",
+            "--yes",
+            "--format",
+            "json",
+        ])
+        .unwrap();
+        let mut cap = Captured::default();
+        let result = ecsreset::commands::run(&cli, &mut cap.io()).await;
+        let run = cap.finish(result);
+        assert_eq!(run.code(), 1, "{answer}: {}", run.err);
+        let out = run.json();
+        for r in out["results"].as_array().unwrap() {
+            assert_eq!(r["outcome"], "unknown", "{answer}: {out}");
+        }
+        assert!(
+            out["generated_password"].is_string(),
+            "it may be in effect, so it is shown: {out}"
+        );
+    }
+}
+
+/// The same answer through the TUI's worker.
+#[tokio::test]
+async fn the_tui_worker_also_calls_an_unnamed_server_unknown() {
+    use ecsreset::tui::msg::{Event, Request, RequestId, ResetStatus, Target};
+    let (canned, p, ids) = canned_project("{}").await;
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let (requests, rx) = tokio::sync::mpsc::channel(4);
+    ecsreset::tui::worker::spawn(canned.client(0), Default::default(), rx, tx);
+    let targets = ids
+        .iter()
+        .map(|sid| Target {
+            project: 0,
+            project_id: p.id.clone(),
+            region: p.region.clone(),
+            server_id: sid.clone(),
+        })
+        .collect();
+    requests
+        .send(Request::Reset {
+            id: RequestId(1),
+            targets,
+            password: ecsreset::secret::Secret::new("Tq7!canned-2"),
+            check_password: true,
+            reboot: None,
+        })
+        .await
+        .unwrap();
+    let mut last: BTreeMap<String, ResetStatus> = BTreeMap::new();
+    while last.len() < 2 || last.values().any(|s| matches!(s, ResetStatus::Sending)) {
+        let e = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("the worker answers")
+            .expect("the worker is alive");
+        if let Event::Reset {
+            server_id, status, ..
+        } = e
+        {
+            last.insert(server_id, status);
+        }
+    }
+    for (sid, status) in &last {
+        assert!(
+            matches!(status, ResetStatus::OutcomeUnknown(_)),
+            "{sid}: {status:?}"
+        );
+    }
+}

@@ -404,14 +404,21 @@ impl CannedAnswer {
     }
 }
 
-/// A loopback HTTP/1.1 server that reads each request and answers the current
-/// [`CannedAnswer`] with `X-Request-Id: canned` and `Connection: close`. It checks no
-/// signature: it stands for a gateway, proxy or service that answers something odd.
+/// A loopback HTTP/1.1 server that reads each request and answers the [`CannedAnswer`] of
+/// the first route whose text occurs in the request (`PUT /v1/...`, a header, the body),
+/// else the default one, with `X-Request-Id: canned` and `Connection: close`. It checks no signature: it
+/// stands for a gateway, proxy or service that answers something odd.
 pub struct Canned {
     pub url: String,
-    answer: Arc<Mutex<CannedAnswer>>,
+    answers: Arc<Mutex<Answers>>,
     pub requests: Arc<std::sync::atomic::AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Debug, Clone)]
+struct Answers {
+    default: CannedAnswer,
+    routes: Vec<(String, CannedAnswer)>,
 }
 
 impl Drop for Canned {
@@ -424,26 +431,38 @@ impl Canned {
     pub async fn start(answer: CannedAnswer) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let answer = Arc::new(Mutex::new(answer));
+        let answers = Arc::new(Mutex::new(Answers {
+            default: answer,
+            routes: Vec::new(),
+        }));
         let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let (a, n) = (answer.clone(), requests.clone());
+        let (a, n) = (answers.clone(), requests.clone());
         let task = tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
                 n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let answer = a.lock().unwrap().clone();
-                tokio::spawn(serve_canned(conn, answer));
+                tokio::spawn(serve_canned(conn, a.clone()));
             }
         });
         Self {
             url,
-            answer,
+            answers,
             requests,
             task,
         }
     }
 
+    /// Replaces the default answer.
     pub fn set(&self, answer: CannedAnswer) {
-        *self.answer.lock().unwrap() = answer;
+        self.answers.lock().unwrap().default = answer;
+    }
+
+    /// Answers requests that contain `part` (e.g. `"/os-resetpwd-flag"`, `"\"dry_run\":true"`).
+    pub fn route(&self, part: &str, answer: CannedAnswer) {
+        self.answers
+            .lock()
+            .unwrap()
+            .routes
+            .push((part.to_owned(), answer));
     }
 
     pub fn requests(&self) -> usize {
@@ -469,7 +488,7 @@ impl Canned {
     }
 }
 
-async fn serve_canned(mut conn: tokio::net::TcpStream, answer: CannedAnswer) {
+async fn serve_canned(mut conn: tokio::net::TcpStream, answers: Arc<Mutex<Answers>>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     // Read the head, then as much body as it announces; the request itself is ignored.
     let mut buf = Vec::new();
@@ -495,6 +514,15 @@ async fn serve_canned(mut conn: tokio::net::TcpStream, answer: CannedAnswer) {
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }
+    let answer = {
+        let request = String::from_utf8_lossy(&buf);
+        let answers = answers.lock().unwrap();
+        answers
+            .routes
+            .iter()
+            .find(|(part, _)| request.contains(part.as_str()))
+            .map_or_else(|| answers.default.clone(), |(_, a)| a.clone())
+    };
     let status_line = format!("HTTP/1.1 {} Canned\r\n", answer.status);
     let common = "X-Request-Id: canned\r\nConnection: close\r\nContent-Type: application/json\r\n";
     let _ = match answer.body {
