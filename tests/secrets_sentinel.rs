@@ -520,6 +520,33 @@ async fn config_errors_never_quote_a_secret() {
         assert_eq!(run.code, Some(1), "{what}: {}", run.err);
         assert!(run.err.contains("config.toml"), "{what}: {}", run.err);
     }
+    // Valid TOML, but keys no HTTP header can carry: refused, and never quoted.
+    for (what, from, to) in [
+        (
+            "token with a control char",
+            TOKEN.to_owned(),
+            format!("{TOKEN}\\u0001x"),
+        ),
+        (
+            "token with a newline",
+            TOKEN.to_owned(),
+            format!("{TOKEN}\\nX-Evil: 1"),
+        ),
+        (
+            "access key with a newline",
+            ACCESS_KEY.to_owned(),
+            format!("{ACCESS_KEY}\\n"),
+        ),
+        (
+            "non-ASCII access key",
+            ACCESS_KEY.to_owned(),
+            format!("{ACCESS_KEY}é"),
+        ),
+    ] {
+        write_private(&env.config, &good.replace(&from, &to));
+        let run = env.run(&["list"]).await;
+        assert_eq!(run.code, Some(1), "{what}: {}", run.err);
+    }
     // Readable by others while it holds a secret: refused, naming the file only.
     std::fs::write(&env.config, &good).unwrap();
     use std::os::unix::fs::PermissionsExt;
