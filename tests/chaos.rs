@@ -361,6 +361,7 @@ async fn a_batch_answer_that_names_no_server_is_unknown_not_failed() {
         let out = run.json();
         for r in out["results"].as_array().unwrap() {
             assert_eq!(r["outcome"], "unknown", "{answer}: {out}");
+            assert_eq!(r["request_id"], "canned", "the answer's id is kept: {out}");
         }
         assert!(
             out["generated_password"].is_string(),
@@ -376,7 +377,12 @@ async fn the_tui_worker_also_calls_an_unnamed_server_unknown() {
     let (canned, p, ids) = canned_project("{}").await;
     let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
     let (requests, rx) = tokio::sync::mpsc::channel(4);
-    ecsreset::tui::worker::spawn(canned.client(0), Default::default(), rx, tx);
+    let trail = tempfile::tempdir().unwrap();
+    let opts = ecsreset::tui::worker::WorkerOptions {
+        trail_dir: Some(trail.path().to_owned()),
+        ..Default::default()
+    };
+    ecsreset::tui::worker::spawn(canned.client(0), opts, rx, tx);
     let targets = ids
         .iter()
         .map(|sid| Target {
@@ -384,6 +390,7 @@ async fn the_tui_worker_also_calls_an_unnamed_server_unknown() {
             project_id: p.id.clone(),
             region: p.region.clone(),
             server_id: sid.clone(),
+            name: "web".into(),
         })
         .collect();
     requests
@@ -415,4 +422,10 @@ async fn the_tui_worker_also_calls_an_unnamed_server_unknown() {
             "{sid}: {status:?}"
         );
     }
+    let text = std::fs::read_to_string(trail.path().join("trail.jsonl")).unwrap();
+    let outcomes: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["outcome"].to_string())
+        .collect();
+    assert_eq!(outcomes, ["\"unknown\""; 2], "{text}");
 }

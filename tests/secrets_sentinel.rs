@@ -445,15 +445,15 @@ async fn no_secret_reaches_any_output_file_or_argv() {
 }
 
 /// `--generate` prints the password exactly once, on stdout, and nowhere else; the keys
-/// appear nowhere at all. Table and JSON formats, one server and a batch.
+/// appear nowhere at all. Table and JSON formats, one server and batches; CSV is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_generated_password_is_printed_once_on_stdout_and_nowhere_else() {
     let env = Env::new(Fleet::generate(1, 40, 302)).await;
     let ok = env.ids(0, |s| s.reset_supported);
     for (ids, format) in [
         (vec![ok[0].as_str()], "table"),
-        (vec![ok[1].as_str()], "json"),
-        (vec![ok[2].as_str(), ok[3].as_str()], "csv"),
+        (vec![ok[1].as_str(), ok[2].as_str()], "json"),
+        (vec![ok[3].as_str(), ok[4].as_str()], "table"),
     ] {
         let mut args = vec!["reset"];
         args.extend_from_slice(&ids);
@@ -476,6 +476,13 @@ async fn a_generated_password_is_printed_once_on_stdout_and_nowhere_else() {
         }
     }
     env.assert_data_dir_clean();
+
+    // CSV has no place for it: refused before anything is generated or sent.
+    let run = env
+        .run(&["reset", &ok[5], "--generate", "--yes", "--format", "csv"])
+        .await;
+    assert_eq!(run.code, Some(1), "{}", run.err);
+    assert!(received(&env.sim, &ok[5]).is_empty());
 
     // A generated password whose reset surely failed is not printed at all.
     let unsupported = env.ids(0, |s| !s.reset_supported);
