@@ -728,3 +728,244 @@ async fn a_timeout_is_typed_and_a_timed_out_reset_is_outcome_unknown() {
     // simulator dropped the abandoned request); the client cannot know that, hence unknown.
     assert!(received(&sim, &s.id).is_empty());
 }
+
+// ------------------------------------------------------------------------------ bad input
+
+#[tokio::test]
+async fn a_garbage_answer_to_a_read_is_retried_like_a_5xx() {
+    let fleet = Fleet::generate(1, 5, 35);
+    let p = regional(&fleet).remove(0);
+    let sim = Arc::new(start(sim_config(fleet)).await);
+    sim.set_faults(Faults {
+        garbage_rate: 1.0,
+        ..Faults::none()
+    });
+    let rec = Recorder::default();
+    let heal = sim.clone();
+    let mut s = settings(&sim);
+    s.observer = Some(rec.observer(move |r| {
+        if r.error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("bad-response"))
+        {
+            heal.set_faults(Faults::none());
+        }
+    }));
+    let cloud = Cloud::new(s).unwrap();
+    let page = cloud.list_servers_page(&p, 1, 10).await.unwrap();
+    assert_eq!(page.servers.len(), 5);
+    let records = rec.take();
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(records[0].status, Some(200));
+    assert!(records[0].will_retry);
+}
+
+/// The project the canned-answer tests ask about (the canned server ignores it).
+fn cp() -> ProjectRef {
+    ProjectRef {
+        id: "0a1b2c3d4e5f47a8b9c0d1e2f3a4b5c6".into(),
+        region: "cn-north-4".into(),
+    }
+}
+
+#[tokio::test]
+async fn an_answer_past_the_size_cap_is_a_typed_error_and_not_buffered() {
+    use ecsreset::cloud::http::MAX_BODY;
+    let canned = Canned::start(CannedAnswer {
+        status: 200,
+        body: CannedBody::Streamed(MAX_BODY + (1 << 20)),
+    })
+    .await;
+    let cloud = canned.client(0);
+    let pw = Secret::new(SENTINEL);
+    // Chunked, no Content-Length: the cap is met while reading.
+    let e = cloud.list_servers_page(&cp(), 1, 10).await.unwrap_err();
+    assert!(
+        matches!(&e, CloudError::Decode { status: 200, message, .. } if message.contains("larger than")),
+        "{e:?}"
+    );
+    assert_eq!(e.request_id(), Some("canned"));
+    // A change answered 2xx past the cap may have been applied: unknown, never "failed".
+    let e = cloud
+        .reset_password(&cp(), "s1", &pw, true)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, CloudError::OutcomeUnknown { .. }), "{e:?}");
+    // With a Content-Length past the cap: refused before reading the body.
+    canned.set(CannedAnswer::new(200, vec![b' '; MAX_BODY + 1]));
+    let e = cloud.reset_flag(&cp(), "s1").await.unwrap_err();
+    assert!(
+        matches!(&e, CloudError::Decode { message, .. } if message.contains("larger than")),
+        "{e:?}"
+    );
+    let e = cloud
+        .batch_reboot(&cp(), &["s1".into()], RebootType::Soft)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, CloudError::OutcomeUnknown { .. }), "{e:?}");
+    // An error status past the cap is still an error: the change was refused.
+    canned.set(CannedAnswer::new(400, vec![b' '; MAX_BODY + 1]));
+    let e = cloud
+        .reset_password(&cp(), "s1", &pw, true)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, CloudError::Decode { status: 400, .. }), "{e:?}");
+    assert!(!format!("{e:?}").contains(SENTINEL));
+}
+
+#[tokio::test]
+async fn malformed_and_incomplete_bodies_are_typed_decode_errors() {
+    let canned = Canned::start(CannedAnswer::new(200, "")).await;
+    let cloud = canned.client(0);
+    let decode_err = |e: CloudError, body: &str| {
+        assert!(
+            matches!(e, CloudError::Decode { status: 200, .. }),
+            "{body}: {e:?}"
+        );
+        assert_eq!(e.code(), "bad-response");
+    };
+    for body in [
+        "",
+        "null",
+        // Serde reads a struct from an array too: `[]` must not pass for "no servers".
+        "[]",
+        "[null, []]",
+        "{\"servers\":{}}",
+        "{\"servers\":[{\"name\":\"no id\"}]}",
+        "{\"servers\":[{\"id\":7}]}",
+        "{\"count\":\"3\",\"servers\":[]}",
+        "{\"servers\":[{\"id\":\"a\",\"addresses\":{\"net\":[{\"version\":\"4\"}]}}]}",
+        "{\"servers\":[{\"id\":\"a\",\"metadata\":{\"os_type\":1}}]}",
+        "\u{feff}{\"servers\":[]}",
+        "{\"servers\":[]}{\"servers\":[]}",
+    ] {
+        canned.set(CannedAnswer::new(200, body));
+        decode_err(
+            cloud.list_servers_page(&cp(), 1, 10).await.unwrap_err(),
+            body,
+        );
+    }
+    for body in [
+        "{}",
+        "{\"resetpwd_flag\":true}",
+        "{\"resetpwd_flag\":null}",
+        "{\"resetpwd_flag\":\"yes\"}",
+        "{\"resetpwd_flag\":\"\"}",
+        "\"True\"",
+        "[\"True\"]",
+    ] {
+        canned.set(CannedAnswer::new(200, body));
+        decode_err(cloud.reset_flag(&cp(), "s1").await.unwrap_err(), body);
+    }
+    for body in [
+        "{\"projects\":[{\"id\":\"x\"}]}",
+        "{\"projects\":[{\"name\":\"cn-north-4\"}]}",
+        "{\"projects\":[{\"id\":\"x\",\"name\":\"cn-north-4\",\"enabled\":\"yes\"}]}",
+        "{\"projects\":null}",
+    ] {
+        canned.set(CannedAnswer::new(200, body));
+        decode_err(cloud.auth_projects("cn-north-4").await.unwrap_err(), body);
+    }
+    for body in ["{\"status\":5}", "{\"entities\":{\"sub_jobs\":{}}}"] {
+        canned.set(CannedAnswer::new(200, body));
+        decode_err(cloud.job(&cp(), "j1").await.unwrap_err(), body);
+    }
+    canned.set(CannedAnswer::new(200, "{\"response\":[{}]}"));
+    decode_err(
+        cloud
+            .batch_reset_password(&cp(), &["s1".into()], None, true)
+            .await
+            .unwrap_err(),
+        "dry run",
+    );
+    // Changes: the same bodies make the outcome unknown, never a decode "failure".
+    canned.set(CannedAnswer::new(200, "{\"response\":[{}]}"));
+    let e = cloud
+        .batch_reset_password(&cp(), &["s1".into()], Some(&Secret::new(SENTINEL)), false)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, CloudError::OutcomeUnknown { .. }), "{e:?}");
+    canned.set(CannedAnswer::new(202, "{\"job\":\"x\"}"));
+    let e = cloud
+        .batch_reboot(&cp(), &["s1".into()], RebootType::Hard)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, CloudError::OutcomeUnknown { .. }), "{e:?}");
+    // Error bodies of any shape are API errors keyed on the status.
+    for (status, body, code) in [
+        (400, "{\"error\":{\"code\":\"Ecs.0005\"}}", Some("400")),
+        (401, "", Some("401")),
+        (403, "<html>Forbidden</html>", Some("403")),
+        (404, "{\"error_code\":null,\"error_msg\":\"m\"}", None),
+        (
+            500,
+            "{\"code\":500,\"message\":{\"deep\":[1]}}",
+            Some("500"),
+        ),
+        (503, "\u{0}\u{1}binary\u{ff}", Some("503")),
+    ] {
+        canned.set(CannedAnswer::new(status, body));
+        let e = cloud.reset_flag(&cp(), "s1").await.unwrap_err();
+        let a = api(&e);
+        assert_eq!(a.status, status, "{body}");
+        assert!(code.is_none_or(|c| a.code == c), "{body}: {a:?}");
+        assert!(!a.code.is_empty(), "{body}: {a:?}");
+        assert_eq!(a.request_id.as_deref(), Some("canned"));
+        assert!(!a.message.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn unknown_fields_are_ignored_at_every_level() {
+    let canned = Canned::start(CannedAnswer::new(200, "")).await;
+    let cloud = canned.client(0);
+    canned.set(CannedAnswer::new(
+        200,
+        r#"{"count":1,"next":{"a":[1]},"servers":[{"id":"s1","name":"web","new_field":true,
+            "addresses":{"net":[{"addr":"10.0.0.1","version":"4","future":{}}]},
+            "flavor":{"id":"f","gpu":"none"},"metadata":{"os_type":"Linux","x":"y"},
+            "OS-EXT-NEW:thing":[null]}]}"#,
+    ));
+    let page = cloud.list_servers_page(&cp(), 1, 10).await.unwrap();
+    assert_eq!(page.servers.len(), 1);
+    let s = &page.servers[0];
+    assert_eq!(
+        (s.id.as_str(), s.os_type(), s.private_ip()),
+        ("s1", Some("Linux"), Some("10.0.0.1"))
+    );
+    canned.set(CannedAnswer::new(
+        200,
+        r#"{"resetpwd_flag":"True","extra":{"x":[1,2]},"resetpwd_flag_v2":false}"#,
+    ));
+    assert!(cloud.reset_flag(&cp(), "s1").await.unwrap());
+    canned.set(CannedAnswer::new(
+        200,
+        r#"{"projects":[{"id":"p","name":"cn-north-4","tags":[],"enabled":true}],"links":{"self":"x"},"extra":1}"#,
+    ));
+    assert_eq!(
+        cloud.auth_projects("cn-north-4").await.unwrap()[0].name,
+        "cn-north-4"
+    );
+    canned.set(CannedAnswer::new(
+        200,
+        r#"{"status":"SUCCESS","entities":{"sub_jobs":[{"status":"SUCCESS","x":1}],"y":2},"z":3}"#,
+    ));
+    assert_eq!(
+        cloud.job(&cp(), "j").await.unwrap().status.as_deref(),
+        Some("SUCCESS")
+    );
+    canned.set(CannedAnswer::new(200, r#"{"job_id":"j9","extra":[]}"#));
+    assert_eq!(
+        cloud
+            .batch_reboot(&cp(), &["s1".into()], RebootType::Soft)
+            .await
+            .unwrap(),
+        "j9"
+    );
+    canned.set(CannedAnswer::new(
+        429,
+        r#"{"error_code":"APIGW.0308","error_msg":"slow down","request_id":"r","extra":{}}"#,
+    ));
+    let e = cloud.reset_flag(&cp(), "s1").await.unwrap_err();
+    assert!(api(&e).is_throttled(), "{e:?}");
+}

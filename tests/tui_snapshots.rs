@@ -476,3 +476,135 @@ fn ten_thousand_servers_scroll_without_rebuilding_the_index() {
     let shown = text(t.backend().buffer());
     assert!(shown.contains(&format!("{}/10000", s.table.cursor() + 1)));
 }
+
+#[test]
+fn emoji_rtl_and_combining_names_keep_the_columns_aligned() {
+    let mut s = empty();
+    let id = started(&mut s);
+    let names = [
+        "❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}",
+        "خادم-الويب-الرئيسي-في-المنطقة-الشمالية-رقم-واحد",
+        "e\u{301}e\u{301}e\u{301}-combining-marks-and-zero\u{200b}width-joiners-👩\u{200d}💻",
+        "plain",
+    ];
+    let servers = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            server(
+                i as u32 + 1,
+                n,
+                "Linux",
+                "ACTIVE",
+                &format!("10.0.0.{}", i + 1),
+            )
+        })
+        .collect();
+    update(
+        &mut s,
+        Msg::Worker(Event::Listed {
+            id,
+            project: 0,
+            servers,
+        }),
+    );
+    for (w, h) in SIZES {
+        let t = render(&mut s, w, h);
+        let buf = t.backend().buffer();
+        // The cell x where each row's IP starts (cells, not chars: a cell may hold a
+        // grapheme of several chars): the same for every row.
+        let xs: Vec<u16> = (1..=names.len())
+            .map(|i| {
+                let ip = format!("10.0.0.{i}");
+                let y = row_of(buf, &ip);
+                (0..buf.area.width - ip.len() as u16)
+                    .find(|&x| {
+                        ip.chars()
+                            .enumerate()
+                            .all(|(k, c)| buf[(x + k as u16, y)].symbol() == c.to_string())
+                    })
+                    .unwrap_or_else(|| panic!("{ip} not found:\n{}", text(buf)))
+            })
+            .collect();
+        assert!(xs.windows(2).all(|p| p[0] == p[1]), "{w}x{h}: {xs:?}");
+        // Cut names say so, however their width is made up.
+        for ip in ["10.0.0.1", "10.0.0.2", "10.0.0.3"] {
+            let y = row_of(buf, ip);
+            let row: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+            assert!(row.contains('…'), "{w}x{h}: {row}");
+        }
+    }
+}
+
+/// The results popup pads names by display width, not by characters.
+#[test]
+fn wide_names_keep_the_results_aligned() {
+    let mut s = empty();
+    let id = started(&mut s);
+    let names = ["数据库主服务器", "❤\u{fe0f}❤\u{fe0f}❤\u{fe0f}", "plain"];
+    let servers: Vec<_> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| server(i as u32 + 1, n, "Linux", "ACTIVE", &format!("10.0.0.{i}")))
+        .collect();
+    let flags = servers
+        .iter()
+        .map(|d| FlagResult {
+            project: 0,
+            server_id: d.id.clone(),
+            outcome: Ok(true),
+            at: now(),
+        })
+        .collect();
+    update(
+        &mut s,
+        Msg::Worker(Event::Listed {
+            id,
+            project: 0,
+            servers: servers.clone(),
+        }),
+    );
+    update(&mut s, Msg::Worker(Event::Flags { id, flags }));
+    for n in names {
+        select(&mut s, n);
+        feed(&mut s, [ch(' ')]);
+    }
+    feed(&mut s, [ch('r')]);
+    type_str(&mut s, "Tq7!fixture");
+    feed(&mut s, [key(KeyCode::Enter)]);
+    type_str(&mut s, "Tq7!fixture");
+    feed(&mut s, [key(KeyCode::Enter), key(KeyCode::Right)]);
+    type_str(&mut s, "3");
+    let effects = feed(&mut s, [key(KeyCode::Enter)]);
+    let Some(ecsreset::tui::msg::Effect::Api(Request::Reset { id, .. })) = effects.first() else {
+        panic!("no reset sent: {effects:?}")
+    };
+    for (i, d) in servers.iter().enumerate() {
+        let ev = Event::Reset {
+            id: *id,
+            server_id: d.id.clone(),
+            status: ResetStatus::Failed(format!("E{i}x")),
+        };
+        update(&mut s, Msg::Worker(ev));
+    }
+    for (w, h) in SIZES {
+        let t = render(&mut s, w, h);
+        let buf = t.backend().buffer();
+        let cell_x = |needle: &str| {
+            (0..buf.area.height)
+                .find_map(|y| {
+                    (0..buf.area.width - needle.len() as u16).find(|&x| {
+                        needle
+                            .chars()
+                            .enumerate()
+                            .all(|(k, c)| buf[(x + k as u16, y)].symbol() == c.to_string())
+                    })
+                })
+                .unwrap_or_else(|| panic!("{needle} not on screen:\n{}", text(buf)))
+        };
+        let xs: Vec<u16> = (0..names.len())
+            .map(|i| cell_x(&format!("E{i}x")))
+            .collect();
+        assert!(xs.windows(2).all(|p| p[0] == p[1]), "{w}x{h}: {xs:?}");
+    }
+}

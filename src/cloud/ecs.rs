@@ -261,7 +261,7 @@ pub(crate) fn to_body<T: serde::Serialize>(body: &T) -> Result<Zeroizing<Vec<u8>
 /// Like [`decode`], for the answer to a change that was sent: a 2xx whose body is not the
 /// documented JSON does not prove the change happened, nor that it did not.
 fn decode_change<T: DeserializeOwned>(answer: super::http::Answer) -> Result<T, CloudError> {
-    serde_json::from_slice(&answer.body).map_err(|_| unknown_outcome(&answer))
+    parse(&answer.body).map_err(|_| unknown_outcome(&answer))
 }
 
 fn unknown_outcome(answer: &super::http::Answer) -> CloudError {
@@ -279,9 +279,18 @@ fn unknown_outcome(answer: &super::http::Answer) -> CloudError {
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(answer: super::http::Answer) -> Result<T, CloudError> {
-    serde_json::from_slice(&answer.body).map_err(|e| CloudError::Decode {
+    parse(&answer.body).map_err(|e| CloudError::Decode {
         status: answer.status,
         message: format!("body is not the documented JSON ({e})"),
         request_id: answer.request_id,
     })
+}
+
+/// Every documented answer is a JSON object. Serde would also read a struct from an array,
+/// field by field, so `[]` would pass for an empty server list; no API answers that.
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => serde_json::from_slice(body).map_err(|e| e.to_string()),
+        _ => Err("the body is not a JSON object".into()),
+    }
 }

@@ -77,6 +77,9 @@ pub struct Transport {
 
 enum Failure {
     Api(Answer, Option<Duration>),
+    /// A read answered 2xx with a body that is not JSON at all (a proxy's HTML page, a body
+    /// cut short): a transient fault like a 5xx, so it is retried like one.
+    BadBody(Answer, String),
     NoAnswer {
         sent: bool,
         timeout: bool,
@@ -100,6 +103,7 @@ impl Transport {
             let (kind, retry_after) = match &result {
                 Ok(_) => (None, None),
                 Err(Failure::Api(a, ra)) => (Some(Attempt::Status(a.status)), *ra),
+                Err(Failure::BadBody(..)) => (Some(Attempt::BadBody), None),
                 Err(Failure::NoAnswer { sent: false, .. }) => (Some(Attempt::NotSent), None),
                 Err(Failure::NoAnswer { sent: true, .. }) => (Some(Attempt::NoAnswer), None),
                 Err(Failure::Decode(_)) => (None, None),
@@ -127,6 +131,11 @@ impl Transport {
         match failure {
             Failure::Api(a, _) => CloudError::Api(decode_error(a.status, &a.body, a.request_id)),
             Failure::Decode(e) => e,
+            Failure::BadBody(a, message) => CloudError::Decode {
+                status: a.status,
+                message,
+                request_id: a.request_id,
+            },
             Failure::NoAnswer {
                 sent: true,
                 message,
@@ -149,6 +158,18 @@ impl Transport {
         let request_id = header_text(&response, "x-request-id");
         let retry_after = header_text(&response, "retry-after").and_then(|v| parse_retry_after(&v));
         let body = read_capped(response).await.map_err(|e| match e {
+            // A change accepted (2xx) with an answer too big to read may have been applied.
+            ReadError::TooLarge if !call.idempotent && status < 400 => {
+                Failure::Decode(CloudError::OutcomeUnknown {
+                    message: format!(
+                        "HTTP {status} with a body larger than {MAX_BODY} bytes{}",
+                        request_id
+                            .as_ref()
+                            .map(|r| format!(" (request id {r})"))
+                            .unwrap_or_default()
+                    ),
+                })
+            }
             ReadError::TooLarge => Failure::Decode(CloudError::Decode {
                 status,
                 message: format!("body larger than {MAX_BODY} bytes"),
@@ -165,10 +186,17 @@ impl Transport {
             self.limiter.on_throttled();
         }
         if status >= 400 {
-            Err(Failure::Api(answer, retry_after))
-        } else {
-            Ok(answer)
+            return Err(Failure::Api(answer, retry_after));
         }
+        // Every read of these APIs answers JSON; changes are judged by their callers, which
+        // must not resend them (see `ecs::decode_change`).
+        if call.idempotent
+            && let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&answer.body)
+        {
+            let message = format!("body is not the documented JSON ({e})");
+            return Err(Failure::BadBody(answer, message));
+        }
+        Ok(answer)
     }
 
     fn build(&self, call: &Call) -> Result<reqwest::Request, CloudError> {
@@ -232,6 +260,11 @@ impl Transport {
                     Some(format!("{}: {}", e.code, e.message)),
                 )
             }
+            Err(Failure::BadBody(a, message)) => (
+                Some(a.status),
+                a.request_id.clone(),
+                Some(format!("bad-response: {message}")),
+            ),
             Err(Failure::NoAnswer { message, .. }) => (None, None, Some(message.clone())),
             Err(Failure::Decode(e)) => {
                 (None, e.request_id().map(str::to_owned), Some(e.to_string()))

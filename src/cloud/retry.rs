@@ -46,14 +46,16 @@ pub enum Attempt {
     /// Sent; no answer (timeout, connection reset mid-way).
     NoAnswer,
     Status(u16),
+    /// Answered 2xx, but the body is not JSON at all (truncated, or a proxy's HTML page).
+    BadBody,
 }
 
 /// Whether to try again. Changes (resets, reboots) are retried only when they were never sent;
-/// reads also on throttling, server errors and lost answers.
+/// reads also on throttling, server errors, lost answers and bodies that are not JSON.
 pub fn should_retry(idempotent: bool, attempt: Attempt) -> bool {
     match attempt {
         Attempt::NotSent => true,
-        Attempt::NoAnswer => idempotent,
+        Attempt::NoAnswer | Attempt::BadBody => idempotent,
         Attempt::Status(s) => idempotent && (s == 429 || (500..600).contains(&s)),
     }
 }
@@ -106,6 +108,8 @@ mod tests {
         assert!(!should_retry(false, Attempt::NoAnswer));
         assert!(!should_retry(false, Attempt::Status(429)));
         assert!(!should_retry(false, Attempt::Status(503)));
+        assert!(!should_retry(false, Attempt::BadBody));
+        assert!(should_retry(true, Attempt::BadBody));
         assert!(should_retry(true, Attempt::NoAnswer));
         assert!(should_retry(true, Attempt::Status(429)));
         assert!(should_retry(true, Attempt::Status(502)));

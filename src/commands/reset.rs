@@ -247,14 +247,18 @@ async fn reset_group(
             Ok(accepted) if accepted.servers.contains(&l.server.id) => {
                 result(l, Ok(accepted.request_id.clone()))
             }
-            Ok(accepted) => result(
-                l,
-                Err(CloudError::Decode {
-                    status: 200,
-                    message: "the batch answer did not list this server".into(),
-                    request_id: accepted.request_id.clone(),
-                }),
-            ),
+            // The batch was accepted, yet not for this server by name: the API confirmed
+            // neither that it applied nor that it did not.
+            Ok(accepted) => ResetResult {
+                request_id: accepted.request_id.clone(),
+                ..result(
+                    l,
+                    Err(CloudError::OutcomeUnknown {
+                        message: "the batch was accepted but its answer did not list this server"
+                            .into(),
+                    }),
+                )
+            },
             Err(e) => result(l, Err(e.clone())),
         })
         .collect()

@@ -104,3 +104,5 @@ pub(crate) fn quit(state: &mut State) -> Vec<Effect> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_submit;

@@ -375,3 +375,186 @@ pub fn write_private(path: &Path, text: &str) {
     let mut f = options.open(path).unwrap();
     f.write_all(text.as_bytes()).unwrap();
 }
+
+// ------------------------------------------------------------------------------------------
+// A fake API for bodies the simulator never sends.
+
+/// How a [`Canned`] server sends its body.
+#[derive(Debug, Clone)]
+pub enum CannedBody {
+    /// With a `Content-Length`.
+    Fixed(Vec<u8>),
+    /// Chunked, no `Content-Length`: this many bytes of `{"servers":[` followed by filler.
+    Streamed(usize),
+}
+
+/// What a [`Canned`] server answers to every request, whatever it was.
+#[derive(Debug, Clone)]
+pub struct CannedAnswer {
+    pub status: u16,
+    pub body: CannedBody,
+}
+
+impl CannedAnswer {
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            status,
+            body: CannedBody::Fixed(body.into()),
+        }
+    }
+}
+
+/// A loopback HTTP/1.1 server that reads each request and answers the [`CannedAnswer`] of
+/// the first route whose text occurs in the request (`PUT /v1/...`, a header, the body),
+/// else the default one, with `X-Request-Id: canned` and `Connection: close`. It checks no signature: it
+/// stands for a gateway, proxy or service that answers something odd.
+pub struct Canned {
+    pub url: String,
+    answers: Arc<Mutex<Answers>>,
+    pub requests: Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Debug, Clone)]
+struct Answers {
+    default: CannedAnswer,
+    routes: Vec<(String, CannedAnswer)>,
+}
+
+impl Drop for Canned {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Canned {
+    pub async fn start(answer: CannedAnswer) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let answers = Arc::new(Mutex::new(Answers {
+            default: answer,
+            routes: Vec::new(),
+        }));
+        let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (a, n) = (answers.clone(), requests.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(serve_canned(conn, a.clone()));
+            }
+        });
+        Self {
+            url,
+            answers,
+            requests,
+            task,
+        }
+    }
+
+    /// Replaces the default answer.
+    pub fn set(&self, answer: CannedAnswer) {
+        self.answers.lock().unwrap().default = answer;
+    }
+
+    /// Answers requests that contain `part` (e.g. `"/os-resetpwd-flag"`, `"\"dry_run\":true"`).
+    pub fn route(&self, part: &str, answer: CannedAnswer) {
+        self.answers
+            .lock()
+            .unwrap()
+            .routes
+            .push((part.to_owned(), answer));
+    }
+
+    pub fn requests(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// A client for this server: any keys, no retries unless asked, fast timeouts.
+    pub fn client(&self, retries: u32) -> Cloud {
+        let mut s = cloud::Settings::new(
+            self.url.clone(),
+            self.url.clone(),
+            cloud::Credentials {
+                access_key: "CANNEDAK".into(),
+                secret_key: "canned-sk".into(),
+                security_token: None,
+            },
+        );
+        s.rate_per_second = 10_000.0;
+        s.connect_timeout = Duration::from_secs(5);
+        s.request_timeout = Duration::from_secs(20);
+        s.retry = fast_retry(retries);
+        Cloud::new(s).unwrap()
+    }
+}
+
+async fn serve_canned(mut conn: tokio::net::TcpStream, answers: Arc<Mutex<Answers>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Read the head, then as much body as it announces; the request itself is ignored.
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match conn.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + length {
+        match conn.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let answer = {
+        let request = String::from_utf8_lossy(&buf);
+        let answers = answers.lock().unwrap();
+        answers
+            .routes
+            .iter()
+            .find(|(part, _)| request.contains(part.as_str()))
+            .map_or_else(|| answers.default.clone(), |(_, a)| a.clone())
+    };
+    let status_line = format!("HTTP/1.1 {} Canned\r\n", answer.status);
+    let common = "X-Request-Id: canned\r\nConnection: close\r\nContent-Type: application/json\r\n";
+    let _ = match answer.body {
+        CannedBody::Fixed(body) => {
+            let head = format!(
+                "{status_line}{common}Content-Length: {}\r\n\r\n",
+                body.len()
+            );
+            let mut all = head.into_bytes();
+            all.extend_from_slice(&body);
+            conn.write_all(&all).await
+        }
+        CannedBody::Streamed(total) => {
+            let head = format!("{status_line}{common}Transfer-Encoding: chunked\r\n\r\n");
+            if conn.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            let piece = vec![b' '; 64 * 1024];
+            let mut sent = 0;
+            let mut first = true;
+            while sent < total {
+                let data: &[u8] = if first { b"{\"servers\":[" } else { &piece };
+                first = false;
+                let n = data.len().min(total - sent);
+                let frame = [format!("{n:x}\r\n").as_bytes(), &data[..n], b"\r\n"].concat();
+                if conn.write_all(&frame).await.is_err() {
+                    return;
+                }
+                sent += n;
+            }
+            conn.write_all(b"0\r\n\r\n").await
+        }
+    };
+    let _ = conn.shutdown().await;
+}

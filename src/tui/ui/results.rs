@@ -10,6 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, r: &Results, theme: Theme) {
     let rect = popup(area, 100, 2 + r.servers.len().min(30) as u16);
@@ -46,8 +47,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, r: &Results, theme: Th
             .cloned()
             .unwrap_or(ResetStatus::Sending);
         let (text, style) = reset_text(&status, theme);
+        // Padded by display width: `{:<w$}` counts chars, and a CJK name is twice as wide.
+        let name = fit(name, name_w);
+        let pad = " ".repeat(name_w.saturating_sub(name.width()) + 1);
         lines.push(Line::from(vec![
-            Span::raw(format!("{:<w$} ", fit(name, name_w), w = name_w)),
+            Span::raw(format!("{name}{pad}")),
             Span::styled(fit(&text, rest), style),
         ]));
     }

@@ -160,8 +160,12 @@ impl Job {
                     if ok.contains(id) {
                         self.send_with(id, ResetStatus::Accepted, request_id);
                     } else {
-                        let why = "not in the API's list of accepted servers".to_owned();
-                        self.send_with(id, ResetStatus::Failed(why), request_id);
+                        // Accepted, yet not for this server by name: neither applied nor
+                        // refused is confirmed.
+                        let why = "the batch was accepted but its answer did not list this \
+                                   server; check the server before retrying"
+                            .to_owned();
+                        self.send_with(id, ResetStatus::OutcomeUnknown(why), request_id);
                     }
                 }
                 ok

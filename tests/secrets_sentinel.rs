@@ -1,0 +1,564 @@
+//! Secrets never leave the process except toward the API: the real `ecsreset` binary, run with
+//! `RUST_LOG=trace`, through every headless path that touches a password or a key. Sentinel
+//! values are used for the password, the access key, the secret key and the security token;
+//! none may appear on stdout, on stderr, in the audit trail, in a saved audit, anywhere under
+//! the data directory, or in the process's argv/environment. Only the simulator (which is the
+//! "cloud" here) may hold the password: `Sim::received_passwords`.
+//!
+//! One exception by design: `reset --generate` prints the generated password once on stdout.
+//!
+//! The simulator runs in this test process; the binary is a child process whose stdout and
+//! stderr go to files (a pipe could fill up with trace output and stall it), and whose stdin
+//! is a pipe the test writes the password to, after it has checked the child's
+//! `/proc/PID/cmdline` and `environ`.
+
+mod common;
+
+use common::*;
+use ecsreset::sim::{Faults, Fleet, Sim, SimConfig, SimCredential};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "Sentinel-Pw-7q!X";
+const ACCESS_KEY: &str = "SENTINELAKXXXXXXXXXX";
+const SECRET_KEY: &str = "SentinelSecretKey0123456789abcdefghijklmn";
+const TOKEN: &str = "SentinelSecurityToken-Zr8vQ2";
+/// Fails the rules (no digit, no upper case): refused before anything is sent.
+const WEAK_PASSWORD: &str = "sentinelweakpass";
+
+/// Every form a leak could take: the values, their distinctive parts, the password as a URL
+/// or JSON encoder might write it, and (case-insensitively) the word all sentinels share.
+fn needles() -> Vec<String> {
+    let mut n: Vec<String> = [PASSWORD, ACCESS_KEY, SECRET_KEY, TOKEN, WEAK_PASSWORD]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    n.extend(
+        [
+            "Pw-7q",
+            "Sentinel-Pw-7q%21X",
+            "SENTINELAK",
+            "SecretKey0123",
+            "Zr8vQ2",
+        ]
+        .map(String::from),
+    );
+    n
+}
+
+/// Panics naming the needle and the place when any sentinel occurs in `hay`.
+fn assert_clean(place: &str, hay: &[u8]) {
+    let text = String::from_utf8_lossy(hay);
+    for needle in needles() {
+        assert!(
+            !text.contains(&needle),
+            "{needle:?} leaked into {place}:\n{text}"
+        );
+    }
+    assert!(
+        !text.to_lowercase().contains("sentinel"),
+        "a sentinel leaked into {place}:\n{text}"
+    );
+}
+
+/// Every file under `dir`, recursively (names included: a file name could leak too).
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+struct Env {
+    sim: Arc<Sim>,
+    fleet: Fleet,
+    dir: tempfile::TempDir,
+    config: PathBuf,
+    /// Runs so far, for unique output file names.
+    runs: std::sync::atomic::AtomicUsize,
+}
+
+/// What one run of the binary left behind.
+struct Run {
+    argv: Vec<String>,
+    code: Option<i32>,
+    out: String,
+    err: String,
+    /// `/proc/PID/cmdline` and `environ` read while the child waited for its password.
+    proc_cmdline: Option<Vec<u8>>,
+    proc_environ: Option<Vec<u8>>,
+}
+
+impl Run {
+    /// Stdout, stderr and argv are clean; for runs that waited on stdin, so are the child's
+    /// cmdline and environment as the kernel shows them.
+    fn assert_clean(&self) {
+        let what = self.argv.join(" ");
+        assert_clean(&format!("the argv of `{what}`"), what.as_bytes());
+        assert_clean(&format!("stdout of `{what}`"), self.out.as_bytes());
+        assert_clean(&format!("stderr of `{what}`"), self.err.as_bytes());
+        for (name, v) in [
+            ("/proc/PID/cmdline", &self.proc_cmdline),
+            ("/proc/PID/environ", &self.proc_environ),
+        ] {
+            if let Some(bytes) = v {
+                assert_clean(&format!("{name} of `{what}`"), bytes);
+            }
+        }
+    }
+
+    /// Trace logging was really on (otherwise this test would prove little).
+    fn assert_traced(&self) {
+        assert!(
+            self.err.contains("TRACE") || self.err.contains("DEBUG"),
+            "RUST_LOG=trace produced no trace output: {}",
+            self.err
+        );
+    }
+}
+
+impl Env {
+    async fn new(fleet: Fleet) -> Self {
+        let mut cfg = SimConfig::new(fleet.clone());
+        let mut cred = SimCredential::new(ACCESS_KEY, SECRET_KEY);
+        cred.security_token = Some(TOKEN.into());
+        cfg.credentials = vec![cred];
+        cfg.reboot_duration = Duration::from_millis(150);
+        cfg.seed = Some(9);
+        let sim = Arc::new(start(cfg).await);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("conf")).unwrap();
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        let config = dir.path().join("conf").join("config.toml");
+        let tuning = Tuning {
+            retries: 0,
+            ..Tuning::default()
+        };
+        let text = config_text(&sim, &fleet, SECRET_KEY, &tuning, &[]).replace(
+            "\n\n[tuning]",
+            &format!("\nsecurity_token = \"{TOKEN}\"\n\n[tuning]"),
+        );
+        assert!(text.contains(ACCESS_KEY) && text.contains(TOKEN));
+        write_private(&config, &text);
+        Self {
+            sim,
+            fleet,
+            dir,
+            config,
+            runs: Default::default(),
+        }
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Ids of the first project's servers matching `pred`.
+    fn ids(&self, project: usize, pred: impl Fn(&ecsreset::sim::SimServer) -> bool) -> Vec<String> {
+        self.fleet.projects[project]
+            .servers
+            .iter()
+            .filter(|s| pred(s))
+            .map(|s| s.id.clone())
+            .collect()
+    }
+
+    /// Starts the binary with a clean environment: no credentials in it, no proxy, trace
+    /// logging, a private HOME. Output goes to files outside the data directory.
+    fn spawn(&self, args: &[&str]) -> (Child, Vec<String>, PathBuf, PathBuf) {
+        let n = self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let out_path = self.dir.path().join(format!("run{n}.stdout"));
+        let err_path = self.dir.path().join(format!("run{n}.stderr"));
+        let mut argv: Vec<String> = vec![
+            "--config".into(),
+            self.config.display().to_string(),
+            "--data-dir".into(),
+            self.data_dir().display().to_string(),
+        ];
+        argv.extend(args.iter().map(|a| a.to_string()));
+        let child = Command::new(env!("CARGO_BIN_EXE_ecsreset"))
+            .args(&argv)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path().join("home"))
+            .env("RUST_LOG", "trace")
+            .env("RUST_BACKTRACE", "1")
+            .stdin(Stdio::piped())
+            .stdout(std::fs::File::create(&out_path).unwrap())
+            .stderr(std::fs::File::create(&err_path).unwrap())
+            .spawn()
+            .expect("the ecsreset binary starts");
+        (child, argv, out_path, err_path)
+    }
+
+    /// Runs `ecsreset ARGS`; with `password`, waits until `ready` holds (the child is then
+    /// blocked on stdin), reads its /proc entries, calls `before_password` and writes the
+    /// password line.
+    async fn run_with(
+        &self,
+        args: &[&str],
+        password: Option<&str>,
+        ready: impl Fn(&Sim) -> bool,
+        before_password: impl FnOnce(&Sim),
+    ) -> Run {
+        let (mut child, argv, out_path, err_path) = self.spawn(args);
+        let mut proc_cmdline = None;
+        let mut proc_environ = None;
+        let mut stdin = child.stdin.take().unwrap();
+        if let Some(pw) = password {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !ready(&self.sim) {
+                assert!(Instant::now() < deadline, "the child never got ready");
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            // Refusals exit without reading a password; the /proc entries are then gone.
+            let pid = child.id();
+            proc_cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok();
+            proc_environ = std::fs::read(format!("/proc/{pid}/environ")).ok();
+            if let Some(c) = proc_cmdline.as_ref().filter(|c| !c.is_empty()) {
+                assert!(
+                    String::from_utf8_lossy(c).contains("--password-stdin"),
+                    "the child is the one we started"
+                );
+            }
+            before_password(&self.sim);
+            // A failed write means the child already gave up (refusals read no password).
+            let _ = stdin.write_all(format!("{pw}\n").as_bytes());
+        }
+        drop(stdin);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("`{}` did not finish", argv.join(" "));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let run = Run {
+            argv,
+            code: status.code(),
+            out: std::fs::read_to_string(out_path).unwrap(),
+            err: std::fs::read_to_string(err_path).unwrap(),
+            proc_cmdline,
+            proc_environ,
+        };
+        run.assert_clean();
+        run
+    }
+
+    async fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, None, |_| true, |_| {}).await
+    }
+
+    /// `reset IDS... EXTRA... --password-stdin --yes`. The password is read after every
+    /// flag check, so once the simulator has seen one per server the child is about to block
+    /// on stdin: `before_password` can then change the simulator for the reset itself.
+    async fn reset(
+        &self,
+        ids: &[&str],
+        extra: &[&str],
+        pw: &str,
+        before_password: impl FnOnce(&Sim),
+    ) -> Run {
+        let mut argv = vec!["reset"];
+        argv.extend_from_slice(ids);
+        argv.extend_from_slice(extra);
+        argv.extend_from_slice(&["--password-stdin", "--yes"]);
+        let flags = route_count(&self.sim, FLAG_ROUTE) + ids.len() as u64;
+        self.run_with(
+            &argv,
+            Some(pw),
+            move |sim| route_count(sim, FLAG_ROUTE) >= flags,
+            before_password,
+        )
+        .await
+    }
+
+    /// Nothing under the data directory holds a sentinel: trail, saved audits, anything.
+    fn assert_data_dir_clean(&self) -> Vec<PathBuf> {
+        let files = files_under(&self.data_dir());
+        for f in &files {
+            assert_clean(
+                &format!("the name {}", f.display()),
+                f.to_string_lossy().as_bytes(),
+            );
+            assert_clean(&f.display().to_string(), &std::fs::read(f).unwrap());
+        }
+        files
+    }
+}
+
+fn received_all(sim: &Sim, ids: &[String]) -> Vec<Vec<String>> {
+    ids.iter().map(|id| received(sim, id)).collect()
+}
+
+/// Resets (single, batch, with reboot, failing, refused), reads (list, audit --save, flag)
+/// and an API error: no sentinel anywhere but in the simulator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_reaches_any_output_file_or_argv() {
+    assert!(ecsreset::password::check(PASSWORD, ecsreset::password::OsKind::Windows).passed());
+    let env = Env::new(Fleet::generate(2, 12, 301)).await;
+    let ok = env.ids(0, |s| s.reset_supported && s.status == "ACTIVE");
+    let unsupported = env.ids(0, |s| !s.reset_supported);
+    assert!(ok.len() >= 5 && !unsupported.is_empty());
+
+    // One server: the single API.
+    let run = env.reset(&[&ok[0]], &[], PASSWORD, |_| {}).await;
+    assert_eq!(run.code, Some(0), "{}", run.err);
+    run.assert_traced();
+    assert!(run.out.contains("accepted"), "{}", run.out);
+    assert_eq!(received(&env.sim, &ok[0]), [PASSWORD]);
+
+    // Two servers of one project: the batch API, dry run first.
+    let before = route_count(&env.sim, BATCH_RESET_ROUTE);
+    let run = env.reset(&[&ok[1], &ok[2]], &[], PASSWORD, |_| {}).await;
+    assert_eq!(run.code, Some(0), "{}", run.err);
+    assert_eq!(route_count(&env.sim, BATCH_RESET_ROUTE), before + 2);
+    assert_eq!(
+        received_all(&env.sim, &ok[1..3]),
+        [[PASSWORD], [PASSWORD]],
+        "the dry run applied nothing, the batch applied it once"
+    );
+
+    // With a soft reboot that applies it.
+    let run = env
+        .reset(
+            &[&ok[3]],
+            &["--reboot", "soft", "--format", "json"],
+            PASSWORD,
+            |_| {},
+        )
+        .await;
+    assert_eq!(run.code, Some(0), "{}", run.err);
+    assert_eq!(
+        truth_of(&env.sim, &ok[3])
+            .applied_password
+            .map(|p| p.expose().to_owned())
+            .as_deref(),
+        Some(PASSWORD)
+    );
+
+    // The reset itself fails: every request errs once the flag check (the last call before
+    // the password is read) is done. A 5xx on a change is final, never retried.
+    let resets_before = route_count(&env.sim, RESET_ROUTE);
+    let run = env
+        .reset(&[&ok[4]], &[], PASSWORD, |sim| {
+            sim.set_faults(Faults {
+                error_rate: 1.0,
+                ..Faults::none()
+            })
+        })
+        .await;
+    env.sim.set_faults(Faults::none());
+    assert_eq!(run.code, Some(1), "{}", run.err);
+    assert!(run.out.contains("failed"), "{}", run.out);
+    assert_eq!(route_count(&env.sim, RESET_ROUTE), resets_before + 1);
+    assert!(received(&env.sim, &ok[4]).is_empty());
+
+    // The answer is lost after the reset was applied: unknown, never success.
+    let run = env
+        .reset(&[&ok[4]], &["--format", "json"], PASSWORD, |sim| {
+            sim.set_faults(Faults {
+                drop_after_apply_rate: 1.0,
+                ..Faults::none()
+            })
+        })
+        .await;
+    env.sim.set_faults(Faults::none());
+    assert_eq!(run.code, Some(1), "{}", run.err);
+    assert!(run.out.contains("\"unknown\""), "{}", run.out);
+    assert_eq!(received(&env.sim, &ok[4]), [PASSWORD]);
+
+    // Refused before sending: a password breaking the rules, and an unsupported server.
+    let run = env.reset(&[&ok[0]], &[], WEAK_PASSWORD, |_| {}).await;
+    assert_eq!(run.code, Some(1));
+    assert!(run.err.contains("breaks the rules"), "{}", run.err);
+    let run = env.reset(&[&unsupported[0]], &[], PASSWORD, |_| {}).await;
+    assert_eq!(run.code, Some(1));
+    assert!(run.err.contains("not supported"), "{}", run.err);
+    assert!(received(&env.sim, &unsupported[0]).is_empty());
+
+    // Reads.
+    let run = env.run(&["list"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.err);
+    let run = env.run(&["audit", "--save", "--format", "json"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.err);
+    assert!(run.err.contains("saved to"), "{}", run.err);
+    let run = env.run(&["flag", &ok[0], &unsupported[0]]).await;
+    assert_eq!(run.code, Some(0), "{}", run.err);
+    let run = env.run(&["audit", "--diff", "--format", "json"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.err);
+
+    // API errors: every request answered 5xx (no retries configured), in both body styles.
+    env.sim.set_faults(Faults {
+        error_rate: 1.0,
+        ..Faults::none()
+    });
+    for args in [
+        vec!["list"],
+        vec!["audit", "--format", "json"],
+        vec!["flag", &ok[0]],
+    ] {
+        let run = env.run(&args).await;
+        assert_ne!(run.code, Some(0), "{}", run.err);
+    }
+    env.sim.set_faults(Faults::none());
+
+    // The gateway rejects the signature (a wrong secret key): fatal, and the access key it
+    // names in its answer's context is not echoed.
+    let good = std::fs::read_to_string(&env.config).unwrap();
+    write_private(
+        &env.config,
+        &good.replace(SECRET_KEY, "WrongWrongWrongWrongWrongWrongWrongWrong"),
+    );
+    let run = env.run(&["list"]).await;
+    assert_eq!(run.code, Some(1), "{}", run.err);
+    assert!(run.err.contains("APIGW.0301"), "{}", run.err);
+    write_private(&env.config, &good);
+
+    // The data directory: trail and saved audit exist, and are clean.
+    let files = env.assert_data_dir_clean();
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().any(|n| n == "trail.jsonl"), "{names:?}");
+    assert!(names.iter().any(|n| n.starts_with("audit-")), "{names:?}");
+    let trail = std::fs::read_to_string(env.data_dir().join("trail.jsonl")).unwrap();
+    assert!(trail.contains("\"outcome\":\"failed\""), "{trail}");
+    assert!(trail.contains("\"outcome\":\"unknown\""), "{trail}");
+}
+
+/// `--generate` prints the password exactly once, on stdout, and nowhere else; the keys
+/// appear nowhere at all. Table and JSON formats, one server and batches; CSV is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generated_password_is_printed_once_on_stdout_and_nowhere_else() {
+    let env = Env::new(Fleet::generate(1, 40, 302)).await;
+    let ok = env.ids(0, |s| s.reset_supported);
+    for (ids, format) in [
+        (vec![ok[0].as_str()], "table"),
+        (vec![ok[1].as_str(), ok[2].as_str()], "json"),
+        (vec![ok[3].as_str(), ok[4].as_str()], "table"),
+    ] {
+        let mut args = vec!["reset"];
+        args.extend_from_slice(&ids);
+        args.extend_from_slice(&["--generate", "--yes", "--format", format]);
+        let run = env.run(&args).await;
+        assert_eq!(run.code, Some(0), "{}", run.err);
+        run.assert_traced();
+        let got = received(&env.sim, ids[0]);
+        assert_eq!(got.len(), 1, "{got:?}");
+        let pw = &got[0];
+        for id in &ids {
+            assert_eq!(&received(&env.sim, id), &got, "one password for the batch");
+        }
+        assert_eq!(run.out.matches(pw.as_str()).count(), 1, "{}", run.out);
+        assert!(!run.err.contains(pw.as_str()), "{}", run.err);
+        assert!(!run.argv.join(" ").contains(pw.as_str()));
+        for f in files_under(&env.data_dir()) {
+            let text = std::fs::read_to_string(&f).unwrap();
+            assert!(!text.contains(pw.as_str()), "{} holds it", f.display());
+        }
+    }
+    env.assert_data_dir_clean();
+
+    // CSV has no place for it: refused before anything is generated or sent.
+    let run = env
+        .run(&["reset", &ok[5], "--generate", "--yes", "--format", "csv"])
+        .await;
+    assert_eq!(run.code, Some(1), "{}", run.err);
+    assert!(received(&env.sim, &ok[5]).is_empty());
+
+    // A generated password whose reset surely failed is not printed at all.
+    let unsupported = env.ids(0, |s| !s.reset_supported);
+    let run = env
+        .run(&["reset", &unsupported[0], "--generate", "--yes"])
+        .await;
+    assert_eq!(run.code, Some(1));
+    assert!(!run.out.contains("generated password"), "{}", run.out);
+}
+
+/// A config file that cannot be used must say why without quoting the secret in it: syntax
+/// errors on the secret's line, wrong types, misspelt and repeated keys, a readable file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_errors_never_quote_a_secret() {
+    let env = Env::new(Fleet::generate(1, 3, 303)).await;
+    let good = std::fs::read_to_string(&env.config).unwrap();
+    let line = format!("secret_key = \"{SECRET_KEY}\"");
+    assert!(good.contains(&line));
+    let broken = [
+        (
+            "unterminated string",
+            format!("secret_key = \"{SECRET_KEY}"),
+        ),
+        ("bare word", format!("secret_key = {SECRET_KEY}")),
+        ("bad escape", format!("secret_key = \"{SECRET_KEY}\\q\"")),
+        ("array", format!("secret_key = [\"{SECRET_KEY}\"]")),
+        (
+            "inline table",
+            format!("secret_key = {{ v = \"{SECRET_KEY}\" }}"),
+        ),
+        ("misspelt key", format!("secret = \"{SECRET_KEY}\"")),
+        ("repeated key", format!("{line}\n{line}")),
+        ("two values", format!("{line} \"{TOKEN}\"")),
+        (
+            "token as number",
+            format!("{line}\nsecurity_token = 1{SECRET_KEY}"),
+        ),
+    ];
+    for (what, text) in &broken {
+        write_private(&env.config, &good.replace(&line, text));
+        let run = env.run(&["list"]).await;
+        assert_eq!(run.code, Some(1), "{what}: {}", run.err);
+        assert!(run.err.contains("config.toml"), "{what}: {}", run.err);
+    }
+    // Valid TOML, but keys no HTTP header can carry: refused, and never quoted.
+    for (what, from, to) in [
+        (
+            "token with a control char",
+            TOKEN.to_owned(),
+            format!("{TOKEN}\\u0001x"),
+        ),
+        (
+            "token with a newline",
+            TOKEN.to_owned(),
+            format!("{TOKEN}\\nX-Evil: 1"),
+        ),
+        (
+            "access key with a newline",
+            ACCESS_KEY.to_owned(),
+            format!("{ACCESS_KEY}\\n"),
+        ),
+        (
+            "non-ASCII access key",
+            ACCESS_KEY.to_owned(),
+            format!("{ACCESS_KEY}é"),
+        ),
+    ] {
+        write_private(&env.config, &good.replace(&from, &to));
+        let run = env.run(&["list"]).await;
+        assert_eq!(run.code, Some(1), "{what}: {}", run.err);
+    }
+    // Readable by others while it holds a secret: refused, naming the file only.
+    std::fs::write(&env.config, &good).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&env.config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = env.run(&["list"]).await;
+    assert_eq!(run.code, Some(1), "{}", run.err);
+    env.assert_data_dir_clean();
+}
