@@ -238,7 +238,7 @@ def read_client_config(path):
         "sk": doc["credentials"]["secret_key"],
         "projects": [p["id"] for p in doc.get("projects", [])],
         "concurrency": doc.get("tuning", {}).get("concurrency", 16),
-        "page_size": doc.get("tuning", {}).get("page_size", 200),
+        "page_size": doc.get("tuning", {}).get("page_size", 1000),
     }
 
 
@@ -740,7 +740,7 @@ def parse_args(argv):
     p.add_argument("--latency-ms", type=int, default=LATENCY_MS, help="simulated latency in part 1 (default 20)")
     p.add_argument("--concurrency", type=int, default=16, help="ecsreset's and (c)'s concurrency (default 16)")
     p.add_argument("--rate", type=float, default=100000.0, help="ecsreset's rate ceiling, requests/s (default 100000)")
-    p.add_argument("--page-size", type=int, default=200, help="servers per list page, all runs (default 200)")
+    p.add_argument("--page-size", type=int, default=1000, help="servers per list page, all runs (default 1000, the app's default)")
     p.add_argument("--ecsreset-runs", type=int, default=3, help="runs of (a), the median is shown (default 3)")
     part = p.add_mutually_exclusive_group()
     part.add_argument("--tui-memory", action="store_true", help="run only part 2, the TUI memory check")

@@ -142,7 +142,7 @@ impl Default for Tuning {
             request_timeout: Duration::from_secs(30),
             retries: 4,
             retry_base: Duration::from_secs(1),
-            page_size: 200,
+            page_size: 1000,
         }
     }
 }

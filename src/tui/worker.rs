@@ -32,7 +32,7 @@ pub struct WorkerOptions {
 impl Default for WorkerOptions {
     fn default() -> Self {
         Self {
-            page_size: 200,
+            page_size: 1000,
             concurrency: 16,
             poll_interval: Duration::from_secs(2),
             max_poll_errors: 5,

@@ -71,7 +71,7 @@ fn every_tuning_range_is_checked_on_its_own_line() {
 fn tuning_bounds_are_inclusive_and_defaults_fill_gaps() {
     let c = config_of("[tuning]\nconcurrency = 256\nretries = 10\n");
     assert_eq!((c.tuning.concurrency, c.tuning.retries), (256, 10));
-    assert_eq!(c.tuning.page_size, 200);
+    assert_eq!(c.tuning.page_size, 1000);
     assert_eq!(c.tuning.connect_timeout, Duration::from_secs(10));
     assert_eq!(c.tuning.retry_base, Duration::from_secs(1));
     let c = config_of("[tuning]\nretry_base_ms = 10\n");
