@@ -389,7 +389,8 @@ fn hostile_server_strings_never_reach_the_terminal() {
             ] {
                 assert!(!shown.contains(bad), "{bad:?} reached the screen");
             }
-            assert!(shown.contains("ok�[31mred�b"), "{shown}");
+            // The name column may cut it (with `…`) at 80 columns; the cleaned start is there.
+            assert!(shown.contains("ok�[31mred�"), "{shown}");
         }
     }
 }

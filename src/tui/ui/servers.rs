@@ -31,6 +31,21 @@ impl Columns {
         }
     }
 
+    /// The name column's width in a table `width` cells wide (borders included): what the
+    /// fixed columns and the one-cell gaps leave, so a long name gets its `…`.
+    fn name_width(&self, width: u16) -> usize {
+        let widths = self.widths();
+        let fixed: u16 = widths
+            .iter()
+            .map(|c| match c {
+                Constraint::Length(n) => *n,
+                _ => 0,
+            })
+            .sum();
+        let gaps = u16::try_from(widths.len() - 1).unwrap_or(0);
+        usize::from(width.saturating_sub(2 + fixed + gaps).max(10))
+    }
+
     fn widths(&self) -> Vec<Constraint> {
         let mut w = vec![
             Constraint::Length(1),
@@ -74,6 +89,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         return empty(frame, inner, state, theme);
     }
     let cols = Columns::for_width(area.width, state.projects.len());
+    let name_width = cols.name_width(area.width).min(40);
     let rows_visible = usize::from(area.height.saturating_sub(3));
     let (sort, desc) = table.sort();
     let header = header(&cols, sort.label(), desc, theme);
@@ -86,7 +102,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         .map(|(pos, &i)| {
             let r = &table.rows()[i];
             let marked = table.marked.contains(&r.detail.id);
-            let row = row(r, marked, state, &cols, theme);
+            let row = row(r, marked, state, &cols, name_width, theme);
             if pos == table.cursor() {
                 row.style(theme.selected())
             } else {
@@ -129,7 +145,14 @@ fn header(cols: &Columns, sort: &str, desc: bool, theme: Theme) -> Row<'static> 
     Row::new(cells).style(theme.title())
 }
 
-fn row<'a>(r: &'a ServerRow, marked: bool, state: &State, cols: &Columns, theme: Theme) -> Row<'a> {
+fn row<'a>(
+    r: &'a ServerRow,
+    marked: bool,
+    state: &State,
+    cols: &Columns,
+    name_width: usize,
+    theme: Theme,
+) -> Row<'a> {
     let d = &r.detail;
     let mark = if marked {
         Cell::from(Span::styled("●", theme.marked()))
@@ -139,7 +162,7 @@ fn row<'a>(r: &'a ServerRow, marked: bool, state: &State, cols: &Columns, theme:
     let (status, status_style) = status_cell(r.status(), theme);
     let mut cells = vec![
         mark,
-        Cell::from(fit(r.name(), 40)),
+        Cell::from(fit(r.name(), name_width)),
         Cell::from(short_id(&d.id)),
         Cell::from(Span::styled(fit(&status, 11), status_style)),
         Cell::from(fit(&or_dash(r.os()), 7)),
