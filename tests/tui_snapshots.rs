@@ -609,3 +609,29 @@ fn wide_names_keep_the_results_aligned() {
         assert!(xs.windows(2).all(|p| p[0] == p[1]), "{w}x{h}: {xs:?}");
     }
 }
+
+#[test]
+fn a_name_longer_than_its_column_ends_with_an_ellipsis() {
+    let mut s = empty();
+    let id = started(&mut s);
+    let long = "payments-settlement-reconciliation-worker-01";
+    update(
+        &mut s,
+        Msg::Worker(Event::Listed {
+            id,
+            project: 0,
+            servers: vec![server(1, long, "Linux", "ACTIVE", "10.0.0.1")],
+        }),
+    );
+    for (w, h) in SIZES {
+        let t = render(&mut s, w, h);
+        let buf = t.backend().buffer();
+        let row = row_of(buf, "payments-");
+        let line: String = (0..w).map(|x| buf[(x, row)].symbol()).collect();
+        let shown = line.split_whitespace().nth(1).unwrap();
+        assert!(
+            shown.ends_with('…') && long.starts_with(shown.trim_end_matches('…')),
+            "{line}"
+        );
+    }
+}
