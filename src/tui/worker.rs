@@ -81,6 +81,7 @@ async fn serve(cloud: Cloud, opts: WorkerOptions, mut rx: mpsc::Receiver<Request
                         .iter()
                         .map(|t| (t.server_id.clone(), t.clone()))
                         .collect(),
+                    jobs: Default::default(),
                 };
                 tokio::spawn(job.run(targets, password, check_password, reboot));
             }

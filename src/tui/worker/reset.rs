@@ -18,6 +18,9 @@ pub struct Job {
     pub tx: Events,
     /// The targets by server id, for the audit trail.
     pub targets: HashMap<String, Target>,
+    /// Reboot job id by server id: the trail's reference for a reboot line, as in the
+    /// headless `reboot` command.
+    pub jobs: std::sync::Mutex<HashMap<String, String>>,
 }
 
 impl Job {
@@ -41,6 +44,16 @@ impl Job {
         };
         let Some((action, outcome, error)) = trail_outcome(status) else {
             return;
+        };
+        let job = self
+            .jobs
+            .lock()
+            .ok()
+            .and_then(|j| j.get(server_id).cloned());
+        let request_id = if action == "reboot" {
+            job.as_deref()
+        } else {
+            request_id
         };
         let entry = TrailEntry {
             time: chrono::Utc::now(),
@@ -179,7 +192,12 @@ impl Job {
 
     async fn reboot(&self, p: ProjectRef, ids: Vec<String>, kind: RebootType) {
         let job_id = match self.cloud.batch_reboot(&p, &ids, kind).await {
-            Ok(job_id) => job_id,
+            Ok(job_id) => {
+                if let Ok(mut jobs) = self.jobs.lock() {
+                    jobs.extend(ids.iter().map(|id| (id.clone(), job_id.clone())));
+                }
+                job_id
+            }
             Err(e @ CloudError::OutcomeUnknown { .. }) => {
                 let why = format!("reboot: {e}; the password applies at the next restart");
                 return self.send_all(&ids, &ResetStatus::RebootUnknown(why));
