@@ -84,52 +84,43 @@ pub(crate) fn list(shared: &Shared, project: &str, raw_query: &str) -> Response 
         return project_not_found(project);
     }
     let p = world.project(project).expect("checked above");
-    let mut matched: Vec<serde_json::Value> = Vec::new();
-    if let Some(ids) = q.get("server_id") {
-        for id in ids.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-            matched.push(match p.servers.iter().find(|s| s.spec.id == id) {
+    let (count, page_items): (usize, Vec<serde_json::Value>) = if let Some(ids) = q.get("server_id")
+    {
+        let matched: Vec<_> = ids
+            .split(',')
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .map(|id| match p.servers.iter().find(|s| s.spec.id == id) {
                 Some(s) => detail::render(&p.meta, s),
                 None => detail::missing(id),
-            });
-        }
+            })
+            .collect();
+        let count = matched.len();
+        let page = matched.into_iter().skip((page - 1) * limit).take(limit);
+        (count, page.collect())
     } else {
         let selected: Vec<_> = p.servers.iter().filter(|s| filter_matches(&q, s)).collect();
-        if let Some(marker) = q.get("marker") {
-            let Some(i) = selected.iter().position(|s| &s.spec.id == marker) else {
-                return ecs_error(
-                    400,
-                    "Ecs.0005",
-                    format!("Invalid parameter marker: {marker}."),
-                );
-            };
-            let count = selected.len();
-            let after = selected.iter().skip(i + 1).take(limit);
-            let servers: Vec<_> = after.map(|s| detail::render(&p.meta, s)).collect();
-            return json(
-                200,
-                &serde_json::json!({"count": count, "servers": servers}),
-            );
-        }
+        let skip = match q.get("marker") {
+            None => (page - 1) * limit,
+            Some(marker) => match selected.iter().position(|s| &s.spec.id == marker) {
+                Some(i) => i + 1,
+                None => {
+                    return ecs_error(
+                        400,
+                        "Ecs.0005",
+                        format!("Invalid parameter marker: {marker}."),
+                    );
+                }
+            },
+        };
         // Render only the requested page: rendering is the costly part and the world lock is
         // held meanwhile, so rendering every match would serialize all clients behind it.
-        let count = selected.len();
-        let page_items: Vec<_> = selected
-            .iter()
-            .skip((page - 1) * limit)
-            .take(limit)
-            .map(|s| detail::render(&p.meta, s))
-            .collect();
-        return json(
-            200,
-            &serde_json::json!({"count": count, "servers": page_items}),
-        );
-    }
-    let count = matched.len();
-    let page_items: Vec<_> = matched
-        .into_iter()
-        .skip((page - 1) * limit)
-        .take(limit)
-        .collect();
+        let page = selected.iter().skip(skip).take(limit);
+        (
+            selected.len(),
+            page.map(|s| detail::render(&p.meta, s)).collect(),
+        )
+    };
     json(
         200,
         &serde_json::json!({"count": count, "servers": page_items}),
