@@ -27,8 +27,9 @@ pub mod update;
 pub mod worker;
 
 use crate::cloud::{self, Cloud, CloudError};
-use crate::config::{Config, ProjectConfig};
-use crate::sim::{Fleet, Sim, SimConfig};
+use crate::commands::context;
+use crate::config::Config;
+use crate::sim::Fleet;
 use msg::Event;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -121,44 +122,11 @@ pub async fn run(
 /// `--demo`: starts the in-process simulator with the demo fleet, builds a Config pointing at
 /// it (all its projects, its credentials), and calls [`run`].
 pub async fn run_demo(opts: TuiOptions) -> Result<runtime::Exit, TuiError> {
-    let fleet = Fleet::demo();
-    let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    let sim = Sim::start(SimConfig::new(fleet.clone()), listen)
+    let (sim, projects) = context::start_demo_sim(Fleet::demo())
         .await
         .map_err(|e| TuiError::Sim(e.to_string()))?;
-    let config = demo_config(&sim, &fleet);
+    let config = context::demo_config(&sim, projects);
     let result = run(config, opts, None).await;
     sim.shutdown().await;
     result
-}
-
-/// A config aimed at a running simulator: its endpoint, its first key pair, and every
-/// enabled project of the fleet that belongs to a known region.
-pub fn demo_config(sim: &Sim, fleet: &Fleet) -> Config {
-    let mut config = Config::default();
-    config.endpoints.ecs = sim.base_url();
-    config.endpoints.iam = sim.base_url();
-    let cred = &sim.credentials()[0];
-    config.credentials = Some(crate::config::Credentials {
-        access_key: cred.access_key.clone(),
-        secret_key: cred.secret_key.clone(),
-        security_token: cred.security_token.clone(),
-        project_id: None,
-    });
-    config.projects = fleet
-        .projects
-        .iter()
-        .filter(|p| p.enabled)
-        .filter_map(|p| {
-            let region = p.region.clone().filter(|r| cloud::regions::is_known(r))?;
-            Some(ProjectConfig {
-                region,
-                id: Some(p.id.clone()),
-                name: Some(p.name.clone()),
-                protected: false,
-            })
-        })
-        .collect();
-    config.tuning.rate_per_second = config.tuning.rate_per_second.max(200.0);
-    config
 }

@@ -4,6 +4,7 @@
 
 use crossterm::event::KeyCode;
 use ecsreset::cloud::{Cloud, Observer, ProjectRef};
+use ecsreset::commands::context::{demo_config, demo_projects};
 use ecsreset::secret::Secret;
 use ecsreset::sim::{Fleet, Sim, SimConfig};
 use ecsreset::tui::fixture::{ch, feed, key, type_str};
@@ -11,7 +12,7 @@ use ecsreset::tui::msg::{Effect, Event, Msg, Request, RequestId, ResetStatus, Ta
 use ecsreset::tui::state::table::Flag;
 use ecsreset::tui::state::{Mode, State};
 use ecsreset::tui::update::{start, update};
-use ecsreset::tui::{demo_config, settings, worker};
+use ecsreset::tui::{settings, worker};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::sync::Arc;
@@ -33,7 +34,7 @@ impl Harness {
         let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
-        let mut config = demo_config(&sim, &Fleet::demo());
+        let mut config = demo_config(&sim, demo_projects(&Fleet::demo()));
         // The first project names only its region: the worker must look its id up in IAM.
         config.projects[0].id = None;
         let (tx, events) = mpsc::unbounded_channel();

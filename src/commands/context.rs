@@ -104,9 +104,10 @@ pub fn settings(
     Ok(s)
 }
 
-/// Starts an in-process simulator on loopback; returns it with the projects a config should list.
-pub async fn start_demo_sim(fleet: Fleet) -> Result<(Sim, Vec<config::ProjectConfig>), AppError> {
-    let projects = fleet
+/// The projects a config aimed at a simulator serving `fleet` should list: every enabled
+/// project in a known region.
+pub fn demo_projects(fleet: &Fleet) -> Vec<config::ProjectConfig> {
+    fleet
         .projects
         .iter()
         .filter(|p| p.enabled)
@@ -119,7 +120,12 @@ pub async fn start_demo_sim(fleet: Fleet) -> Result<(Sim, Vec<config::ProjectCon
                 protected: false,
             })
         })
-        .collect();
+        .collect()
+}
+
+/// Starts an in-process simulator on loopback; returns it with the projects a config should list.
+pub async fn start_demo_sim(fleet: Fleet) -> Result<(Sim, Vec<config::ProjectConfig>), AppError> {
+    let projects = demo_projects(&fleet);
     let sim = Sim::start(
         SimConfig::new(fleet),
         "127.0.0.1:0".parse().expect("literal"),
