@@ -194,6 +194,17 @@ pub fn with_kind(code: KeyCode, kind: KeyEventKind) -> Msg {
     Msg::Key(KeyEvent::new_with_kind(code, KeyModifiers::NONE, kind))
 }
 
+/// The reset requests among some effects.
+pub fn resets(effects: &[Effect]) -> Vec<&Request> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Api(r @ Request::Reset { .. }) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Feeds messages, collecting every effect.
 pub fn feed(s: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
     msgs.into_iter().flat_map(|m| update(s, m)).collect()

@@ -26,16 +26,6 @@ fn notice(s: &State) -> String {
         .unwrap_or_default()
 }
 
-fn resets(effects: &[Effect]) -> Vec<&Request> {
-    effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Api(r @ Request::Reset { .. }) => Some(r),
-            _ => None,
-        })
-        .collect()
-}
-
 /// Opens the form on `name` and types a valid password in both fields.
 fn valid_form(s: &mut State, name: &str) {
     select(s, name);

@@ -2,21 +2,11 @@
 //! with one server or several), exactly one reset request leaves `update`.
 
 use crate::tui::fixture::*;
-use crate::tui::msg::{Effect, Request};
+use crate::tui::msg::Request;
 use crate::tui::state::{Mode, State};
 use crossterm::event::{KeyCode, KeyEventKind};
 
 const PW: &str = "Tq7!fixture";
-
-fn resets(effects: &[Effect]) -> Vec<&Request> {
-    effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Api(r @ Request::Reset { .. }) => Some(r),
-            _ => None,
-        })
-        .collect()
-}
 
 /// Opens the form on the marked servers (or the selected one) and fills both fields.
 fn filled_form(s: &mut State, names: &[&str]) {
