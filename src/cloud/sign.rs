@@ -3,7 +3,7 @@
 //! Pure: no clock, no I/O. The caller passes the time; the simulator reuses
 //! [`canonical_request`] and [`signature`] to verify what it receives, so the client and the
 //! server cannot drift apart. Every quirk here is pinned by a vector in
-//! `tests/data/signing-vectors.json` (see `../shared/docs/huawei-api.md` section 2.2).
+//! `tests/data/signing-vectors.json` (see `docs/huawei-api.md` section 2.2).
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use hmac::{Hmac, Mac};
