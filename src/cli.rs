@@ -65,8 +65,22 @@ pub enum Command {
                             Exit status: 0 every reset accepted; 1 otherwise."
     )]
     Reset(ResetArgs),
-    /// Reboot servers (soft or hard) and follow the job
+    /// Reboot running servers (soft or hard) and follow the job
+    #[command(
+        after_help = "Only ACTIVE servers are rebooted; a SHUTOFF one is refused (use \
+                            `ecsreset start`). Exit status: 0 every reboot confirmed (or started, \
+                            with --no-wait); 1 otherwise."
+    )]
     Reboot(RebootArgs),
+    /// Start shut-off servers (os-start) and follow the job
+    Start(StartArgs),
+    /// Show the audit trail of changes, unfinished operations first
+    #[command(
+        after_help = "An operation is unfinished when its intent was recorded but no \
+                            outcome was: it may or may not have been applied. Check the server, \
+                            then `--ack OP` (or `--ack all`) records that you did."
+    )]
+    Trail(TrailArgs),
     /// Run the ECS+IAM simulator on loopback
     Sim(SimArgs),
 }
@@ -144,6 +158,9 @@ pub struct ResetArgs {
     /// With --reboot: start the reboot but do not wait for the job
     #[arg(long)]
     pub no_wait: bool,
+    /// Go ahead with the servers pre-flight accepts when it refuses some (default: refuse all)
+    #[arg(long)]
+    pub skip_refused: bool,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -154,10 +171,39 @@ pub struct RebootArgs {
     pub servers: Vec<String>,
     #[arg(long = "type", value_enum, default_value = "soft")]
     pub kind: RebootKind,
+    /// Do not ask for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Start the job but do not follow it
     #[arg(long)]
     pub no_wait: bool,
+    /// Go ahead with the servers pre-flight accepts when it refuses some (default: refuse all)
+    #[arg(long)]
+    pub skip_refused: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    #[arg(required = true, value_name = "SERVER_ID")]
+    pub servers: Vec<String>,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Start the job but do not follow it
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Go ahead with the servers pre-flight accepts when it refuses some (default: refuse all)
+    #[arg(long)]
+    pub skip_refused: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrailArgs {
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Record that you checked the servers of an unfinished operation (its id, or `all`)
+    #[arg(long, value_name = "OP")]
+    pub ack: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -206,4 +252,8 @@ pub struct SimArgs {
     /// Access key to accept (the secret key comes from $ECSRESET_SIM_SK or is generated)
     #[arg(long)]
     pub access_key: Option<String>,
+    /// Ignore the list API's server_id filter and answer with every server, as older and
+    /// private deployments do
+    #[arg(long)]
+    pub ignore_server_filter: bool,
 }

@@ -2,6 +2,7 @@
 //! `main` calls. Each returns the process exit status so tests can call them directly.
 
 pub mod audit;
+pub mod change;
 pub mod context;
 pub mod list;
 pub mod locate;
@@ -49,15 +50,24 @@ pub async fn run(cli: &Cli, io: &mut Io<'_>) -> Result<i32, AppError> {
     if let Command::Sim(_) = command {
         return Err(AppError::Usage("`sim` is dispatched by main".into()));
     }
+    if let Command::Trail(a) = command {
+        return trail::run(&cli.global, a, io);
+    }
     // `audit --all-projects` narrows what IAM discovers, not only what is configured.
     let narrow_now = !matches!(command, Command::Audit(a) if a.all_projects);
     let ctx = context::Context::build_for(&cli.global, narrow_now).await?;
+    if let Ok(Some(dir)) = ctx.trail_dir() {
+        for w in crate::ops::trail::startup_warnings(&dir) {
+            writeln!(io.err, "warning: unfinished operation: {w}")?;
+        }
+    }
     match command {
         Command::List(a) => list::run(&ctx, a, io).await,
         Command::Audit(a) => audit::run(&ctx, a, io).await,
         Command::Flag(a) => list::flags(&ctx, a, io).await,
         Command::Reset(a) => reset::run(&ctx, a, io).await,
         Command::Reboot(a) => reboot::run(&ctx, a, io).await,
-        Command::Sim(_) => unreachable!("handled above"),
+        Command::Start(a) => reboot::start(&ctx, a, io).await,
+        Command::Sim(_) | Command::Trail(_) => unreachable!("handled above"),
     }
 }

@@ -105,6 +105,22 @@ pub struct SimConfig {
     pub lockout_duration: Duration,
     /// Seed of the fault RNG; `None` seeds from the OS.
     pub seed: Option<u64>,
+    /// Ways the simulator can answer like an older or misbehaving deployment.
+    pub quirks: Quirks,
+}
+
+/// Deployment differences and answer defects the change engine must not trust.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Quirks {
+    /// The list API ignores the `server_id` filter and answers with every server, as older
+    /// and private deployments do with filters they do not know.
+    pub ignore_server_filter: bool,
+    /// Batch reset answers (dry run too) leave out the last server asked for.
+    pub batch_omits_last: bool,
+    /// Batch reset answers (dry run too) also name this server, never asked for.
+    pub batch_adds: Option<String>,
+    /// Jobs are rendered without sub-jobs.
+    pub jobs_without_sub_jobs: bool,
 }
 
 impl SimConfig {
@@ -120,6 +136,7 @@ impl SimConfig {
             lockout_threshold: 5,
             lockout_duration: Duration::from_secs(5 * 60),
             seed: None,
+            quirks: Quirks::default(),
         }
     }
 }
@@ -230,6 +247,10 @@ impl Sim {
 
     pub fn set_faults(&self, f: Faults) {
         *lock(&self.shared.faults) = f;
+    }
+
+    pub fn set_quirks(&self, q: Quirks) {
+        *lock(&self.shared.quirks) = q;
     }
 
     pub fn set_throttle(&self, rate: Option<f64>) {

@@ -273,7 +273,9 @@ async fn a_reset_whose_answer_is_lost_is_reported_unknown_and_sent_once() {
     let trail = env.trail();
     let outcomes: Vec<String> = trail
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["outcome"].to_string())
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["phase"] == "outcome")
+        .map(|l| l["outcome"].to_string())
         .collect();
     assert_eq!(outcomes, ["\"unknown\""; 3], "{trail}");
 }
@@ -391,6 +393,8 @@ async fn the_tui_worker_also_calls_an_unnamed_server_unknown() {
             region: p.region.clone(),
             server_id: sid.clone(),
             name: "web".into(),
+            label: "canned".into(),
+            protected: false,
         })
         .collect();
     requests
@@ -423,9 +427,15 @@ async fn the_tui_worker_also_calls_an_unnamed_server_unknown() {
         );
     }
     let text = std::fs::read_to_string(trail.path().join("trail.jsonl")).unwrap();
-    let outcomes: Vec<String> = text
+    let lines: Vec<Value> = text
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["outcome"].to_string())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["phase"], "intent", "written ahead: {text}");
+    let outcomes: Vec<String> = lines
+        .iter()
+        .filter(|l| l["phase"] == "outcome")
+        .map(|l| l["outcome"].to_string())
         .collect();
     assert_eq!(outcomes, ["\"unknown\""; 2], "{text}");
 }

@@ -588,11 +588,20 @@ async fn reset_generate_applies_the_printed_password_and_the_trail_never_holds_i
     assert_eq!(route_count(&env.sim, BATCH_RESET_ROUTE), 2, "dry run + run");
 
     let trail = env.trail();
-    let lines: Vec<Value> = trail
+    let all: Vec<Value> = trail
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 3, "one line per reset:\n{trail}");
+    // Written ahead: an intent (one per request) before each outcome (one per server).
+    let phases: Vec<&str> = all.iter().map(|l| l["phase"].as_str().unwrap()).collect();
+    assert_eq!(
+        phases,
+        ["intent", "outcome", "intent", "outcome", "outcome"],
+        "{trail}"
+    );
+    assert_eq!(all[2]["servers"].as_array().unwrap().len(), 2, "{trail}");
+    let lines: Vec<&Value> = all.iter().filter(|l| l["phase"] == "outcome").collect();
+    assert_eq!(lines.len(), 3, "one outcome per reset:\n{trail}");
     for (line, id) in lines.iter().zip(&ok) {
         assert_eq!(line["action"], "reset-password");
         assert_eq!(line["server_id"], id.as_str());
@@ -637,14 +646,17 @@ async fn a_reset_across_two_projects_uses_the_single_api_in_each() {
     let pw = out["generated_password"].as_str().unwrap();
     let results = out["results"].as_array().unwrap();
     assert_eq!(results.len(), 2);
-    for (r, id) in results.iter().zip([&a, &b]) {
+    // In the order named.
+    for (r, id) in results.iter().zip([&b, &a]) {
         assert_eq!(r["server_id"], id.as_str());
         assert_eq!(r["outcome"], "accepted");
         assert_eq!(received(&env.sim, id), [pw]);
     }
     assert_eq!(route_count(&env.sim, RESET_ROUTE), 2);
     assert_eq!(route_count(&env.sim, BATCH_RESET_ROUTE), 0);
-    assert_eq!(env.trail().lines().count(), 2);
+    let trail = env.trail();
+    assert_eq!(trail.matches("\"phase\":\"intent\"").count(), 2, "{trail}");
+    assert_eq!(trail.matches("\"phase\":\"outcome\"").count(), 2, "{trail}");
 }
 
 #[tokio::test]
@@ -803,7 +815,8 @@ async fn a_reboot_whose_answer_is_lost_is_reported_as_unknown_not_as_not_started
     assert!(!line.contains("not started"), "{line}");
     assert!(line.contains("unknown"), "{line}");
     let trail = env.trail();
-    assert!(trail.contains("\"outcome\":\"reboot-unknown\""), "{trail}");
+    assert!(trail.contains("\"outcome\":\"unknown\""), "{trail}");
+    assert!(trail.contains("\"action\":\"reboot-soft\""), "{trail}");
 }
 
 // ------------------------------------------------------------------------------ faults

@@ -65,6 +65,31 @@ fn confirm_multi() -> State {
     s
 }
 
+/// Three marked, one unsupported (pre-flight refuses it), one hidden by the filter.
+fn confirm_refused_and_hidden() -> State {
+    let mut s = marked(&["web-01", "web-02", "db-01"]);
+    feed(&mut s, [ch('/')]);
+    type_str(&mut s, "web-01");
+    feed(&mut s, [key(KeyCode::Enter), ch('r')]);
+    type_str(&mut s, "Tq7!fixture");
+    feed(&mut s, [key(KeyCode::Enter)]);
+    type_str(&mut s, "Tq7!fixture");
+    feed(&mut s, [key(KeyCode::Enter)]);
+    s
+}
+
+/// The confirmation while pre-flight has not answered yet.
+fn confirm_checking() -> State {
+    let mut s = marked(&["web-01", "web-02"]);
+    feed(&mut s, [ch('r')]);
+    type_str(&mut s, "Tq7!fixture");
+    feed(&mut s, [key(KeyCode::Enter)]);
+    type_str(&mut s, "Tq7!fixture");
+    // Straight through `update`: the fixture's `feed` would answer the pre-flight at once.
+    ecsreset::tui::update::update(&mut s, key(KeyCode::Enter));
+    s
+}
+
 fn results() -> State {
     let mut s = confirm_multi();
     let effects = feed(&mut s, [key(KeyCode::Right), key(KeyCode::Enter)]);
@@ -266,7 +291,21 @@ fn confirm_and_results() {
         s
     });
     snap("confirm_multiple", confirm_multi);
+    snap("confirm_refused_hidden", confirm_refused_and_hidden);
+    snap("confirm_checking", confirm_checking);
     snap("results", results);
+    // Pre-flight's refusal is shown with its reason and the marks hidden by the filter are
+    // called out; nothing refused is counted.
+    let mut s = confirm_refused_and_hidden();
+    let t = render(&mut s, 120, 40);
+    let shown = text(t.backend().buffer());
+    assert!(
+        shown.contains("Refused by pre-flight, not sent (1)"),
+        "{shown}"
+    );
+    assert!(shown.contains("not supported"), "{shown}");
+    assert!(shown.contains("[hidden]: marked, but not shown"), "{shown}");
+    assert!(shown.contains("Type 2 to confirm"), "{shown}");
 }
 
 #[test]

@@ -202,19 +202,38 @@ async fn list_flags_reset_and_reboot_against_the_simulator() {
     let count = |action: &str, outcome: &str| {
         lines
             .iter()
-            .filter(|l| l["action"] == action && l["outcome"] == outcome)
+            .filter(|l| {
+                l["outcome"] == outcome && l["action"].as_str().unwrap().starts_with(action)
+            })
             .count()
     };
     assert_eq!(count("reset-password", "accepted"), 4, "{trail}");
-    assert_eq!(count("reboot", "rebooted"), 4, "{trail}");
-    assert_eq!(lines.len(), 8, "{trail}");
-    let web01 = &lines[0];
+    assert_eq!(count("reboot-", "job-started"), 4, "{trail}");
+    assert_eq!(count("reboot-", "done"), 4, "{trail}");
+    // Every request's intent is on disk before its outcomes.
+    let intents = lines.iter().filter(|l| l["phase"] == "intent").count();
+    assert_eq!(
+        intents, 6,
+        "3 resets (one a batch) and 3 reboot requests (one per project): {trail}"
+    );
+    for (i, l) in lines.iter().enumerate() {
+        if l["phase"] == "outcome" {
+            let op = &l["op"];
+            assert!(
+                lines[..i]
+                    .iter()
+                    .any(|p| p["phase"] == "intent" && &p["op"] == op),
+                "an outcome before its intent: {l}"
+            );
+        }
+    }
+    let web01 = lines.iter().find(|l| l["phase"] == "outcome").unwrap();
     assert_eq!(web01["server_id"], id.as_str());
     assert_eq!(web01["server_name"], "web-01");
     assert!(web01["request_id"].is_string(), "{web01}");
-    for l in &lines {
+    for l in lines.iter().filter(|l| l["phase"] == "outcome") {
         assert!(
-            l["request_id"].is_string(),
+            l["request_id"].is_string() || l["job_id"].is_string(),
             "resets keep their request id, reboots their job id: {l}"
         );
     }
@@ -225,31 +244,26 @@ fn ctrl_g() -> Msg {
     ecsreset::tui::fixture::ctrl('g')
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_dry_run_refusal_stops_the_whole_project() {
-    let mut h = Harness::new().await;
-    let effects = start(&mut h.state);
-    h.run(effects).await;
-    h.settle().await;
-    let fleet = Fleet::demo();
-    let p = &fleet.projects[0];
-    let ok = p.servers.iter().find(|s| s.reset_supported).unwrap();
-    let bad = p.servers.iter().find(|s| !s.reset_supported).unwrap();
-    let target = |sid: &str| Target {
+fn target_in(p: &ecsreset::sim::SimProject, sid: &str) -> Target {
+    Target {
         project: 0,
         project_id: p.id.clone(),
         region: "cn-north-4".into(),
         server_id: sid.to_owned(),
         name: String::new(),
-    };
-    let id = RequestId(10_000);
+        label: p.name.clone(),
+        protected: false,
+    }
+}
+
+async fn send_reset(h: &mut Harness, id: RequestId, targets: Vec<Target>) {
     h.state
         .pending
         .insert(id, ecsreset::tui::state::Pending::Reset);
     h.requests
         .send(Request::Reset {
             id,
-            targets: vec![target(&ok.id), target(&bad.id)],
+            targets,
             password: Secret::new("Tq7!worker-2"),
             check_password: true,
             reboot: None,
@@ -257,13 +271,68 @@ async fn a_dry_run_refusal_stops_the_whole_project() {
         .await
         .unwrap();
     h.settle().await;
-    for sid in [&ok.id, &bad.id] {
-        assert!(h.sim.received_passwords(sid).is_empty());
-        assert!(matches!(
-            h.state.resets.get(sid.as_str()),
-            Some(ResetStatus::DryRunRejected(_))
-        ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_that_omits_a_server_stops_the_whole_project() {
+    let mut h = Harness::new().await;
+    let effects = start(&mut h.state);
+    h.run(effects).await;
+    h.settle().await;
+    let fleet = Fleet::demo();
+    let p = &fleet.projects[0];
+    let ok: Vec<&ecsreset::sim::SimServer> = p
+        .servers
+        .iter()
+        .filter(|s| s.reset_supported && s.status == "ACTIVE")
+        .take(2)
+        .collect();
+    h.sim.set_quirks(ecsreset::sim::Quirks {
+        batch_omits_last: true,
+        ..Default::default()
+    });
+    let targets = ok.iter().map(|s| target_in(p, &s.id)).collect();
+    send_reset(&mut h, RequestId(10_000), targets).await;
+    for s in &ok {
+        assert!(h.sim.received_passwords(&s.id).is_empty());
+        assert!(
+            matches!(
+                h.state.resets.get(s.id.as_str()),
+                Some(ResetStatus::DryRunRejected(_))
+            ),
+            "{:?}",
+            h.state.resets.get(s.id.as_str())
+        );
     }
+    h.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preflight_refuses_an_unsupported_server_and_the_other_goes_ahead() {
+    let mut h = Harness::new().await;
+    let effects = start(&mut h.state);
+    h.run(effects).await;
+    h.settle().await;
+    let fleet = Fleet::demo();
+    let p = &fleet.projects[0];
+    let ok = p
+        .servers
+        .iter()
+        .find(|s| s.reset_supported && s.status == "ACTIVE")
+        .unwrap();
+    let bad = p.servers.iter().find(|s| !s.reset_supported).unwrap();
+    let targets = vec![target_in(p, &ok.id), target_in(p, &bad.id)];
+    send_reset(&mut h, RequestId(10_001), targets).await;
+    assert!(h.sim.received_passwords(&bad.id).is_empty());
+    assert_eq!(h.sim.received_passwords(&ok.id).len(), 1);
+    match h.state.resets.get(bad.id.as_str()) {
+        Some(ResetStatus::Refused(why)) => assert!(why.contains("not supported"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        h.state.resets.get(ok.id.as_str()),
+        Some(&ResetStatus::Accepted)
+    );
     let _ = ProjectRef {
         id: p.id.clone(),
         region: "cn-north-4".into(),

@@ -3,9 +3,9 @@
 use super::http::Call;
 use super::sign::{QueryValue, pct};
 use super::wire::{
-    BatchRebootRequest, BatchResetPasswordRequest, BatchResetPasswordResponse, JobCreated,
-    JobResponse, ListServersResponse, RebootOption, RebootType, ResetFlagResponse,
-    ResetPasswordOption, ResetPasswordRequest, ServerDetail, ServerId,
+    BatchRebootRequest, BatchResetPasswordRequest, BatchResetPasswordResponse, BatchStartRequest,
+    JobCreated, JobResponse, ListServersResponse, RebootOption, RebootType, ResetFlagResponse,
+    ResetPasswordOption, ResetPasswordRequest, ServerDetail, ServerId, StartOption,
 };
 use super::{Cloud, CloudError, ProjectRef};
 use crate::secret::Secret;
@@ -112,11 +112,26 @@ impl Cloud {
                 ("server_id".into(), QueryValue::Str(chunk.join(","))),
             ];
             let resp: ListServersResponse = decode(self.send(&call).await?)?;
-            found.extend(
-                resp.servers
-                    .into_iter()
-                    .filter(|s| s.status.is_some() || s.fault.is_none()),
-            );
+            let listed: Vec<ServerDetail> = resp
+                .servers
+                .into_iter()
+                .filter(|s| s.status.is_some() || s.fault.is_none())
+                .collect();
+            // Older and private deployments ignore filters they do not know and answer with
+            // every server: keep exactly the ids asked for.
+            let (kept, dropped) = crate::ops::plan::keep_asked(chunk, listed);
+            if !dropped.is_empty() {
+                tracing::debug!(
+                    project = %p.id,
+                    dropped = dropped.len(),
+                    "the server_id filter was not applied; servers not asked for were dropped"
+                );
+            }
+            for k in kept {
+                if !found.iter().any(|f: &ServerDetail| f.id == k.id) {
+                    found.push(k);
+                }
+            }
         }
         Ok(found)
     }
@@ -171,6 +186,14 @@ impl Cloud {
             || serde_json::from_slice::<serde::de::IgnoredAny>(&answer.body).is_ok();
         if !documented {
             return Err(unknown_outcome(&answer));
+        }
+        if let Some(other) = names_another_server(&answer.body, server_id) {
+            return Err(CloudError::OutcomeUnknown {
+                message: format!(
+                    "HTTP {} naming server {other}, not {server_id}: the API confirmed nothing about this server",
+                    answer.status
+                ),
+            });
         }
         Ok(ResetAccepted {
             request_id: answer.request_id,
@@ -239,10 +262,51 @@ impl Cloud {
         Ok(created.job_id)
     }
 
+    /// Starts a batch start (`os-start`); returns the job id to poll with [`Cloud::job`].
+    pub async fn batch_start(
+        &self,
+        p: &ProjectRef,
+        server_ids: &[String],
+    ) -> Result<String, CloudError> {
+        let body = BatchStartRequest {
+            start: StartOption {
+                servers: ids(server_ids),
+            },
+        };
+        let mut call = self.ecs_call(p, Method::POST, "/cloudservers/action")?;
+        call.body = Some(to_body(&body)?);
+        call.idempotent = false;
+        let created: JobCreated = decode_change(self.send(&call).await?)?;
+        Ok(created.job_id)
+    }
+
     pub async fn job(&self, p: &ProjectRef, job_id: &str) -> Result<JobResponse, CloudError> {
         let call = self.ecs_call(p, Method::GET, &format!("/jobs/{}", pct(job_id)))?;
         decode(self.send(&call).await?)
     }
+}
+
+/// A server id other than `asked` that a JSON answer names (`id` / `server_id` at any depth).
+fn names_another_server(body: &[u8], asked: &str) -> Option<String> {
+    fn walk(v: &serde_json::Value, asked: &str, depth: u8) -> Option<String> {
+        if depth > 8 {
+            return None;
+        }
+        match v {
+            serde_json::Value::Object(m) => m.iter().find_map(|(k, v)| match v {
+                serde_json::Value::String(s)
+                    if (k == "id" || k == "server_id" || k == "serverId") && s != asked =>
+                {
+                    Some(s.clone())
+                }
+                other => walk(other, asked, depth + 1),
+            }),
+            serde_json::Value::Array(a) => a.iter().find_map(|v| walk(v, asked, depth + 1)),
+            _ => None,
+        }
+    }
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    walk(&v, asked, 0)
 }
 
 fn ids(server_ids: &[String]) -> Vec<ServerId> {

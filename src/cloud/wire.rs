@@ -239,6 +239,18 @@ pub struct RebootOption {
     pub servers: Vec<ServerId>,
 }
 
+/// `POST /v1/{project_id}/cloudservers/action` with `os-start` (section 9.3).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BatchStartRequest {
+    #[serde(rename = "os-start")]
+    pub start: StartOption,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StartOption {
+    pub servers: Vec<ServerId>,
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum RebootType {

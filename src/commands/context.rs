@@ -7,12 +7,8 @@ use crate::config::{self, Config, LoadOptions};
 use crate::sim::{Fleet, Sim, SimConfig};
 use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub project: ProjectRef,
-    pub label: String,
-    pub protected: bool,
-}
+/// A configured project, as the change engine sees it.
+pub type Target = crate::ops::Project;
 
 pub struct Context {
     pub cloud: Cloud,
@@ -65,6 +61,20 @@ impl Context {
         super::saved::data_dir(self.data_dir.as_deref())
     }
 
+    /// Where changes are recorded: the data directory, except in a demo given none (a demo
+    /// never writes the real trail). A real run with no data directory refuses to change.
+    pub fn trail_dir(&self) -> Result<Option<std::path::PathBuf>, AppError> {
+        if self.demo.is_some() && self.data_dir.is_none() {
+            return Ok(None);
+        }
+        self.data_dir().map(Some).map_err(|e| {
+            AppError::Refused(format!(
+                "no audit trail can be written ({e}); changes are recorded before they are sent, \
+                 so pass --data-dir"
+            ))
+        })
+    }
+
     pub fn page_size(&self) -> u32 {
         self.config.tuning.page_size
     }
@@ -72,6 +82,11 @@ impl Context {
     pub fn concurrency(&self) -> usize {
         self.config.tuning.concurrency
     }
+}
+
+/// The data directory from the arguments alone, for commands that need no cloud.
+pub fn data_dir_only(global: &GlobalArgs) -> Result<std::path::PathBuf, AppError> {
+    Ok(super::saved::data_dir(global.data_dir.as_deref())?)
 }
 
 /// Client settings from a config; the observer (log pane) is the TUI's business.
@@ -186,7 +201,7 @@ pub async fn resolve(
             protected: p.protected,
         });
     }
-    narrow(targets, only)
+    narrow(crate::ops::plan::merge_projects(targets), only)
 }
 
 /// Keeps the targets matching any `--project` value (region, id or label).

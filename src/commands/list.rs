@@ -96,10 +96,10 @@ pub async fn flags(ctx: &Context, args: &FlagArgs, io: &mut Io<'_>) -> Result<i3
     let located = locate(ctx, &args.servers).await?;
     let mut records = Vec::new();
     for l in located {
-        let outcome = ctx.cloud.reset_flag(&l.target.project, &l.server.id).await;
+        let outcome = ctx.cloud.reset_flag(&l.project.project, &l.server.id).await;
         records.push(AuditRecord {
-            project_id: l.target.project.id.clone(),
-            region: l.target.project.region.clone(),
+            project_id: l.project.project.id.clone(),
+            region: l.project.project.region.clone(),
             server_id: l.server.id.clone(),
             name: l.server.name.clone().unwrap_or_default(),
             status: l.server.status.clone().unwrap_or_default(),

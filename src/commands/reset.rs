@@ -1,19 +1,21 @@
-//! `ecsreset reset`: checked, confirmed, recorded password resets from a script or a shell.
+//! `ecsreset reset`: checked, confirmed, recorded password resets from a script or a shell,
+//! through the change engine the TUI uses too.
 //!
 //! The password comes from a hidden prompt, standard input, or the generator; never from argv
 //! or the environment. It lives in a [`Secret`] from the moment it is read.
 
+use super::change::{self, confirm, server_lines, status_text};
 use super::context::Context;
-use super::locate::{Located, locate};
-use super::reboot::{self, by_project, check_allowed, confirm};
-use super::trail::{self, TrailEntry};
 use super::{AppError, Io};
 use crate::cli::{Format, ResetArgs};
-use crate::cloud::CloudError;
+use crate::ops::Status;
+use crate::ops::engine::{After, Passwords, Report, ResetPlan};
+use crate::ops::plan::{Check, Located};
 use crate::password::{self, OsKind};
 use crate::report::{self, Table};
 use crate::secret::Secret;
 use serde::Serialize;
+use std::io::IsTerminal;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -21,8 +23,10 @@ pub enum Outcome {
     /// The API accepted the request; the guest applies it at its next (re)start.
     Accepted,
     Failed,
-    /// Sent, but no answer: it may or may not have been applied.
+    /// Sent, but no answer we can vouch for: it may or may not have been applied.
     Unknown,
+    /// Refused before sending (pre-flight or dry run); nothing was sent.
+    NotSent,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -35,7 +39,7 @@ pub struct ResetResult {
     pub detail: String,
     pub request_id: Option<String>,
     pub reboot: Option<String>,
-    /// The reboot's verdict: `Some(false)` when it failed or could not be started.
+    /// The reboot's verdict: `Some(false)` when it failed or was not confirmed.
     #[serde(skip)]
     pub reboot_ok: Option<bool>,
 }
@@ -50,49 +54,49 @@ pub async fn run(ctx: &Context, args: &ResetArgs, io: &mut Io<'_>) -> Result<i32
                 .into(),
         ));
     }
-    let located = locate(ctx, &args.servers).await?;
-    check_allowed(ctx, &located)?;
-    check_flags(ctx, &located).await?;
+    if args.password_stdin && std::io::stdin().is_terminal() {
+        return Err(AppError::Usage(
+            "--password-stdin reads a pipe, and at a terminal it would echo the password as \
+             you type it; use --password-prompt there"
+                .into(),
+        ));
+    }
+    let mut session = change::session(ctx)?;
+    let located = session
+        .located_and_checked(ctx, &args.servers, Check::Reset, args.skip_refused, io)
+        .await?;
     let password = read_password(args)?;
     check_rules(&password, &located)?;
     if !args.yes && !confirm(&question(&located, args), located.len())? {
         writeln!(io.err, "cancelled; nothing was sent")?;
         return Ok(1);
     }
-    let mut results = Vec::new();
-    for (_, group) in by_project(&located) {
-        results.extend(reset_group(ctx, &group, &password, !args.no_check).await);
+    if args.generate {
+        // Handed over before the first change request: whatever happens next, the operator
+        // holds the password any server may now have.
+        hand_over(io, args.format, &password)?;
     }
-    record(ctx, &results);
-    if let Some(k) = args.reboot {
-        let accepted: Vec<&Located> = located
-            .iter()
-            .filter(|l| {
-                results
-                    .iter()
-                    .any(|r| r.server_id == l.server.id && r.outcome == Outcome::Accepted)
-            })
-            .collect();
-        for o in reboot::reboot(ctx, &accepted, reboot::kind(k), args.no_wait, io).await? {
-            if let Some(r) = results.iter_mut().find(|r| r.server_id == o.server_id) {
-                r.reboot = Some(o.detail.clone());
-                r.reboot_ok = o.ok;
-                if o.ok == Some(true) {
-                    r.detail = "accepted; server rebooted, the new password is active if the reset plug-in ran".into();
-                }
-            }
-        }
-    }
-    write(
-        io,
-        args.format,
-        &results,
-        args.generate.then_some(&password),
-    )?;
+    let plan = ResetPlan {
+        servers: located,
+        passwords: Passwords::Same(password),
+        check_password: !args.no_check,
+        after: args.reboot.map(|k| After {
+            reboot: super::reboot::kind(k),
+            wait: !args.no_wait,
+        }),
+        escrow: None,
+    };
+    let engine = session.engine.clone();
+    let reports = match session.run(engine.reset(plan), io).await? {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let results: Vec<ResetResult> = reports.iter().map(result).collect();
+    write(io, args.format, &results)?;
     Ok(exit_code(&results))
 }
 
-/// 0 when every reset was accepted and no requested reboot failed or stayed unstarted.
+/// 0 when every reset was accepted and no requested reboot failed or stayed unconfirmed.
 pub fn exit_code(results: &[ResetResult]) -> i32 {
     let ok = |r: &ResetResult| r.outcome == Outcome::Accepted && r.reboot_ok != Some(false);
     if results.iter().all(ok) { 0 } else { 1 }
@@ -100,54 +104,41 @@ pub fn exit_code(results: &[ResetResult]) -> i32 {
 
 fn question(located: &[Located], args: &ResetArgs) -> String {
     let mut q = format!(
-        "Reset the root/Administrator password of {} server(s):\n",
-        located.len()
+        "Reset the root/Administrator password of {} server(s):\n{}",
+        located.len(),
+        server_lines(located)
     );
-    for l in located.iter().take(10) {
-        q.push_str(&format!(
-            "  {} ({}) in {}\n",
-            crate::report::clean(l.server.name.as_deref().unwrap_or("?")),
-            l.server.id,
-            l.target.label
-        ));
-    }
-    if located.len() > 10 {
-        q.push_str(&format!("  … and {} more\n", located.len() - 10));
-    }
-    q.push_str(match args.reboot {
-        Some(_) => "The servers will be rebooted afterwards so the password takes effect.",
+    let shutoff = located
+        .iter()
+        .filter(|l| l.server.status.as_deref() == Some("SHUTOFF"))
+        .count();
+    q.push_str(&match args.reboot {
+        Some(_) if shutoff > 0 => format!(
+            "Running servers will be rebooted afterwards; the {shutoff} shut-off one(s) will be \
+             started instead, so the password takes effect."
+        ),
+        Some(_) => "The servers will be rebooted afterwards so the password takes effect.".into(),
         None => {
             "Without --reboot the new password applies only after each server's next (re)start."
+                .into()
         }
     });
     q
 }
 
-/// Refuses before anything is sent when a server does not (or may not) support reset.
-async fn check_flags(ctx: &Context, located: &[Located]) -> Result<(), AppError> {
-    let mut problems = Vec::new();
-    for l in located {
-        match ctx.cloud.reset_flag(&l.target.project, &l.server.id).await {
-            Ok(true) => {}
-            Ok(false) => problems.push(format!(
-                "{}: one-click reset is not supported (the plug-in is missing)",
-                l.server.id
-            )),
-            Err(e) => problems.push(format!(
-                "{}: flag could not be read ({}: {e})",
-                l.server.id,
-                e.code()
-            )),
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
+fn hand_over(io: &mut Io<'_>, format: Format, pw: &Secret) -> Result<(), AppError> {
+    if format == Format::Json {
+        let doc = serde_json::json!({ "generated_password": pw.expose() });
+        let mut text = zeroize::Zeroizing::new(doc.to_string());
+        text.push('\n');
+        io.out.write_all(text.as_bytes())?;
+        // The `Value` holds a copy too; it is dropped here, the text zeroized.
+        drop(doc);
     } else {
-        Err(AppError::Refused(format!(
-            "nothing was reset:\n  {}",
-            problems.join("\n  ")
-        )))
+        writeln!(io.out, "generated password (shown once): {}", pw.expose())?;
     }
+    io.out.flush()?;
+    Ok(())
 }
 
 fn read_password(args: &ResetArgs) -> Result<Secret, AppError> {
@@ -155,9 +146,9 @@ fn read_password(args: &ResetArgs) -> Result<Secret, AppError> {
         return Ok(password::generate(&mut rand::rng()));
     }
     if args.password_stdin {
-        let mut line = String::new();
+        let mut line = zeroize::Zeroizing::new(String::new());
         std::io::stdin().read_line(&mut line)?;
-        let mut secret = Secret::from(line);
+        let mut secret = Secret::new(line.trim_end_matches(['\n', '\r']));
         while secret.expose().ends_with(['\n', '\r']) {
             secret.pop();
         }
@@ -183,6 +174,7 @@ fn check_rules(pw: &Secret, located: &[Located]) -> Result<(), AppError> {
         .iter()
         .map(|l| OsKind::from_metadata(l.server.os_type()))
         .collect();
+    oses.sort_by_key(|o| format!("{o:?}"));
     oses.dedup();
     let mut failures = Vec::new();
     for os in oses {
@@ -211,141 +203,43 @@ fn check_rules(pw: &Secret, located: &[Located]) -> Result<(), AppError> {
     }
 }
 
-/// One server: the single API. Several in a project: the batch API, dry run first.
-async fn reset_group(
-    ctx: &Context,
-    group: &[&Located],
-    pw: &Secret,
-    check: bool,
-) -> Vec<ResetResult> {
-    let project = &group[0].target.project;
-    if let [one] = group {
-        let r = ctx
-            .cloud
-            .reset_password(project, &one.server.id, pw, check)
-            .await;
-        return vec![result(one, r.map(|a| a.request_id))];
-    }
-    let ids: Vec<String> = group.iter().map(|l| l.server.id.clone()).collect();
-    if let Err(e) = ctx
-        .cloud
-        .batch_reset_password(project, &ids, Some(pw), true)
-        .await
-    {
-        let e = CloudError::Api(crate::cloud::ApiError {
-            status: e.api().map_or(0, |a| a.status),
-            code: e.code(),
-            message: format!("dry run rejected the batch, nothing was reset: {e}"),
-            request_id: e.request_id().map(str::to_owned),
-        });
-        return group.iter().map(|l| result(l, Err(e.clone()))).collect();
-    }
-    let r = ctx.cloud.batch_reset(project, &ids, Some(pw), false).await;
-    group
-        .iter()
-        .map(|l| match &r {
-            Ok(accepted) if accepted.servers.contains(&l.server.id) => {
-                result(l, Ok(accepted.request_id.clone()))
-            }
-            // The batch was accepted, yet not for this server by name: the API confirmed
-            // neither that it applied nor that it did not.
-            Ok(accepted) => ResetResult {
-                request_id: accepted.request_id.clone(),
-                ..result(
-                    l,
-                    Err(CloudError::OutcomeUnknown {
-                        message: "the batch was accepted but its answer did not list this server"
-                            .into(),
-                    }),
-                )
-            },
-            Err(e) => result(l, Err(e.clone())),
-        })
-        .collect()
-}
-
-fn result(l: &Located, r: Result<Option<String>, CloudError>) -> ResetResult {
-    let (outcome, detail, request_id) = match r {
-        Ok(id) => (
-            Outcome::Accepted,
-            "accepted by the API; applies after the server (re)starts".to_owned(),
-            id,
-        ),
-        Err(e @ CloudError::OutcomeUnknown { .. }) => (Outcome::Unknown, e.to_string(), None),
-        Err(e) => (
-            Outcome::Failed,
-            format!("{}: {e}", e.code()),
-            e.request_id().map(str::to_owned),
-        ),
+fn result(r: &Report) -> ResetResult {
+    let outcome = match &r.status {
+        Status::Accepted => Outcome::Accepted,
+        Status::OutcomeUnknown(_) => Outcome::Unknown,
+        Status::Refused(_) | Status::DryRunRejected(_) => Outcome::NotSent,
+        _ => Outcome::Failed,
     };
+    let reboot_ok = r
+        .after
+        .as_ref()
+        .map(|a| matches!(a, Status::Rebooted | Status::Started));
+    let p = &r.located.project.project;
     ResetResult {
-        project_id: l.target.project.id.clone(),
-        region: l.target.project.region.clone(),
-        server_id: l.server.id.clone(),
-        name: l.server.name.clone().unwrap_or_default(),
+        project_id: p.id.clone(),
+        region: p.region.clone(),
+        server_id: r.located.id().to_owned(),
+        name: r.located.name().to_owned(),
         outcome,
-        detail,
-        request_id,
-        reboot: None,
-        reboot_ok: None,
-    }
-}
-
-fn record(ctx: &Context, results: &[ResetResult]) {
-    let entries: Vec<TrailEntry> = results
-        .iter()
-        .map(|r| TrailEntry {
-            time: chrono::Utc::now(),
-            action: "reset-password",
-            project_id: &r.project_id,
-            region: &r.region,
-            server_id: &r.server_id,
-            server_name: &r.name,
-            outcome: match r.outcome {
-                Outcome::Accepted => "accepted",
-                Outcome::Failed => "failed",
-                Outcome::Unknown => "unknown",
-            },
-            request_id: r.request_id.as_deref(),
-            error: (r.outcome != Outcome::Accepted).then_some(r.detail.as_str()),
-        })
-        .collect();
-    match ctx.data_dir() {
-        Ok(dir) => {
-            if let Err(e) = trail::append(&dir, &entries) {
-                tracing::warn!("could not write the audit trail: {e}");
-            }
-        }
-        Err(e) => tracing::warn!("no audit trail: {e}"),
+        detail: status_text(&r.status),
+        request_id: r.request_id.clone(),
+        reboot: r.after.as_ref().map(|a| match a {
+            Status::Rebooted => "rebooted".to_owned(),
+            Status::Started => "started".to_owned(),
+            other => status_text(other),
+        }),
+        reboot_ok,
     }
 }
 
 #[derive(Serialize)]
 struct JsonOut<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    generated_password: Option<&'a str>,
     results: &'a [ResetResult],
 }
 
-fn write(
-    io: &mut Io<'_>,
-    format: Format,
-    results: &[ResetResult],
-    generated: Option<&Secret>,
-) -> std::io::Result<()> {
-    // The generated password is printed once, and only when some reset may have applied it.
-    let show = generated.filter(|_| results.iter().any(|r| r.outcome != Outcome::Failed));
+fn write(io: &mut Io<'_>, format: Format, results: &[ResetResult]) -> std::io::Result<()> {
     if format == Format::Json {
-        return report::write_json(
-            io.out,
-            &JsonOut {
-                generated_password: show.map(Secret::expose),
-                results,
-            },
-        );
-    }
-    if let Some(pw) = show {
-        writeln!(io.out, "generated password (shown once): {}", pw.expose())?;
+        return report::write_json(io.out, &JsonOut { results });
     }
     let table = Table {
         headers: vec![
@@ -364,7 +258,10 @@ fn write(
                     r.server_id.clone(),
                     r.name.clone(),
                     r.region.clone(),
-                    format!("{:?}", r.outcome).to_lowercase(),
+                    serde_json::to_value(&r.outcome)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
                     r.detail.clone(),
                     r.request_id.clone().unwrap_or_default(),
                     r.reboot.clone().unwrap_or_default(),

@@ -36,6 +36,8 @@ pub struct SimCliArgs {
     pub garbage_rate: f64,
     pub write_config: Option<PathBuf>,
     pub access_key: Option<String>,
+    /// Answer lists as if the `server_id` filter were unknown (older deployments).
+    pub ignore_server_filter: bool,
 }
 
 impl Default for SimCliArgs {
@@ -56,6 +58,7 @@ impl Default for SimCliArgs {
             garbage_rate: 0.0,
             write_config: None,
             access_key: None,
+            ignore_server_filter: false,
         }
     }
 }
@@ -162,6 +165,7 @@ fn build_config(args: &SimCliArgs, sk: Option<Secret>) -> Result<(SimConfig, Str
     }
     cfg.credentials = vec![cred];
     cfg.throttle = args.rate_limit;
+    cfg.quirks.ignore_server_filter = args.ignore_server_filter;
     cfg.faults = Faults {
         latency: Duration::from_millis(args.latency_ms),
         jitter: Duration::from_millis(args.jitter_ms),

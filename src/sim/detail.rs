@@ -77,7 +77,7 @@ pub(crate) fn render(project: &SimProject, s: &ServerState) -> Value {
         vm_state: Some(view.vm_state),
         task_state: view.task_state.map(str::to_owned),
         power_state: Some(view.power_state),
-        locked: Some(false),
+        locked: Some(spec.locked),
         fault: (view.status == "ERROR").then(
             || json!({"code": 500, "created": created, "message": "NoValidHost", "details": ""}),
         ),

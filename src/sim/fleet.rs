@@ -84,6 +84,9 @@ pub struct SimServer {
     pub tags: Vec<String>,
     #[serde(default)]
     pub key_name: Option<String>,
+    /// Locked against changes (ECS `locked`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub locked: bool,
 }
 
 fn yes() -> bool {

@@ -36,6 +36,7 @@ pub(crate) struct Shared {
     pub(crate) rng: Mutex<StdRng>,
     pub(crate) stats: Mutex<SimStats>,
     pub(crate) reboot_duration: Duration,
+    pub(crate) quirks: Mutex<super::Quirks>,
 }
 
 /// Put into each request by the accept loop: notifying it closes the connection unanswered.
@@ -60,6 +61,7 @@ impl Shared {
             }),
             stats: Mutex::new(SimStats::default()),
             reboot_duration: cfg.reboot_duration,
+            quirks: Mutex::new(cfg.quirks),
         }
     }
 

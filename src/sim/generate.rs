@@ -171,6 +171,7 @@ fn server(rng: &mut StdRng, region: &str, project: usize, index: usize) -> SimSe
         description: String::new(),
         tags: vec![format!("env={env}")],
         key_name: (!windows && rng.random_bool(0.5)).then(|| format!("kp-{env}")),
+        locked: false,
     }
 }
 

@@ -138,7 +138,16 @@ pub(crate) fn show(shared: &Shared, project: &str, id: &str) -> Response {
     match world.job(project, id) {
         // [ASSUMED] code and wording; the doc only says the query can fail.
         None => ecs_error(404, FAILED, format!("Job[{id}] could not be found.")),
-        Some(job) => json(200, &job.render(Instant::now())),
+        Some(job) => {
+            let mut answer = job.render(Instant::now());
+            if lock(&shared.quirks).jobs_without_sub_jobs
+                && let Some(e) = answer.entities.as_mut()
+            {
+                e.sub_jobs = Some(Vec::new());
+                e.sub_jobs_total = Some(0);
+            }
+            json(200, &answer)
+        }
     }
 }
 

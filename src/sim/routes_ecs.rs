@@ -84,43 +84,44 @@ pub(crate) fn list(shared: &Shared, project: &str, raw_query: &str) -> Response 
         return project_not_found(project);
     }
     let p = world.project(project).expect("checked above");
-    let (count, page_items): (usize, Vec<serde_json::Value>) = if let Some(ids) = q.get("server_id")
-    {
-        let matched: Vec<_> = ids
-            .split(',')
-            .map(str::trim)
-            .filter(|i| !i.is_empty())
-            .map(|id| match p.servers.iter().find(|s| s.spec.id == id) {
-                Some(s) => detail::render(&p.meta, s),
-                None => detail::missing(id),
-            })
-            .collect();
-        let count = matched.len();
-        let page = matched.into_iter().skip((page - 1) * limit).take(limit);
-        (count, page.collect())
-    } else {
-        let selected: Vec<_> = p.servers.iter().filter(|s| filter_matches(&q, s)).collect();
-        let skip = match q.get("marker") {
-            None => (page - 1) * limit,
-            Some(marker) => match selected.iter().position(|s| &s.spec.id == marker) {
-                Some(i) => i + 1,
-                None => {
-                    return ecs_error(
-                        400,
-                        "Ecs.0005",
-                        format!("Invalid parameter marker: {marker}."),
-                    );
-                }
-            },
+    let honour_ids = !lock(&shared.quirks).ignore_server_filter;
+    let (count, page_items): (usize, Vec<serde_json::Value>) =
+        if let Some(ids) = q.get("server_id").filter(|_| honour_ids) {
+            let matched: Vec<_> = ids
+                .split(',')
+                .map(str::trim)
+                .filter(|i| !i.is_empty())
+                .map(|id| match p.servers.iter().find(|s| s.spec.id == id) {
+                    Some(s) => detail::render(&p.meta, s),
+                    None => detail::missing(id),
+                })
+                .collect();
+            let count = matched.len();
+            let page = matched.into_iter().skip((page - 1) * limit).take(limit);
+            (count, page.collect())
+        } else {
+            let selected: Vec<_> = p.servers.iter().filter(|s| filter_matches(&q, s)).collect();
+            let skip = match q.get("marker") {
+                None => (page - 1) * limit,
+                Some(marker) => match selected.iter().position(|s| &s.spec.id == marker) {
+                    Some(i) => i + 1,
+                    None => {
+                        return ecs_error(
+                            400,
+                            "Ecs.0005",
+                            format!("Invalid parameter marker: {marker}."),
+                        );
+                    }
+                },
+            };
+            // Render only the requested page: rendering is the costly part and the world lock is
+            // held meanwhile, so rendering every match would serialize all clients behind it.
+            let page = selected.iter().skip(skip).take(limit);
+            (
+                selected.len(),
+                page.map(|s| detail::render(&p.meta, s)).collect(),
+            )
         };
-        // Render only the requested page: rendering is the costly part and the world lock is
-        // held meanwhile, so rendering every match would serialize all clients behind it.
-        let page = selected.iter().skip(skip).take(limit);
-        (
-            selected.len(),
-            page.map(|s| detail::render(&p.meta, s)).collect(),
-        )
-    };
     json(
         200,
         &serde_json::json!({"count": count, "servers": page_items}),
@@ -238,10 +239,13 @@ pub(crate) fn batch_reset(shared: &Shared, project: &str, body: &[u8]) -> Respon
             "batch password reset accepted"
         );
     }
-    json(
-        200,
-        &BatchResetPasswordResponse {
-            response: req.servers,
-        },
-    )
+    let quirks = lock(&shared.quirks).clone();
+    let mut response = req.servers;
+    if quirks.batch_omits_last {
+        response.pop();
+    }
+    if let Some(extra) = quirks.batch_adds {
+        response.push(crate::cloud::wire::ServerId { id: extra });
+    }
+    json(200, &BatchResetPasswordResponse { response })
 }

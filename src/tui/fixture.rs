@@ -205,9 +205,62 @@ pub fn resets(effects: &[Effect]) -> Vec<&Request> {
         .collect()
 }
 
-/// Feeds messages, collecting every effect.
+/// Feeds messages, collecting every effect. A pre-flight request is answered at once, as the
+/// worker would from the table's own view (supported flag, project not protected), so the
+/// reducer's tests see the confirmation as the operator does.
 pub fn feed(s: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
-    msgs.into_iter().flat_map(|m| update(s, m)).collect()
+    let mut out = Vec::new();
+    for m in msgs {
+        let effects = update(s, m);
+        for e in &effects {
+            if let Effect::Api(Request::Check { id, targets }) = e {
+                let answer = preflight_answer(s, *id, targets);
+                out.extend(update(s, Msg::Worker(answer)));
+            }
+        }
+        out.extend(effects);
+    }
+    out
+}
+
+/// What the change engine's pre-flight would say of these servers, judged from the table.
+pub fn preflight_answer(
+    s: &State,
+    id: crate::tui::msg::RequestId,
+    targets: &[crate::tui::msg::Target],
+) -> crate::tui::msg::Event {
+    let (mut ok, mut refused, mut shutoff) = (Vec::new(), Vec::new(), Vec::new());
+    for t in targets {
+        let row = s.table.get(&t.server_id);
+        let supported = row.is_some_and(|r| r.flag == crate::tui::state::table::Flag::Supported);
+        let reason = if t.protected {
+            Some("project is protected (protected = true in the config)")
+        } else if !supported {
+            Some("one-click reset is not supported (flag False: the plug-in is missing)")
+        } else {
+            None
+        };
+        match reason {
+            Some(r) => refused.push(crate::ops::Refusal {
+                server_id: t.server_id.clone(),
+                name: t.name.clone(),
+                project: t.label.clone(),
+                reason: r.into(),
+            }),
+            None => {
+                if row.and_then(|r| r.detail.status.as_deref()) == Some("SHUTOFF") {
+                    shutoff.push(t.server_id.clone());
+                }
+                ok.push(t.server_id.clone());
+            }
+        }
+    }
+    crate::tui::msg::Event::Checked {
+        id,
+        ok,
+        refused,
+        shutoff,
+    }
 }
 
 /// Types a string key by key.

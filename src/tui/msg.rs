@@ -51,6 +51,9 @@ pub struct Target {
     pub server_id: String,
     /// For the audit trail; may be empty.
     pub name: String,
+    /// The project's label, for refusals.
+    pub label: String,
+    pub protected: bool,
 }
 
 /// Work for the background worker.
@@ -65,6 +68,8 @@ pub enum Request {
         id: RequestId,
         projects: Vec<ProjectSpec>,
     },
+    /// Pre-flight of `targets` for the confirmation: fresh detail and flag of each.
+    Check { id: RequestId, targets: Vec<Target> },
     /// Reset the password of `targets`; one target uses the single-server call, more use the
     /// batch call per project after a dry run.
     Reset {
@@ -79,7 +84,10 @@ pub enum Request {
 impl Request {
     pub fn id(&self) -> RequestId {
         match self {
-            Request::Load { id, .. } | Request::Audit { id, .. } | Request::Reset { id, .. } => *id,
+            Request::Load { id, .. }
+            | Request::Audit { id, .. }
+            | Request::Check { id, .. }
+            | Request::Reset { id, .. } => *id,
         }
     }
 }
@@ -97,6 +105,11 @@ impl std::fmt::Debug for Request {
                 .debug_struct("Audit")
                 .field("id", id)
                 .field("projects", projects)
+                .finish(),
+            Request::Check { id, targets } => f
+                .debug_struct("Check")
+                .field("id", id)
+                .field("targets", targets)
                 .finish(),
             Request::Reset {
                 id,
@@ -126,23 +139,8 @@ pub struct FlagResult {
     pub at: DateTime<Utc>,
 }
 
-/// Where one server's reset stands. Only what the API confirmed is ever claimed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ResetStatus {
-    Sending,
-    /// The batch dry run refused the project; nothing was sent for this server.
-    DryRunRejected(String),
-    Accepted,
-    Failed(String),
-    OutcomeUnknown(String),
-    Rebooting {
-        job_id: String,
-        status: String,
-    },
-    Rebooted,
-    RebootFailed(String),
-    RebootUnknown(String),
-}
+/// Where one server's reset stands: the change engine's own status.
+pub use crate::ops::Status as ResetStatus;
 
 /// Something the worker learned.
 #[derive(Debug, Clone)]
@@ -171,6 +169,14 @@ pub enum Event {
         id: RequestId,
         flags: Vec<FlagResult>,
     },
+    /// Pre-flight answered: the servers that may go ahead (`shutoff` among them would be
+    /// started rather than rebooted) and each refused one with its reason.
+    Checked {
+        id: RequestId,
+        ok: Vec<String>,
+        refused: Vec<crate::ops::Refusal>,
+        shutoff: Vec<String>,
+    },
     Reset {
         id: RequestId,
         server_id: String,
@@ -188,6 +194,7 @@ impl Event {
             | Event::Listed { id, .. }
             | Event::ListFailed { id, .. }
             | Event::Flags { id, .. }
+            | Event::Checked { id, .. }
             | Event::Reset { id, .. }
             | Event::Done { id } => Some(*id),
         }

@@ -113,6 +113,8 @@ pub struct Notice {
 pub enum Pending {
     Load,
     Audit,
+    /// Pre-flight for the confirmation.
+    Check,
     Reset,
 }
 

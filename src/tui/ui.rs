@@ -161,13 +161,28 @@ pub fn reset_text(status: &ResetStatus, theme: Theme) -> (String, Style) {
             ),
             theme.pending(),
         ),
-        ResetStatus::Rebooted => ("✓ rebooted; new password active".into(), theme.ok()),
+        ResetStatus::Starting { job_id, status } => (
+            format!(
+                "↻ accepted; starting… job {status} ({})",
+                text::fit(job_id, 12)
+            ),
+            theme.pending(),
+        ),
+        ResetStatus::Rebooted => (
+            "✓ rebooted; the new password applies if the reset plug-in ran".into(),
+            theme.ok(),
+        ),
+        ResetStatus::Started => (
+            "✓ started; the new password applies if the reset plug-in ran".into(),
+            theme.ok(),
+        ),
+        ResetStatus::Refused(e) => (format!("✗ refused, not sent — {e}"), theme.bad()),
         ResetStatus::RebootFailed(e) => (
-            format!("✗ accepted, but the reboot failed — {e}"),
+            format!("✗ accepted, but the reboot/start failed — {e}"),
             theme.bad(),
         ),
         ResetStatus::RebootUnknown(e) => (
-            format!("? accepted, reboot outcome unknown — {e}"),
+            format!("? accepted, reboot/start outcome unknown — {e}"),
             theme.warn(),
         ),
     }

@@ -65,6 +65,10 @@ async fn serve(cloud: Cloud, opts: WorkerOptions, mut rx: mpsc::Receiver<Request
                 let task = list_all(cloud.clone(), opts.clone(), id, projects, tx.clone());
                 listing = Some(tokio::spawn(task));
             }
+            Request::Check { id, targets } => {
+                let task = reset::check(cloud.clone(), opts.clone(), id, targets, tx.clone());
+                tokio::spawn(task);
+            }
             Request::Reset {
                 id,
                 targets,
@@ -72,18 +76,19 @@ async fn serve(cloud: Cloud, opts: WorkerOptions, mut rx: mpsc::Receiver<Request
                 check_password,
                 reboot,
             } => {
-                let job = reset::Job {
-                    cloud: cloud.clone(),
-                    opts: opts.clone(),
-                    id,
-                    tx: tx.clone(),
-                    targets: targets
-                        .iter()
-                        .map(|t| (t.server_id.clone(), t.clone()))
-                        .collect(),
-                    jobs: Default::default(),
+                let job = reset::ResetJob {
+                    targets,
+                    password,
+                    check_password,
+                    reboot,
                 };
-                tokio::spawn(job.run(targets, password, check_password, reboot));
+                tokio::spawn(reset::reset(
+                    cloud.clone(),
+                    opts.clone(),
+                    id,
+                    job,
+                    tx.clone(),
+                ));
             }
         }
     }
@@ -94,10 +99,7 @@ async fn serve(cloud: Cloud, opts: WorkerOptions, mut rx: mpsc::Receiver<Request
 
 /// Text for a table cell or log line: the API code and message, or the error's own words.
 pub fn describe(e: &CloudError) -> String {
-    match e.api() {
-        Some(a) => format!("{} (HTTP {}): {}", a.code, a.status, a.message),
-        None => e.to_string(),
-    }
+    crate::ops::engine::describe(e)
 }
 
 /// Lists every project and checks its flags as soon as its list is in, like [`audit::run`]

@@ -281,9 +281,33 @@ impl Outcome {
         }
     }
 
+    /// Stdout as JSON. `reset --generate` writes the password as a document of its own before
+    /// anything is sent, then the results: several object documents are merged into one.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.out)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.out))
+        let docs: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&self.out)
+            .into_iter::<serde_json::Value>()
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.out));
+        match docs.len() {
+            0 => panic!("stdout holds no JSON:\n{}", self.out),
+            1 => docs.into_iter().next().unwrap(),
+            _ => {
+                let mut merged = serde_json::Map::new();
+                for d in docs {
+                    let serde_json::Value::Object(m) = d else {
+                        panic!(
+                            "several JSON documents that are not all objects:\n{}",
+                            self.out
+                        )
+                    };
+                    for (k, v) in m {
+                        assert!(!merged.contains_key(&k), "key {k} twice in:\n{}", self.out);
+                        merged.insert(k, v);
+                    }
+                }
+                serde_json::Value::Object(merged)
+            }
+        }
     }
 
     pub fn error(&self) -> String {

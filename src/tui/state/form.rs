@@ -2,8 +2,10 @@
 //! are typed into in place and zeroized when the form is cancelled or dropped; nothing here
 //! derives `Debug` over them in a way that could print them.
 
+use crate::ops::Refusal;
 use crate::password::{self, Checklist, OsKind};
 use crate::secret::Secret;
+use crate::tui::msg::RequestId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -136,32 +138,66 @@ pub enum Button {
     Proceed,
 }
 
+/// Pre-flight of the form's servers: asked, then answered by the change engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Preflight {
+    Pending(RequestId),
+    Done {
+        /// May go ahead.
+        ok: Vec<String>,
+        /// Refused, each with its reason; they are not sent.
+        refused: Vec<Refusal>,
+        /// Among `ok`, shut off: started rather than rebooted when a reboot is chosen.
+        shutoff: Vec<String>,
+    },
+}
+
 /// The last step before a reset is sent. Starts on Cancel.
 #[derive(Debug)]
 pub struct Confirm {
     pub form: Form,
+    pub check: Preflight,
     /// With more than one server the operator types how many.
     pub count: String,
     pub reboot: RebootChoice,
     pub button: Button,
+    /// First line of the server list shown (the list scrolls).
+    pub scroll: usize,
 }
 
 impl Confirm {
-    pub fn new(form: Form) -> Self {
+    pub fn new(form: Form, check: RequestId) -> Self {
         Self {
             form,
+            check: Preflight::Pending(check),
             count: String::new(),
             reboot: RebootChoice::None,
             button: Button::Cancel,
+            scroll: 0,
+        }
+    }
+
+    /// The servers that would be sent: those pre-flight let go ahead (none until it answers).
+    pub fn sendable(&self) -> &[String] {
+        match &self.check {
+            Preflight::Done { ok, .. } => ok,
+            Preflight::Pending(_) => &[],
+        }
+    }
+
+    pub fn refused(&self) -> &[Refusal] {
+        match &self.check {
+            Preflight::Done { refused, .. } => refused,
+            Preflight::Pending(_) => &[],
         }
     }
 
     pub fn needs_count(&self) -> bool {
-        self.form.targets.len() > 1
+        self.sendable().len() > 1
     }
 
     pub fn count_ok(&self) -> bool {
-        !self.needs_count() || self.count.trim() == self.form.targets.len().to_string()
+        !self.needs_count() || self.count.trim() == self.sendable().len().to_string()
     }
 }
 

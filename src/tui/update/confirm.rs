@@ -4,7 +4,7 @@
 use super::{quit, reset};
 use crate::config::{Action, KeyChord};
 use crate::tui::msg::Effect;
-use crate::tui::state::form::Button;
+use crate::tui::state::form::{Button, Preflight};
 use crate::tui::state::{Level, Mode, State};
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -36,6 +36,14 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             dialog.reboot = dialog.reboot.cycle(key.code == KeyCode::Down);
             return Vec::new();
         }
+        KeyCode::PageDown => {
+            dialog.scroll = dialog.scroll.saturating_add(5);
+            return Vec::new();
+        }
+        KeyCode::PageUp => {
+            dialog.scroll = dialog.scroll.saturating_sub(5);
+            return Vec::new();
+        }
         KeyCode::Enter if dialog.button == Button::Proceed => return proceed(state),
         KeyCode::Enter => return back_to_form(state),
         _ => {}
@@ -62,8 +70,22 @@ fn proceed(state: &mut State) -> Vec<Effect> {
     let Mode::Confirm(dialog) = &state.mode else {
         return Vec::new();
     };
+    if let Preflight::Pending(_) = dialog.check {
+        state.notice(
+            Level::Warn,
+            "pre-flight is still checking the servers; wait for its answer",
+        );
+        return Vec::new();
+    }
+    if dialog.sendable().is_empty() {
+        state.notice(
+            Level::Warn,
+            "pre-flight refused every server: nothing to send (see the reasons)",
+        );
+        return Vec::new();
+    }
     if !dialog.count_ok() {
-        let n = dialog.form.targets.len();
+        let n = dialog.sendable().len();
         state.notice(
             Level::Warn,
             format!("type {n}, the number of servers, to confirm"),

@@ -3,6 +3,7 @@
 
 use crate::config::Action;
 use crate::tui::msg::{Effect, Event, FlagResult, ResetStatus};
+use crate::tui::state::form::Preflight;
 use crate::tui::state::table::Flag;
 use crate::tui::state::{Level, Mode, Pending, ProjectLoad, State};
 
@@ -39,6 +40,23 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
         Event::Flags { flags, .. } => {
             for f in flags {
                 flag(state, f, audit);
+            }
+        }
+        Event::Checked {
+            id,
+            ok,
+            refused,
+            shutoff,
+        } => {
+            state.pending.remove(&id);
+            if let Mode::Confirm(c) = &mut state.mode
+                && c.check == Preflight::Pending(id)
+            {
+                c.check = Preflight::Done {
+                    ok,
+                    refused,
+                    shutoff,
+                };
             }
         }
         Event::Reset {
@@ -117,7 +135,10 @@ fn reset_status(state: &mut State, server_id: String, status: ResetStatus) {
         .get(&server_id)
         .map_or(server_id.clone(), |r| r.name().to_owned());
     match &status {
-        ResetStatus::Failed(e) | ResetStatus::DryRunRejected(e) | ResetStatus::RebootFailed(e) => {
+        ResetStatus::Failed(e)
+        | ResetStatus::DryRunRejected(e)
+        | ResetStatus::RebootFailed(e)
+        | ResetStatus::Refused(e) => {
             state.last_error = Some(format!("{name}: {e}"));
         }
         ResetStatus::OutcomeUnknown(_) | ResetStatus::RebootUnknown(_) => {
@@ -150,6 +171,7 @@ fn done(state: &mut State, id: crate::tui::msg::RequestId, kind: Pending) {
             }
             state.notice(Level::Info, "audit finished");
         }
+        Pending::Check => {}
         Pending::Reset => {
             if let Mode::Results(r) = &mut state.mode
                 && r.id == id

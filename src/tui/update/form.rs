@@ -99,6 +99,10 @@ fn submit(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     state.notice = None;
-    state.mode = Mode::Confirm(Box::new(Confirm::new(*form)));
-    Vec::new()
+    // Pre-flight of exactly these servers; the confirmation lists what it refuses.
+    let id = state.fresh_id();
+    let targets = super::reset::targets_of(state, &form.targets);
+    state.pending.insert(id, crate::tui::state::Pending::Check);
+    state.mode = Mode::Confirm(Box::new(Confirm::new(*form, id)));
+    vec![Effect::Api(crate::tui::msg::Request::Check { id, targets })]
 }

@@ -37,10 +37,11 @@ fn refusal(state: &State, server_id: &str) -> Option<String> {
             project.label
         ));
     }
-    if matches!(
-        state.resets.get(server_id),
-        Some(ResetStatus::Sending | ResetStatus::Rebooting { .. })
-    ) {
+    if state
+        .resets
+        .get(server_id)
+        .is_some_and(ResetStatus::in_progress)
+    {
         return Some(format!("a reset of {name} is still in progress"));
     }
     match &row.flag {
@@ -70,8 +71,11 @@ pub fn open_form(state: &mut State) {
         state.notice(Level::Warn, "no server selected");
         return;
     }
+    // One refused server need not block the rest: pre-flight lists the refused apart in the
+    // confirmation. Only when nothing could go ahead is the form not worth opening.
     let refusals: Vec<String> = targets.iter().filter_map(|id| refusal(state, id)).collect();
-    if let Some(first) = refusals.first() {
+    if refusals.len() == targets.len() {
+        let first = &refusals[0];
         let more = match refusals.len() {
             1 => String::new(),
             n => format!(" (and {} more refused)", n - 1),
@@ -88,14 +92,9 @@ pub fn open_form(state: &mut State) {
     state.mode = Mode::Form(Box::new(Form::new(targets, os)));
 }
 
-/// Sends the reset described by the confirmed dialog. The state leaves the dialog before the
-/// effect is returned, so a second Enter finds nothing to submit.
-pub fn send(state: &mut State, mut confirm: Confirm) -> Vec<Effect> {
-    let id = state.fresh_id();
-    let targets: Vec<Target> = confirm
-        .form
-        .targets
-        .iter()
+/// The worker's view of these servers: each with its project, as the table knows it.
+pub fn targets_of(state: &State, ids: &[String]) -> Vec<Target> {
+    ids.iter()
         .filter_map(|sid| {
             let row = state.table.get(sid)?;
             let p = &state.projects[row.project];
@@ -105,9 +104,20 @@ pub fn send(state: &mut State, mut confirm: Confirm) -> Vec<Effect> {
                 region: p.region.clone(),
                 server_id: sid.clone(),
                 name: row.name().to_owned(),
+                label: p.label.clone(),
+                protected: p.protected,
             })
         })
-        .collect();
+        .collect()
+}
+
+/// Sends the reset described by the confirmed dialog: only the servers pre-flight let go
+/// ahead. The state leaves the dialog before the effect is returned, so a second Enter finds
+/// nothing to submit.
+pub fn send(state: &mut State, mut confirm: Confirm) -> Vec<Effect> {
+    let id = state.fresh_id();
+    let targets = targets_of(state, confirm.sendable());
+    let refused = confirm.refused().to_vec();
     let password = std::mem::take(&mut confirm.form.password);
     confirm.form.clear();
     let reboot = match confirm.reboot {
@@ -120,10 +130,17 @@ pub fn send(state: &mut State, mut confirm: Confirm) -> Vec<Effect> {
             .resets
             .insert(t.server_id.clone(), ResetStatus::Sending);
     }
+    for r in &refused {
+        state
+            .resets
+            .insert(r.server_id.clone(), ResetStatus::Refused(r.reason.clone()));
+    }
     state.pending.insert(id, Pending::Reset);
+    let mut shown: Vec<String> = targets.iter().map(|t| t.server_id.clone()).collect();
+    shown.extend(refused.iter().map(|r| r.server_id.clone()));
     state.mode = Mode::Results(Results {
         id,
-        servers: targets.iter().map(|t| t.server_id.clone()).collect(),
+        servers: shown,
         finished: false,
     });
     state.table.marked.clear();

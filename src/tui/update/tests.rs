@@ -401,9 +401,49 @@ fn refusals_read_only_protected_unsupported_unknown_checking() {
         assert!(notice(&s).contains(why), "{name}: {}", notice(&s));
         assert_eq!(s.notice.as_ref().unwrap().level, Level::Warn);
     }
-    // One refused server among the marked ones refuses the batch.
+    // One refused server among the marked ones does not block the rest: the confirmation
+    // lists it apart, and only the other is sent.
     let mut s = loaded();
     for name in ["web-01", "db-01"] {
+        select(&mut s, name);
+        feed(&mut s, [ch(' ')]);
+    }
+    feed(&mut s, [ch('r')]);
+    assert!(matches!(s.mode, Mode::Form(_)), "{}", notice(&s));
+    type_str(&mut s, "Tq7!fixture");
+    feed(&mut s, [key(KeyCode::Enter)]);
+    type_str(&mut s, "Tq7!fixture");
+    let effects = feed(&mut s, [key(KeyCode::Enter)]);
+    assert!(
+        effects.iter().any(
+            |e| matches!(e, Effect::Api(Request::Check { targets, .. }) if targets.len() == 2)
+        )
+    );
+    let Mode::Confirm(c) = &s.mode else {
+        panic!("{}", notice(&s))
+    };
+    assert_eq!(c.sendable().len(), 1);
+    assert_eq!(c.refused().len(), 1);
+    assert_eq!(c.refused()[0].name, "db-01");
+    assert!(!c.needs_count(), "one server would be sent");
+    let effects = feed(&mut s, [key(KeyCode::Right), key(KeyCode::Enter)]);
+    let Request::Reset { targets, .. } = resets(&effects)[0] else {
+        unreachable!()
+    };
+    assert_eq!(targets.len(), 1);
+    let db = s
+        .table
+        .rows()
+        .iter()
+        .find(|r| r.name() == "db-01")
+        .unwrap()
+        .detail
+        .id
+        .clone();
+    assert!(matches!(s.resets.get(&db), Some(ResetStatus::Refused(_))));
+    // Every marked server refused: the form does not open.
+    let mut s = loaded();
+    for name in ["db-01", "legacy-app"] {
         select(&mut s, name);
         feed(&mut s, [ch(' ')]);
     }
