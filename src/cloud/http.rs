@@ -5,6 +5,7 @@ use super::error::{CloudError, decode_error};
 use super::limiter::Limiter;
 use super::retry::{Attempt, RetryPolicy, parse_retry_after, should_retry};
 use super::sign::{self, QueryValue, SignInput};
+use crate::report::clean;
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -155,7 +156,12 @@ impl Transport {
             .await
             .map_err(|e| no_answer(&e))?;
         let status = response.status().as_u16();
-        let request_id = header_text(&response, "x-request-id");
+        let request_id = header_text(&response, "x-request-id").map(|r| clean(&r).into_owned());
+        if (300..400).contains(&status) {
+            return Err(Failure::Decode(redirected(
+                call, status, &response, request_id,
+            )));
+        }
         let retry_after = header_text(&response, "retry-after").and_then(|v| parse_retry_after(&v));
         let body = read_capped(response).await.map_err(|e| match e {
             // A change accepted (2xx) with an answer too big to read may have been applied.
@@ -234,7 +240,11 @@ impl Transport {
             builder = builder.header(name.as_str(), value.as_str());
         }
         if let Some(body) = &call.body {
-            builder = builder.body(body.to_vec());
+            // reqwest keeps the body as `Bytes`; owning a zeroizing copy makes the last drop
+            // (after the send, or when the request is abandoned) wipe it. Copies that TLS or
+            // the kernel make while sending are beyond reach.
+            let copy = ZeroOnDrop(Zeroizing::new(body.to_vec()));
+            builder = builder.body(bytes::Bytes::from_owner(copy));
         }
         builder
             .build()
@@ -303,6 +313,54 @@ pub fn authority(url: &reqwest::Url) -> String {
     match url.port() {
         Some(port) => format!("{host}:{port}"),
         None => host.to_owned(),
+    }
+}
+
+/// A request body that is wiped when reqwest lets go of it.
+struct ZeroOnDrop(Zeroizing<Vec<u8>>);
+
+impl AsRef<[u8]> for ZeroOnDrop {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Redirects are never followed (a followed redirect re-sends the body and the token to a
+/// host nobody checked). A change that was redirected may still have been acted on before
+/// the answer was written, so its outcome is unknown; a read simply failed.
+fn redirected(
+    call: &Call,
+    status: u16,
+    response: &reqwest::Response,
+    request_id: Option<String>,
+) -> CloudError {
+    let target = match header_text(response, "location") {
+        None => "no Location".to_owned(),
+        Some(location) => match call.base.join(&location).ok().and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_owned(),
+            })
+        }) {
+            Some(host) => format!("host {}", clean(&host)),
+            None => "an unreadable Location".to_owned(),
+        },
+    };
+    let message = format!(
+        "HTTP {status} redirect to {target}, not followed: ecsreset never follows redirects{}",
+        request_id
+            .as_ref()
+            .map(|r| format!(" (request id {r})"))
+            .unwrap_or_default()
+    );
+    if call.idempotent {
+        CloudError::Decode {
+            status,
+            message: format!("redirect to {target}, not followed"),
+            request_id,
+        }
+    } else {
+        CloudError::OutcomeUnknown { message }
     }
 }
 
