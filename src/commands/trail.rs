@@ -25,15 +25,8 @@ pub fn path(base: &Path) -> PathBuf {
 
 /// Appends entries; the file is created private (0600) because it maps servers to actions.
 pub fn append(base: &Path, entries: &[TrailEntry<'_>]) -> io::Result<()> {
-    std::fs::create_dir_all(base)?;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut file = opts.open(path(base))?;
+    crate::fsx::private_dir(base)?;
+    let mut file = crate::fsx::open_private_append(&path(base))?;
     let mut buf = Vec::new();
     for e in entries {
         serde_json::to_writer(&mut buf, e).map_err(io::Error::other)?;
