@@ -26,7 +26,10 @@ async fn a_redirected_reset_is_outcome_unknown_and_the_other_host_gets_nothing()
     for status in [307, 308, 303, 302, 301] {
         sim.set_redirect_changes(Some(Redirect {
             status,
-            location: format!("{}/v1/{}/cloudservers/{}/os-reset-password", other.url, p.id, s.id),
+            location: format!(
+                "{}/v1/{}/cloudservers/{}/os-reset-password",
+                other.url, p.id, s.id
+            ),
         }));
         let e = cloud
             .reset_password(&p, &s.id, &Secret::new(SENTINEL), true)
@@ -38,7 +41,10 @@ async fn a_redirected_reset_is_outcome_unknown_and_the_other_host_gets_nothing()
             "{status}: {e:?}"
         );
         assert!(
-            text.contains(&format!("HTTP {status} redirect to host {}", host_of(&other.url))),
+            text.contains(&format!(
+                "HTTP {status} redirect to host {}",
+                host_of(&other.url)
+            )),
             "{text}"
         );
         assert!(!text.contains(SENTINEL));
@@ -60,7 +66,11 @@ async fn a_redirected_reboot_is_outcome_unknown_too() {
         location: format!("{}/elsewhere", other.url),
     }));
     let e = client(&sim)
-        .batch_reboot(&p, &[s.id.clone()], ecsreset::cloud::wire::RebootType::Soft)
+        .batch_reboot(
+            &p,
+            std::slice::from_ref(&s.id),
+            ecsreset::cloud::wire::RebootType::Soft,
+        )
         .await
         .unwrap_err();
     assert!(matches!(e, CloudError::OutcomeUnknown { .. }), "{e:?}");
@@ -69,7 +79,9 @@ async fn a_redirected_reboot_is_outcome_unknown_too() {
 }
 
 /// A loopback server answering every request with `302 Location: <to>`.
-async fn redirecting_server(to: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+async fn redirecting_server(
+    to: String,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -114,8 +126,10 @@ async fn a_redirected_read_is_an_error_naming_the_host_and_is_not_retried() {
     let e = cloud.reset_flag(&p, "s1").await.unwrap_err();
     assert!(matches!(e, CloudError::Decode { status: 302, .. }), "{e:?}");
     assert!(
-        e.to_string()
-            .contains(&format!("redirect to host {}, not followed", host_of(&other.url))),
+        e.to_string().contains(&format!(
+            "redirect to host {}, not followed",
+            host_of(&other.url)
+        )),
         "{e}"
     );
     assert_eq!(other.requests(), 0, "the token went to the redirect target");
@@ -167,7 +181,10 @@ fn https_proxy_prefers_the_config_then_https_proxy_then_all_proxy() {
     };
     let pick = cloud::https_proxy;
     let both = env(&[("HTTPS_PROXY", "http://a:1"), ("ALL_PROXY", "http://b:1")]);
-    assert_eq!(pick(Some("http://c:1"), &both).as_deref(), Some("http://c:1"));
+    assert_eq!(
+        pick(Some("http://c:1"), &both).as_deref(),
+        Some("http://c:1")
+    );
     assert_eq!(pick(None, &both).as_deref(), Some("http://a:1"));
     assert_eq!(pick(Some(" "), &both).as_deref(), Some("http://a:1"));
     let lower = env(&[("https_proxy", ""), ("all_proxy", "http://b:2")]);
@@ -187,14 +204,20 @@ fn a_ca_bundle_without_a_certificate_is_refused_naming_the_file() {
     };
     for (name, text) in [
         ("empty.pem", ""),
-        ("key-only.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
+        (
+            "key-only.pem",
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        ),
         ("text.pem", "not pem at all\n"),
     ] {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
-        let mut s = cloud::Settings::new("https://ecs.example.com", "https://iam.example.com", cred());
+        let mut s =
+            cloud::Settings::new("https://ecs.example.com", "https://iam.example.com", cred());
         s.ca_bundle = Some(path.clone());
-        let e = Cloud::new(s).err().expect("bundle without certificates accepted");
+        let e = Cloud::new(s)
+            .err()
+            .expect("bundle without certificates accepted");
         assert_eq!(
             e.to_string(),
             format!(
@@ -204,8 +227,7 @@ fn a_ca_bundle_without_a_certificate_is_refused_naming_the_file() {
         );
     }
     let mut s = cloud::Settings::new("https://ecs.example.com", "https://iam.example.com", cred());
-    s.ca_bundle = Some(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/certs/test-ca.pem"),
-    );
+    s.ca_bundle =
+        Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/certs/test-ca.pem"));
     assert!(Cloud::new(s).is_ok());
 }

@@ -403,7 +403,11 @@ async fn no_secret_reaches_any_output_file_or_argv() {
     env.sim.set_redirect_changes(None);
     assert_eq!(run.code, Some(1), "{}", run.err);
     assert!(run.out.contains("\"unknown\""), "{}", run.out);
-    assert!(run.out.contains("redirect to host 127.0.0.1"), "{}", run.out);
+    assert!(
+        run.out.contains("redirect to host 127.0.0.1"),
+        "{}",
+        run.out
+    );
     assert_eq!(other.requests(), 0, "the password followed the redirect");
     assert_eq!(received(&env.sim, &ok[4]), [PASSWORD], "not applied again");
 

@@ -336,31 +336,30 @@ fn redirected(
 ) -> CloudError {
     let target = match header_text(response, "location") {
         None => "no Location".to_owned(),
-        Some(location) => match call.base.join(&location).ok().and_then(|u| {
-            u.host_str().map(|h| match u.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_owned(),
-            })
-        }) {
+        Some(location) => match call
+            .base
+            .join(&location)
+            .ok()
+            .map(|u| authority(&u))
+            .filter(|h| !h.is_empty())
+        {
             Some(host) => format!("host {}", clean(&host)),
             None => "an unreadable Location".to_owned(),
         },
     };
-    let message = format!(
-        "HTTP {status} redirect to {target}, not followed: ecsreset never follows redirects{}",
-        request_id
-            .as_ref()
-            .map(|r| format!(" (request id {r})"))
-            .unwrap_or_default()
-    );
     if call.idempotent {
-        CloudError::Decode {
+        return CloudError::Decode {
             status,
             message: format!("redirect to {target}, not followed"),
             request_id,
-        }
-    } else {
-        CloudError::OutcomeUnknown { message }
+        };
+    }
+    let id = request_id.map(|r| format!(" (request id {r})"));
+    CloudError::OutcomeUnknown {
+        message: format!(
+            "HTTP {status} redirect to {target}, not followed: ecsreset never follows redirects{}",
+            id.unwrap_or_default()
+        ),
     }
 }
 
