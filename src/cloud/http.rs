@@ -10,7 +10,7 @@ use crate::secret::Secret;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Answers larger than this are refused rather than buffered (a full 1000-server page is ~5 MB).
 pub const MAX_BODY: usize = 32 * 1024 * 1024;
@@ -220,7 +220,7 @@ impl Transport {
         if let Some(token) = &self.credentials.security_token {
             headers.push(("X-Security-Token".into(), token.expose().to_owned()));
         }
-        let signed = sign::sign(
+        let mut signed = sign::sign(
             SignInput {
                 method: call.method.as_str(),
                 host: &host,
@@ -237,7 +237,17 @@ impl Transport {
         let url = format!("{}://{}{}", call.base.scheme(), host, signed.request_uri);
         let mut builder = self.http.request(call.method.clone(), &url);
         for (name, value) in &signed.headers {
-            builder = builder.header(name.as_str(), value.as_str());
+            let mut value = reqwest::header::HeaderValue::from_str(value).map_err(|e| {
+                CloudError::Setup(format!("header {name} is not valid for HTTP: {e}"))
+            })?;
+            // Kept out of Debug output and, over HTTP/2, out of the peers' header tables.
+            value.set_sensitive(name.eq_ignore_ascii_case("x-security-token"));
+            builder = builder.header(name.as_str(), value);
+        }
+        // The token is in clear in both; the header value reqwest now owns cannot be wiped.
+        signed.canonical_request.zeroize();
+        for (_, value) in &mut signed.headers {
+            value.zeroize();
         }
         if let Some(body) = &call.body {
             // reqwest keeps the body as `Bytes`; owning a zeroizing copy makes the last drop
