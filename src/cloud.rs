@@ -28,6 +28,9 @@ pub struct Settings {
     pub ecs_endpoint: String,
     pub iam_endpoint: String,
     pub ca_bundle: Option<PathBuf>,
+    /// Proxy for https endpoints, from `[endpoints] proxy`; `HTTPS_PROXY` / `ALL_PROXY` apply
+    /// when it is unset. Plain http (the loopback simulator) never goes through a proxy.
+    pub proxy: Option<String>,
     pub credentials: Credentials,
     pub concurrency: usize,
     pub rate_per_second: f64,
@@ -47,6 +50,7 @@ impl Settings {
             ecs_endpoint: ecs_endpoint.into(),
             iam_endpoint: iam_endpoint.into(),
             ca_bundle: None,
+            proxy: None,
             credentials,
             concurrency: 16,
             rate_per_second: 20.0,
@@ -83,17 +87,21 @@ impl Cloud {
             .pool_max_idle_per_host(settings.concurrency.max(1))
             .tcp_nodelay(true)
             .user_agent(concat!("ecsreset/", env!("CARGO_PKG_VERSION")))
-            .https_only(false);
+            .https_only(false)
+            // A followed redirect would re-send the body and token to an unchecked host.
+            .redirect(reqwest::redirect::Policy::none())
+            // reqwest's own environment proxies include HTTP_PROXY for plain http, which
+            // would show a proxy the loopback simulator's signed requests in clear.
+            .no_proxy();
+        let env = |name: &str| std::env::var(name).ok();
+        if let Some(proxy) = https_proxy(settings.proxy.as_deref(), &env) {
+            let proxy = reqwest::Proxy::https(proxy.as_str())
+                .map_err(|e| CloudError::Setup(format!("proxy is not usable: {e}")))?
+                .no_proxy(reqwest::NoProxy::from_env());
+            builder = builder.proxy(proxy);
+        }
         if let Some(path) = &settings.ca_bundle {
-            let pem = std::fs::read(path).map_err(|e| {
-                CloudError::Setup(format!("cannot read CA bundle {}: {e}", path.display()))
-            })?;
-            for cert in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                CloudError::Setup(format!(
-                    "CA bundle {} is not valid PEM: {e}",
-                    path.display()
-                ))
-            })? {
+            for cert in ca_certificates(path).map_err(CloudError::Setup)? {
                 builder = builder.add_root_certificate(cert);
             }
         }
@@ -133,6 +141,36 @@ impl Cloud {
     pub(crate) async fn send(&self, call: &http::Call) -> Result<http::Answer, CloudError> {
         self.transport.send(call).await
     }
+}
+
+/// The proxy for https requests: the configured one, else `HTTPS_PROXY` / `ALL_PROXY` (and
+/// their lowercase forms), the variables curl and reqwest read for https. Empty means unset.
+pub fn https_proxy(
+    configured: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let set = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+    set(configured.map(str::to_owned)).or_else(|| {
+        ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+            .into_iter()
+            .find_map(|name| set(env(name)))
+    })
+}
+
+/// The certificates of a PEM bundle; a bundle without any is an error naming the file, since
+/// silently trusting only the default roots would hide a mistyped or truncated file.
+pub fn ca_certificates(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(path)
+        .map_err(|e| format!("cannot read CA bundle {}: {e}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| format!("CA bundle {} is not valid PEM: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "CA bundle {} holds no certificate (no \"-----BEGIN CERTIFICATE-----\" block)",
+            path.display()
+        ));
+    }
+    Ok(certs)
 }
 
 fn check_template(template: &str) -> Result<(), CloudError> {

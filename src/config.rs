@@ -83,6 +83,8 @@ pub struct Endpoints {
     pub iam: String,
     /// Extra PEM roots for private clouds.
     pub ca_bundle: Option<PathBuf>,
+    /// `http(s)://host:port` of a proxy for https endpoints; never used for plain http.
+    pub proxy: Option<String>,
 }
 
 impl Endpoints {
@@ -101,6 +103,7 @@ impl Default for Endpoints {
             ecs: DEFAULT_ECS_ENDPOINT.to_owned(),
             iam: DEFAULT_IAM_ENDPOINT.to_owned(),
             ca_bundle: None,
+            proxy: None,
         }
     }
 }

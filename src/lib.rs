@@ -14,6 +14,8 @@ pub mod cli;
 pub mod cloud;
 pub mod commands;
 pub mod config;
+pub mod coredump;
+pub mod fsx;
 pub mod ops;
 pub mod password;
 pub mod report;

@@ -8,6 +8,11 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // First, before argv, stdin or the config file can put a secret in memory.
+    if let Err(e) = ecsreset::coredump::forbid() {
+        eprintln!("error: cannot turn core dumps off, so a crash could write secrets to disk: {e}");
+        return ExitCode::from(1);
+    }
     let cli = Cli::parse();
     init_logging(cli.command.is_none());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -25,7 +30,8 @@ fn main() -> ExitCode {
         // `ecsreset list | head` closes the pipe early; that is not an error worth a message.
         Err(AppError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Errors quote what servers answered; the message keeps its lines, not escapes.
+            eprintln!("error: {}", ecsreset::report::clean_lines(&e.to_string()));
             ExitCode::from(1)
         }
     }

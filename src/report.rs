@@ -4,6 +4,7 @@
 //! (a server name must not be able to move the cursor or recolour a terminal) and CSV guards
 //! against spreadsheet formula injection.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 use unicode_width::UnicodeWidthStr;
 
@@ -14,28 +15,44 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-/// Replaces control characters and bidi overrides with a visible stand-in.
-pub fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() || is_bidi_control(c) {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
+/// Shown in place of an unsafe character, so its presence stays visible.
+pub const REPLACEMENT: char = '\u{FFFD}';
+
+/// True for characters that must never be written to a terminal: C0 and C1 controls (ESC,
+/// BEL, CR, LF, TAB ...), DEL, bidi embeddings/overrides/isolates and directional marks.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control() || is_bidi_control(c)
 }
 
 pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
+/// The one sanitizer for text that came from the network (names, tags, error messages,
+/// headers) on its way to a table, a confirmation, an error line or the TUI: every unsafe
+/// character (see [`is_unsafe`]) becomes [`REPLACEMENT`]. Borrows when nothing is replaced.
+pub fn clean(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| if is_unsafe(c) { REPLACEMENT } else { c })
+            .collect(),
+    )
+}
+
+/// [`clean`] line by line, for messages of our own that span lines (a config error quoting
+/// its line) but may embed network text: only `\n` survives.
+pub fn clean_lines(s: &str) -> String {
+    s.split('\n').map(clean).collect::<Vec<_>>().join("\n")
+}
+
 pub fn write_table(out: &mut dyn Write, t: &Table) -> io::Result<()> {
     let rows: Vec<Vec<String>> = t
         .rows
         .iter()
-        .map(|r| r.iter().map(|c| clean(c)).collect())
+        .map(|r| r.iter().map(|c| clean(c).into_owned()).collect())
         .collect();
     let mut widths: Vec<usize> = t.headers.iter().map(|h| h.width()).collect();
     for r in &rows {
@@ -80,7 +97,7 @@ fn csv_line(cells: &[String]) -> String {
 
 /// RFC 4180 quoting, plus a leading `'` on cells a spreadsheet would run as a formula.
 fn csv_cell(c: &str) -> String {
-    let c = clean(c);
+    let c = clean(c).into_owned();
     let c = if c.starts_with(['=', '+', '-', '@']) && c.parse::<f64>().is_err() {
         format!("'{c}")
     } else {

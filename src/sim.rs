@@ -32,7 +32,7 @@ mod state;
 mod throttle;
 
 pub use cli::{SimCliArgs, run_cli, run_cli_until};
-pub use faults::Faults;
+pub use faults::{Faults, Redirect};
 pub use fleet::{Fleet, SimProject, SimServer};
 
 use crate::secret::Secret;
@@ -251,6 +251,11 @@ impl Sim {
 
     pub fn set_quirks(&self, q: Quirks) {
         *lock(&self.shared.quirks) = q;
+    }
+
+    /// Answers every change with `redirect` (unapplied) until set back to `None`.
+    pub fn set_redirect_changes(&self, redirect: Option<Redirect>) {
+        *lock(&self.shared.redirect_changes) = redirect;
     }
 
     pub fn set_throttle(&self, rate: Option<f64>) {

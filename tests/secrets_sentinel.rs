@@ -227,6 +227,12 @@ impl Env {
             let pid = child.id();
             proc_cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok();
             proc_environ = std::fs::read(format!("/proc/{pid}/environ")).ok();
+            // The password is about to be read: no core of this process may be written.
+            if let Ok(limits) = std::fs::read_to_string(format!("/proc/{pid}/limits")) {
+                let core = limits.lines().find(|l| l.starts_with("Max core file size"));
+                let fields: Vec<&str> = core.unwrap_or("").split_whitespace().collect();
+                assert_eq!(fields.get(4..6), Some(&["0", "0"][..]), "{core:?}");
+            }
             if let Some(c) = proc_cmdline.as_ref().filter(|c| !c.is_empty()) {
                 assert!(
                     String::from_utf8_lossy(c).contains("--password-stdin"),
@@ -383,6 +389,27 @@ async fn no_secret_reaches_any_output_file_or_argv() {
     assert_eq!(run.code, Some(1), "{}", run.err);
     assert!(run.out.contains("\"unknown\""), "{}", run.out);
     assert_eq!(received(&env.sim, &ok[4]), [PASSWORD]);
+
+    // The reset is redirected to another host: not followed, unknown, the target sees nothing.
+    let other = Canned::start(CannedAnswer::new(204, "")).await;
+    let run = env
+        .reset(&[&ok[4]], &["--format", "json"], PASSWORD, |sim| {
+            sim.set_redirect_changes(Some(ecsreset::sim::Redirect {
+                status: 307,
+                location: format!("{}/steal", other.url),
+            }))
+        })
+        .await;
+    env.sim.set_redirect_changes(None);
+    assert_eq!(run.code, Some(1), "{}", run.err);
+    assert!(run.out.contains("\"unknown\""), "{}", run.out);
+    assert!(
+        run.out.contains("redirect to host 127.0.0.1"),
+        "{}",
+        run.out
+    );
+    assert_eq!(other.requests(), 0, "the password followed the redirect");
+    assert_eq!(received(&env.sim, &ok[4]), [PASSWORD], "not applied again");
 
     // Refused before sending: a password breaking the rules, and an unsupported server.
     let run = env.reset(&[&ok[0]], &[], WEAK_PASSWORD, |_| {}).await;

@@ -104,11 +104,13 @@ pub fn decode_error(status: u16, body: &[u8], request_id: Option<String>) -> Api
         .ok()
         .and_then(|v| find_code(&v));
     let (code, message) = found.unwrap_or_else(|| (status.to_string(), raw_message(body)));
+    // Cleaned once here, so no table, log line or TUI cell can receive the server's escapes.
+    let clean = |s: String| crate::report::clean(&s).into_owned();
     ApiError {
         status,
-        code,
-        message,
-        request_id,
+        code: clean(code),
+        message: clean(message),
+        request_id: request_id.map(clean),
     }
 }
 

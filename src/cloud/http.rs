@@ -5,11 +5,12 @@ use super::error::{CloudError, decode_error};
 use super::limiter::Limiter;
 use super::retry::{Attempt, RetryPolicy, parse_retry_after, should_retry};
 use super::sign::{self, QueryValue, SignInput};
+use crate::report::clean;
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Answers larger than this are refused rather than buffered (a full 1000-server page is ~5 MB).
 pub const MAX_BODY: usize = 32 * 1024 * 1024;
@@ -155,7 +156,12 @@ impl Transport {
             .await
             .map_err(|e| no_answer(&e))?;
         let status = response.status().as_u16();
-        let request_id = header_text(&response, "x-request-id");
+        let request_id = header_text(&response, "x-request-id").map(|r| clean(&r).into_owned());
+        if (300..400).contains(&status) {
+            return Err(Failure::Decode(redirected(
+                call, status, &response, request_id,
+            )));
+        }
         let retry_after = header_text(&response, "retry-after").and_then(|v| parse_retry_after(&v));
         let body = read_capped(response).await.map_err(|e| match e {
             // A change accepted (2xx) with an answer too big to read may have been applied.
@@ -214,7 +220,7 @@ impl Transport {
         if let Some(token) = &self.credentials.security_token {
             headers.push(("X-Security-Token".into(), token.expose().to_owned()));
         }
-        let signed = sign::sign(
+        let mut signed = sign::sign(
             SignInput {
                 method: call.method.as_str(),
                 host: &host,
@@ -231,10 +237,24 @@ impl Transport {
         let url = format!("{}://{}{}", call.base.scheme(), host, signed.request_uri);
         let mut builder = self.http.request(call.method.clone(), &url);
         for (name, value) in &signed.headers {
-            builder = builder.header(name.as_str(), value.as_str());
+            let mut value = reqwest::header::HeaderValue::from_str(value).map_err(|e| {
+                CloudError::Setup(format!("header {name} is not valid for HTTP: {e}"))
+            })?;
+            // Kept out of Debug output and, over HTTP/2, out of the peers' header tables.
+            value.set_sensitive(name.eq_ignore_ascii_case("x-security-token"));
+            builder = builder.header(name.as_str(), value);
+        }
+        // The token is in clear in both; the header value reqwest now owns cannot be wiped.
+        signed.canonical_request.zeroize();
+        for (_, value) in &mut signed.headers {
+            value.zeroize();
         }
         if let Some(body) = &call.body {
-            builder = builder.body(body.to_vec());
+            // reqwest keeps the body as `Bytes`; owning a zeroizing copy makes the last drop
+            // (after the send, or when the request is abandoned) wipe it. Copies that TLS or
+            // the kernel make while sending are beyond reach.
+            let copy = ZeroOnDrop(Zeroizing::new(body.to_vec()));
+            builder = builder.body(bytes::Bytes::from_owner(copy));
         }
         builder
             .build()
@@ -303,6 +323,53 @@ pub fn authority(url: &reqwest::Url) -> String {
     match url.port() {
         Some(port) => format!("{host}:{port}"),
         None => host.to_owned(),
+    }
+}
+
+/// A request body that is wiped when reqwest lets go of it.
+struct ZeroOnDrop(Zeroizing<Vec<u8>>);
+
+impl AsRef<[u8]> for ZeroOnDrop {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Redirects are never followed (a followed redirect re-sends the body and the token to a
+/// host nobody checked). A change that was redirected may still have been acted on before
+/// the answer was written, so its outcome is unknown; a read simply failed.
+fn redirected(
+    call: &Call,
+    status: u16,
+    response: &reqwest::Response,
+    request_id: Option<String>,
+) -> CloudError {
+    let target = match header_text(response, "location") {
+        None => "no Location".to_owned(),
+        Some(location) => match call
+            .base
+            .join(&location)
+            .ok()
+            .map(|u| authority(&u))
+            .filter(|h| !h.is_empty())
+        {
+            Some(host) => format!("host {}", clean(&host)),
+            None => "an unreadable Location".to_owned(),
+        },
+    };
+    if call.idempotent {
+        return CloudError::Decode {
+            status,
+            message: format!("redirect to {target}, not followed"),
+            request_id,
+        };
+    }
+    let id = request_id.map(|r| format!(" (request id {r})"));
+    CloudError::OutcomeUnknown {
+        message: format!(
+            "HTTP {status} redirect to {target}, not followed: ecsreset never follows redirects{}",
+            id.unwrap_or_default()
+        ),
     }
 }
 

@@ -106,6 +106,7 @@ pub fn settings(
         creds,
     );
     s.ca_bundle = config.endpoints.ca_bundle.clone();
+    s.proxy = config.endpoints.proxy.clone();
     s.concurrency = config.tuning.concurrency;
     s.rate_per_second = config.tuning.rate_per_second;
     s.connect_timeout = config.tuning.connect_timeout;

@@ -25,20 +25,17 @@ fn audits_dir(base: &Path) -> PathBuf {
     base.join("audits")
 }
 
-/// Writes `audits/audit-<UTC time>.json` and returns its path.
+/// Writes `audits/audit-<UTC time>.json` (0600, in 0700 directories) and returns its path.
 pub fn save(base: &Path, audit: &SavedAudit) -> io::Result<PathBuf> {
+    crate::fsx::private_dir(base)?;
     let dir = audits_dir(base);
-    std::fs::create_dir_all(&dir)?;
+    crate::fsx::private_dir(&dir)?;
     let path = dir.join(format!(
         "audit-{}.json",
         audit.taken_at.format("%Y%m%dT%H%M%S%.3fZ")
     ));
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(
-        &tmp,
-        serde_json::to_vec_pretty(audit).map_err(io::Error::other)?,
-    )?;
-    std::fs::rename(&tmp, &path)?;
+    let bytes = serde_json::to_vec_pretty(audit).map_err(io::Error::other)?;
+    crate::fsx::write_private(&path, &bytes)?;
     Ok(path)
 }
 
@@ -92,7 +89,11 @@ mod tests {
             },
         )
         .unwrap();
-        let (_, got) = latest(dir.path()).unwrap().unwrap();
+        let (path, got) = latest(dir.path()).unwrap().unwrap();
         assert_eq!(got.taken_at, t1);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600, "saved audits are private");
+        assert_eq!(mode(&audits_dir(dir.path())), 0o700);
     }
 }

@@ -45,6 +45,10 @@ pub enum ConfigError {
         access: &'static str,
     },
 
+    /// Whoever can write the file can point the endpoints (and the signed requests) elsewhere.
+    #[error("config file {0} is writable by group or others (mode {mode:04o}); whoever can write it can send the signed requests elsewhere; run: chmod go-w {0}", file.display())]
+    Writable { file: PathBuf, mode: u32 },
+
     /// Only one of access key and secret key was found, or a token without either.
     #[error("{message}")]
     IncompleteCredentials { message: String },

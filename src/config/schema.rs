@@ -47,6 +47,7 @@ pub(super) struct RawEndpoints {
     pub ecs: Field<String>,
     pub iam: Field<String>,
     pub ca_bundle: Field<String>,
+    pub proxy: Field<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -80,7 +80,7 @@ fn read(
         file: path.to_owned(),
         error,
     };
-    let mut file = match File::open(path) {
+    let mut file = match open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return match named_by {
@@ -98,10 +98,94 @@ fn read(
     if meta.is_dir() {
         return Err(io(std::io::Error::other("it is a directory")));
     }
+    if !meta.is_file() {
+        return Err(io(std::io::Error::other(format!(
+            "it is a {}, not a regular file",
+            kind_of(&meta)
+        ))));
+    }
+    check_not_writable(path, &meta)?;
+    let too_large = || {
+        io(std::io::Error::other(format!(
+            "it is larger than {} KiB; a config file is a few KiB",
+            MAX_CONFIG / 1024
+        )))
+    };
+    if meta.len() > MAX_CONFIG {
+        return Err(too_large());
+    }
     // Sized up front so the buffer holding a secret key is not reallocated (and left behind).
     let mut text = String::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
-    file.read_to_string(&mut text).map_err(io)?;
+    // Capped again while reading: the file may have grown since it was measured.
+    let read = (&mut file).take(MAX_CONFIG + 1).read_to_string(&mut text);
+    if let Err(e) = read {
+        text.zeroize();
+        return Err(io(e));
+    }
+    if text.len() as u64 > MAX_CONFIG {
+        text.zeroize();
+        return Err(too_large());
+    }
     Ok(Some((text, meta)))
+}
+
+/// Larger than any real config by far, small enough that a `/dev/zero`-sized mistake costs
+/// nothing.
+const MAX_CONFIG: u64 = 1024 * 1024;
+
+/// `O_NONBLOCK` so that opening a FIFO returns at once (to be refused) instead of waiting
+/// for a writer; it changes nothing for the regular file that is then read.
+fn open(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let flags = rustix::fs::OFlags::NONBLOCK.bits();
+        options.custom_flags(i32::try_from(flags).unwrap_or(0));
+    }
+    options.open(path)
+}
+
+#[cfg(unix)]
+fn kind_of(meta: &Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_fifo() {
+        "FIFO"
+    } else if t.is_char_device() {
+        "character device"
+    } else if t.is_block_device() {
+        "block device"
+    } else if t.is_socket() {
+        "socket"
+    } else {
+        "special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn kind_of(_meta: &Metadata) -> &'static str {
+    "special file"
+}
+
+/// Any config, secret or not: it names the endpoints that receive signed requests.
+#[cfg(unix)]
+fn check_not_writable(file: &Path, meta: &Metadata) -> Result<(), ConfigError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & 0o022 == 0 {
+        return Ok(());
+    }
+    Err(ConfigError::Writable {
+        file: file.to_owned(),
+        mode,
+    })
+}
+
+#[cfg(not(unix))]
+fn check_not_writable(_file: &Path, _meta: &Metadata) -> Result<(), ConfigError> {
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -3,6 +3,7 @@
 //! and environment are never read.
 
 mod credentials;
+mod file_safety;
 mod loading;
 mod sections;
 mod support;

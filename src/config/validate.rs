@@ -124,19 +124,51 @@ pub(super) fn endpoints(raw: Option<RawEndpoints>, cx: &Ctx) -> Result<Endpoints
         None => None,
         Some(v) => {
             let path = cx.path(v.get_ref());
+            let key = "endpoints.ca_bundle";
             if !path.is_file() {
-                let key = "endpoints.ca_bundle";
                 let message = format!("{key}: no such file {}", path.display());
                 return Err(cx.invalid(v.span(), key, message));
             }
+            if let Err(why) = crate::cloud::ca_certificates(&path) {
+                return Err(cx.invalid(v.span(), key, format!("{key}: {why}")));
+            }
             Some(path)
         }
+    };
+    let proxy = match r.proxy {
+        None => None,
+        Some(v) => Some(proxy_url(v.get_ref()).map_err(|why| {
+            let key = "endpoints.proxy";
+            let message = format!(
+                "{key} must be a proxy URL such as \"http://proxy.example.com:3128\" ({why})"
+            );
+            cx.invalid(v.span(), key, message)
+        })?),
     };
     Ok(Endpoints {
         ecs,
         iam,
         ca_bundle,
+        proxy,
     })
+}
+
+/// The value is not echoed back: a malformed proxy URL may still carry a password.
+fn proxy_url(raw: &str) -> Result<String, &'static str> {
+    let url = url::Url::parse(raw.trim()).map_err(|_| "not a valid URL")?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("the scheme must be http or https");
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("the host is missing");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("credentials do not belong in the config; set HTTPS_PROXY instead");
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err("a proxy URL has no path, query or fragment");
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 fn url(field: Field<String>, key: &str, default: &str, cx: &Ctx) -> Result<String, ConfigError> {

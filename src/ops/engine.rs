@@ -794,7 +794,7 @@ pub fn describe(e: &CloudError) -> String {
             a.status,
             crate::report::clean(&a.message)
         ),
-        None => crate::report::clean(&e.to_string()),
+        None => crate::report::clean(&e.to_string()).into_owned(),
     }
 }
 

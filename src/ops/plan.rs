@@ -302,7 +302,7 @@ pub fn job_status(job: &JobResponse, job_id: &str, sid: &str, start: bool) -> St
                 })
                 .or_else(|| sub.and_then(|s| s.error_code.clone()))
                 .unwrap_or_else(|| "the sub-job failed with no reason given".into());
-            Status::RebootFailed(crate::report::clean(&reason))
+            Status::RebootFailed(crate::report::clean(&reason).into_owned())
         }
         // A finished job with this sub-job still open: nothing proves it either way.
         _ if finished => Status::RebootUnknown(format!(

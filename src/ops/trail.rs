@@ -153,50 +153,12 @@ pub fn append(base: &Path, lines: &[Line]) -> io::Result<()> {
 
 fn open_append(base: &Path) -> io::Result<std::fs::File> {
     create_private_dir(base)?;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600).custom_flags(nofollow());
-    }
-    let p = path(base);
-    opts.open(&p).map_err(|e| {
-        if e.raw_os_error() == Some(ELOOP) {
-            io::Error::other(format!(
-                "{} is a symbolic link; the trail is never written through one",
-                p.display()
-            ))
-        } else {
-            e
-        }
-    })
+    crate::fsx::open_private_append(&path(base))
 }
 
-#[cfg(target_os = "linux")]
-const ELOOP: i32 = 40;
-#[cfg(not(target_os = "linux"))]
-const ELOOP: i32 = 62;
-
-#[cfg(target_os = "linux")]
-fn nofollow() -> i32 {
-    0o400000
-}
-#[cfg(all(unix, not(target_os = "linux")))]
-fn nofollow() -> i32 {
-    0x100
-}
-
-/// The data directory: created 0700 when new.
+/// The data directory: created 0700, refused when it is a link or someone else's.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
+    crate::fsx::private_dir(dir)
 }
 
 /// Every line of the trail; a missing file is an empty trail. Lines that do not parse are
@@ -367,7 +329,7 @@ mod tests {
             std::fs::create_dir(&base2).unwrap();
             std::os::unix::fs::symlink(&other, path(&base2)).unwrap();
             let e = append(&base2, &[intent("b", &["s1"])]).unwrap_err();
-            assert!(e.to_string().contains("symbolic link"), "{e}");
+            assert!(e.to_string().contains("trail.jsonl"), "{e}");
             assert_eq!(std::fs::read(&other).unwrap(), b"");
         }
         let (lines, bad) = read(&base).unwrap();

@@ -58,6 +58,14 @@ impl Api {
         Some(api)
     }
 
+    /// Whether the API changes a server (the calls a redirect fault answers).
+    pub(crate) fn is_change(&self) -> bool {
+        matches!(
+            self,
+            Api::ResetPassword { .. } | Api::BatchResetPassword { .. } | Api::Action { .. }
+        )
+    }
+
     /// The API's name for throttling and statistics.
     pub(crate) fn key(&self) -> &'static str {
         match self {

@@ -29,6 +29,25 @@ pub struct Faults {
     pub drop_after_apply_rate: f64,
 }
 
+/// A `3xx` answer with a `Location`, given unapplied to every change (reset, reboot) while
+/// set with `Sim::set_redirect_changes`: the client must neither follow it nor count it as
+/// accepted. Kept apart from [`Faults`] because it is not drawn at a rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Redirect {
+    pub status: u16,
+    pub location: String,
+}
+
+impl Redirect {
+    pub(crate) fn response(&self) -> axum::response::Response {
+        let mut r = super::reply::raw(self.status, super::reply::JSON, "{}");
+        if let Ok(v) = axum::http::HeaderValue::from_str(&self.location) {
+            r.headers_mut().insert(axum::http::header::LOCATION, v);
+        }
+        r
+    }
+}
+
 /// The fault chosen for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Injected {

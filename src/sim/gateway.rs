@@ -5,7 +5,7 @@
 
 use super::api::Api;
 use super::auth::{Received, Verifier};
-use super::faults::{Faults, Injected};
+use super::faults::{Faults, Injected, Redirect};
 use super::reply::{self, ecs_error, gateway_error, not_found_api, raw, throttled};
 use super::state::World;
 use super::throttle::Throttle;
@@ -33,6 +33,7 @@ pub(crate) struct Shared {
     pub(crate) verifier: Verifier,
     pub(crate) throttle: Throttle,
     pub(crate) faults: Mutex<Faults>,
+    pub(crate) redirect_changes: Mutex<Option<Redirect>>,
     pub(crate) rng: Mutex<StdRng>,
     pub(crate) stats: Mutex<SimStats>,
     pub(crate) reboot_duration: Duration,
@@ -55,6 +56,7 @@ impl Shared {
             ),
             throttle: Throttle::new(cfg.throttle),
             faults: Mutex::new(cfg.faults),
+            redirect_changes: Mutex::new(None),
             rng: Mutex::new(match cfg.seed {
                 Some(seed) => StdRng::seed_from_u64(seed),
                 None => StdRng::from_os_rng(),
@@ -129,6 +131,12 @@ async fn pipeline(shared: &Shared, req: Request, rid: &str) -> Response {
         });
         tracing::debug!(rid, ?fault, "injecting fault");
         return inject(shared, fault, &parts, rid).await;
+    }
+    if let Some(redirect) = lock(&shared.redirect_changes)
+        .as_ref()
+        .filter(|_| api.is_change())
+    {
+        return redirect.response();
     }
     let resp = dispatch(shared, &api, &parts, &body);
     tracing::debug!(rid, status = resp.status().as_u16(), "response");

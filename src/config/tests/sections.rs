@@ -159,6 +159,19 @@ fn ca_bundle_must_exist_and_is_relative_to_the_file() {
     );
     std::fs::create_dir(t.dir.path().join("certs")).unwrap();
     std::fs::write(t.dir.path().join("certs/ca.pem"), "pem").unwrap();
+    assert_eq!(
+        t.error(&no_env),
+        format!(
+            "config file FILE: line 2: endpoints.ca_bundle: CA bundle {} holds no certificate \
+             (no \"-----BEGIN CERTIFICATE-----\" block)",
+            t.dir.path().join("certs/ca.pem").display()
+        )
+    );
+    std::fs::copy(
+        super::support::fixture("../certs/test-ca.pem"),
+        t.dir.path().join("certs/ca.pem"),
+    )
+    .unwrap();
     let c = t.load(&no_env).unwrap();
     assert_eq!(
         c.endpoints.ca_bundle,
@@ -373,4 +386,35 @@ fn a_chord_can_hold_one_action_per_scope() {
 fn the_first_bad_key_in_the_file_is_reported_not_the_first_in_sort_order() {
     let text = "[keys]\n\"z\" = \"bogus\"\n\"a\" = \"bogus\"\n";
     assert!(error_of(text).starts_with("config file FILE: line 2: keys.z: unknown action"));
+}
+
+#[test]
+fn a_proxy_is_an_http_url_without_credentials_and_is_never_echoed() {
+    let c = config_of("[endpoints]\nproxy = \"http://proxy.example.com:3128/\"\n");
+    assert_eq!(
+        c.endpoints.proxy.as_deref(),
+        Some("http://proxy.example.com:3128")
+    );
+    assert_eq!(config_of("").endpoints.proxy, None);
+    for (bad, why) in [
+        ("socks5://p:1080", "the scheme must be http or https"),
+        ("proxy:3128", "the scheme must be http or https"),
+        (
+            "http://u:hunter2@p:3128",
+            "credentials do not belong in the config",
+        ),
+        (
+            "http://p:3128/path",
+            "a proxy URL has no path, query or fragment",
+        ),
+        ("not a url", "not a valid URL"),
+    ] {
+        let e = error_of(&format!("[endpoints]\nproxy = \"{bad}\"\n"));
+        assert!(
+            e.starts_with("config file FILE: line 2: endpoints.proxy must be a proxy URL"),
+            "{bad}: {e}"
+        );
+        assert!(e.contains(why), "{bad}: {e}");
+        assert!(!e.contains("hunter2"), "{e}");
+    }
 }

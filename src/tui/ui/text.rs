@@ -5,31 +5,7 @@
 use std::borrow::Cow;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// Shown in place of a control character, so its presence stays visible.
-pub const REPLACEMENT: char = '�';
-
-/// True for characters that must never be written to the terminal: C0 and C1 controls
-/// (ESC, BEL, CR, TAB ...), DEL, bidi embeddings/overrides/isolates and directional marks.
-pub fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
-        )
-}
-
-/// Replaces every unsafe character (see [`is_unsafe`]) with [`REPLACEMENT`]; borrows when
-/// there is nothing to replace, which is the common case.
-pub fn clean(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_unsafe) {
-        return Cow::Borrowed(s);
-    }
-    Cow::Owned(
-        s.chars()
-            .map(|c| if is_unsafe(c) { REPLACEMENT } else { c })
-            .collect(),
-    )
-}
+pub use crate::report::{REPLACEMENT, clean, is_unsafe};
 
 /// [`clean`], then cut to `width` display columns with a trailing `…` when it was longer.
 /// Wide (CJK, emoji) characters count as two columns and are never split.
