@@ -26,6 +26,7 @@ pub enum Action {
     Sort,
     Mark,
     MarkAll,
+    MarkSupported,
     Details,
     Reset,
     Audit,
@@ -69,7 +70,8 @@ const TABLE: &[(Action, &str, &str)] = &[
     (
         Action::Filter,
         "filter",
-        "filter by name, id, address, status, flag or OS",
+        "filter: words match name, id, address, project, zone; or flag:, status:, os:, \
+         project:, az:, name:, tag:; ! negates",
     ),
     (Action::Sort, "sort", "cycle the sort column"),
     (
@@ -81,6 +83,11 @@ const TABLE: &[(Action, &str, &str)] = &[
         Action::MarkAll,
         "mark_all",
         "mark or unmark all visible servers",
+    ),
+    (
+        Action::MarkSupported,
+        "mark_supported",
+        "mark or unmark every visible server that supports one-click reset",
     ),
     (
         Action::Details,
@@ -152,6 +159,7 @@ impl Action {
         Action::Sort,
         Action::Mark,
         Action::MarkAll,
+        Action::MarkSupported,
         Action::Details,
         Action::Reset,
         Action::Audit,
@@ -425,6 +433,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("s", Action::Sort),
     ("space", Action::Mark),
     ("a", Action::MarkAll),
+    ("m", Action::MarkSupported),
     ("enter", Action::Details),
     ("r", Action::Reset),
     ("A", Action::Audit),

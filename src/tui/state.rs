@@ -2,6 +2,7 @@
 //! only read it. Time comes in through `Msg::Tick`, so drawing is a pure function of it.
 
 pub mod audit;
+pub mod filter;
 pub mod form;
 pub mod log;
 pub mod row;
@@ -147,6 +148,13 @@ pub struct State {
 
 impl State {
     pub fn new(projects: Vec<ProjectState>, keys: KeyMap, rng: StdRng) -> Self {
+        let mut table = Table::default();
+        table.set_project_names(
+            projects
+                .iter()
+                .map(|p| format!("{} {}", p.label, p.region))
+                .collect(),
+        );
         Self {
             now: DateTime::<Utc>::UNIX_EPOCH,
             size: (80, 24),
@@ -154,7 +162,7 @@ impl State {
             keys,
             read_only: false,
             projects,
-            table: Table::default(),
+            table,
             mode: Mode::Browse,
             focus: Focus::Servers,
             show_log: false,

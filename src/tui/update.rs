@@ -105,4 +105,6 @@ pub(crate) fn quit(state: &mut State) -> Vec<Effect> {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_filter;
+#[cfg(test)]
 mod tests_submit;

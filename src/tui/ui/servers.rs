@@ -80,7 +80,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         format!(" {}/{} ", table.cursor() + 1, table.view().len())
     };
     let block = Block::bordered()
-        .title(Span::styled(" Servers ", theme.title()))
+        .title(title(state, area.width, position.chars().count(), theme))
         .title_top(Line::from(position).alignment(Alignment::Right))
         .border_style(theme.border(focused));
     if table.view().is_empty() {
@@ -115,6 +115,20 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         .column_spacing(1)
         .block(block);
     frame.render_widget(t, area);
+}
+
+/// " Servers ", then the filter as parsed (what actually applies) or its first error.
+fn title(state: &State, width: u16, right: usize, theme: Theme) -> Line<'static> {
+    let f = state.table.parsed_filter();
+    let mut spans = vec![Span::styled(" Servers ", theme.title())];
+    // Borders, the position on the right and a gap.
+    let room = usize::from(width).saturating_sub(12 + right);
+    if let Some(e) = f.errors.first() {
+        spans.push(Span::styled(fit(&format!("✗ {e} "), room), theme.bad()));
+    } else if !f.is_empty() {
+        spans.push(Span::styled(fit(&format!("· {f} "), room), theme.accent()));
+    }
+    Line::from(spans)
 }
 
 fn header(cols: &Columns, sort: &str, desc: bool, theme: Theme) -> Row<'static> {

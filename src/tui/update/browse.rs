@@ -46,6 +46,7 @@ fn browse(state: &mut State, action: Action) -> Vec<Effect> {
             state.table.move_by(1);
         }
         Action::MarkAll => state.table.mark_all_visible(),
+        Action::MarkSupported => mark_supported(state),
         Action::Details if state.table.selected().is_some() => state.mode = Mode::Details,
         Action::Reset => reset::open_form(state),
         Action::ToggleLog => {
@@ -64,6 +65,20 @@ fn browse(state: &mut State, action: Action) -> Vec<Effect> {
         other => navigate(state, other),
     }
     Vec::new()
+}
+
+fn mark_supported(state: &mut State) {
+    let before = state.table.marked.len();
+    let n = state.table.mark_supported_visible();
+    let text = match n {
+        0 => "no visible server supports one-click reset; nothing marked".to_owned(),
+        n if state.table.marked.len() < before => format!("unmarked {n} supported servers"),
+        n => format!(
+            "marked {n} supported servers ({} marked in all)",
+            state.table.marked.len()
+        ),
+    };
+    state.notice(Level::Info, text);
 }
 
 fn cancel(state: &mut State) {
