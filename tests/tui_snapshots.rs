@@ -13,7 +13,8 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+/// The stated minimum, the classic terminal, a roomy one and a wide one.
+const SIZES: [(u16, u16); 4] = [(60, 15), (80, 24), (120, 40), (200, 60)];
 
 fn render(s: &mut State, w: u16, h: u16) -> Terminal<TestBackend> {
     update(s, Msg::Resize(w, h));
@@ -274,6 +275,101 @@ fn log_and_audit() {
     snap("log_with_errors", with_log);
     snap("audit_progress", audit_running);
     snap("audit_summary", audit_done);
+}
+
+/// At the stated minimum every control of every mode is on screen: the fields and buttons
+/// of the dialogs, and the hint bar's keys.
+#[test]
+fn every_control_shows_at_the_minimum() {
+    let (w, h) = (ui::layout::MIN_WIDTH, ui::layout::MIN_HEIGHT);
+    let cases: Vec<(&str, State, &[&str])> = vec![
+        ("browse", loaded(), &["web-01", "? help", "q quit"]),
+        (
+            "filter",
+            {
+                let mut s = loaded();
+                feed(&mut s, [ch('/')]);
+                type_str(&mut s, "flag:supported");
+                s
+            },
+            &["filter: /flag:supported", "enter keep"],
+        ),
+        (
+            "form",
+            form_with("abc", ""),
+            &[
+                "password",
+                "confirm",
+                "is_check_password",
+                "✗ 8 to 26",
+                "tab next",
+                "esc cancel",
+            ],
+        ),
+        (
+            "confirm single",
+            {
+                let mut s = form_with("Tq7!fixture", "Tq7!fixture");
+                feed(&mut s, [key(KeyCode::Enter)]);
+                s
+            },
+            &[
+                "[ Cancel ]",
+                "[ Reset 1 server ]",
+                "hard reboot",
+                "esc back",
+            ],
+        ),
+        (
+            "confirm multiple",
+            confirm_multi(),
+            &[
+                "[ Cancel ]",
+                "[ Reset 4 servers ]",
+                "Type 4 to confirm",
+                "hard reboot",
+            ],
+        ),
+        ("results", results(), &["esc close"]),
+        (
+            "details",
+            {
+                let mut s = loaded();
+                select(&mut s, "db-01");
+                feed(&mut s, [key(KeyCode::Enter)]);
+                s
+            },
+            &["db-01", "esc close"],
+        ),
+        (
+            "help",
+            {
+                let mut s = loaded();
+                feed(&mut s, [ch('?')]);
+                s
+            },
+            &["esc close", "scroll"],
+        ),
+        ("audit summary", audit_done(), &["esc close"]),
+        ("log", with_log(), &["tab scroll log"]),
+    ];
+    for (name, mut s, wanted) in cases {
+        let t = render(&mut s, w, h);
+        let lines: Vec<String> = (0..h)
+            .map(|y| {
+                (0..w)
+                    .map(|x| t.backend().buffer()[(x, y)].symbol().to_owned())
+                    .collect()
+            })
+            .collect();
+        let screen = lines.join("\n");
+        for want in wanted {
+            assert!(
+                screen.contains(want),
+                "{name} at {w}x{h} lacks {want:?}:\n{screen}"
+            );
+        }
+    }
 }
 
 #[test]

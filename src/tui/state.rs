@@ -129,6 +129,9 @@ pub struct State {
     pub mode: Mode,
     pub focus: Focus,
     pub show_log: bool,
+    /// Rows scrolled in the details, audit summary, message or results popup; zeroed when
+    /// one opens.
+    pub popup_scroll: usize,
     pub log: LogRing,
     pub audit: Option<AuditProgress>,
     pub notice: Option<Notice>,
@@ -166,6 +169,7 @@ impl State {
             mode: Mode::Browse,
             focus: Focus::Servers,
             show_log: false,
+            popup_scroll: 0,
             log: LogRing::default(),
             audit: None,
             notice: None,

@@ -4,7 +4,7 @@
 use super::ago;
 use super::text::{fit, or_dash};
 use super::theme::Theme;
-use crate::tui::state::table::{Flag, Row as ServerRow};
+use crate::tui::state::table::{Flag, Row as ServerRow, SortKey};
 use crate::tui::state::{Focus, ProjectLoad, State};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
@@ -14,55 +14,132 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 
-/// Which optional columns fit at this width.
+/// A column of the table, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Mark,
+    Name,
+    Id,
+    Status,
+    Os,
+    Ip,
+    Az,
+    Project,
+    Flag,
+    Age,
+}
+
+impl Col {
+    const ORDER: [Col; 10] = [
+        Col::Mark,
+        Col::Name,
+        Col::Id,
+        Col::Status,
+        Col::Os,
+        Col::Ip,
+        Col::Az,
+        Col::Project,
+        Col::Flag,
+        Col::Age,
+    ];
+
+    /// Optional columns, most important first: names repeat across projects (every region
+    /// has its `web-01`), so the project goes before everything else; the zone only refines
+    /// the region the project already names.
+    const OPTIONAL: [Col; 6] = [Col::Project, Col::Status, Col::Os, Col::Ip, Col::Age, Col::Az];
+
+    fn width(self) -> u16 {
+        match self {
+            Col::Mark => 1,
+            Col::Name => NAME_MIN,
+            Col::Id => 8,
+            Col::Status => 9,
+            Col::Os => 7,
+            Col::Ip => 15,
+            Col::Az => 15,
+            Col::Project => 12,
+            Col::Flag => 13,
+            Col::Age => 4,
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Col::Mark => " ",
+            Col::Name => "name",
+            Col::Id => "id",
+            Col::Status => "status",
+            Col::Os => "os",
+            Col::Ip => "ip",
+            Col::Az => "az",
+            Col::Project => "project",
+            Col::Flag => "flag",
+            Col::Age => "age",
+        }
+    }
+
+    /// The column a sort key sorts on.
+    fn of_sort(key: SortKey) -> Col {
+        match key {
+            SortKey::Project => Col::Project,
+            SortKey::Name => Col::Name,
+            SortKey::Status => Col::Status,
+            SortKey::Os => Col::Os,
+            SortKey::Ip => Col::Ip,
+            SortKey::Flag => Col::Flag,
+            SortKey::Checked => Col::Age,
+        }
+    }
+}
+
+const NAME_MIN: u16 = 16;
+const NAME_MAX: u16 = 40;
+
+/// The columns that fit in a table `width` cells wide (borders included), and the name's
+/// width: the optional columns join in order of importance while they fit, then the name
+/// takes what is left, up to [`NAME_MAX`].
 struct Columns {
-    az: bool,
-    project: bool,
+    shown: Vec<Col>,
+    name_width: u16,
 }
 
 impl Columns {
-    /// The project comes before the zone: names repeat across projects (every region has
-    /// its `web-01`), while the zone only refines the region the project already names.
     fn for_width(width: u16, projects: usize) -> Self {
-        let project = projects > 1 && width >= 100;
+        let inner = width.saturating_sub(2);
+        let cost = |cols: &[Col]| -> u16 {
+            cols.iter().map(|c| c.width() + 1).sum::<u16>().saturating_sub(1)
+        };
+        let mut shown = vec![Col::Mark, Col::Name, Col::Id, Col::Flag];
+        for col in Col::OPTIONAL {
+            if col == Col::Project && projects < 2 {
+                continue;
+            }
+            let mut with = shown.clone();
+            with.push(col);
+            if cost(&with) <= inner {
+                shown = with;
+            }
+        }
+        shown.sort_by_key(|c| Col::ORDER.iter().position(|o| o == c));
+        let spare = inner.saturating_sub(cost(&shown));
         Self {
-            az: width >= if project { 130 } else { 110 },
-            project,
+            name_width: (NAME_MIN + spare).min(NAME_MAX),
+            shown,
         }
     }
 
-    /// The name column's width in a table `width` cells wide (borders included): what the
-    /// fixed columns and the one-cell gaps leave, so a long name gets its `…`.
-    fn name_width(&self, width: u16) -> usize {
-        let widths = self.widths();
-        let fixed: u16 = widths
-            .iter()
-            .map(|c| match c {
-                Constraint::Length(n) => *n,
-                _ => 0,
-            })
-            .sum();
-        let gaps = u16::try_from(widths.len() - 1).unwrap_or(0);
-        usize::from(width.saturating_sub(2 + fixed + gaps).max(10))
+    fn has(&self, col: Col) -> bool {
+        self.shown.contains(&col)
     }
 
     fn widths(&self) -> Vec<Constraint> {
-        let mut w = vec![
-            Constraint::Length(1),
-            Constraint::Min(10),
-            Constraint::Length(8),
-            Constraint::Length(11),
-            Constraint::Length(7),
-            Constraint::Length(15),
-        ];
-        if self.az {
-            w.push(Constraint::Length(15));
-        }
-        if self.project {
-            w.push(Constraint::Length(16));
-        }
-        w.extend([Constraint::Length(13), Constraint::Length(4)]);
-        w
+        self.shown
+            .iter()
+            .map(|c| match c {
+                Col::Name => Constraint::Length(self.name_width),
+                c => Constraint::Length(c.width()),
+            })
+            .collect()
     }
 }
 
@@ -74,10 +151,22 @@ pub fn spinner(state: &State) -> &'static str {
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let table = &state.table;
     let focused = state.focus == Focus::Servers;
+    let cols = Columns::for_width(area.width, state.projects.len());
+    let (sort, desc) = table.sort();
+    let arrow = if desc { "▼" } else { "▲" };
+    // A sort on a column too wide to show is named here instead of on another column.
+    let hidden_sort = sort_column(&cols, sort, state.projects.len())
+        .is_none()
+        .then(|| format!("by {}{arrow} · ", sort.label()));
     let position = if table.view().is_empty() {
         String::new()
     } else {
-        format!(" {}/{} ", table.cursor() + 1, table.view().len())
+        format!(
+            " {}{}/{} ",
+            hidden_sort.unwrap_or_default(),
+            table.cursor() + 1,
+            table.view().len()
+        )
     };
     let block = Block::bordered()
         .title(title(state, area.width, position.chars().count(), theme))
@@ -88,11 +177,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         frame.render_widget(block, area);
         return empty(frame, inner, state, theme);
     }
-    let cols = Columns::for_width(area.width, state.projects.len());
-    let name_width = cols.name_width(area.width).min(40);
+    let name_width = usize::from(cols.name_width);
     let rows_visible = usize::from(area.height.saturating_sub(3));
-    let (sort, desc) = table.sort();
-    let header = header(&cols, sort.label(), desc, theme);
+    let header = header(&cols, sort_column(&cols, sort, state.projects.len()), arrow, theme);
     let rows: Vec<Row> = table
         .view()
         .iter()
@@ -131,28 +218,25 @@ fn title(state: &State, width: u16, right: usize, theme: Theme) -> Line<'static>
     Line::from(spans)
 }
 
-fn header(cols: &Columns, sort: &str, desc: bool, theme: Theme) -> Row<'static> {
-    let arrow = if desc { "▼" } else { "▲" };
-    let mut names = vec![" ", "name", "id", "status", "os", "ip"];
-    if cols.az {
-        names.push("az");
-    }
-    if cols.project {
-        names.push("project");
-    }
-    names.extend(["flag", "age"]);
-    let key = match sort {
-        "checked" => "age",
-        "project" if !cols.project => "name",
-        other => other,
+/// The shown column that carries the sort arrow. With one project, sorting by project is
+/// sorting by name (the tie-break), so the arrow goes there.
+fn sort_column(cols: &Columns, sort: SortKey, projects: usize) -> Option<Col> {
+    let col = match Col::of_sort(sort) {
+        Col::Project if projects < 2 => Col::Name,
+        c => c,
     };
-    let cells: Vec<Cell> = names
-        .into_iter()
-        .map(|n| {
-            if n == key {
-                Cell::from(format!("{n}{arrow}"))
+    cols.has(col).then_some(col)
+}
+
+fn header(cols: &Columns, sorted: Option<Col>, arrow: &str, theme: Theme) -> Row<'static> {
+    let cells: Vec<Cell> = cols
+        .shown
+        .iter()
+        .map(|&c| {
+            if Some(c) == sorted {
+                Cell::from(format!("{}{arrow}", c.title()))
             } else {
-                Cell::from(n)
+                Cell::from(c.title())
             }
         })
         .collect();
@@ -168,36 +252,28 @@ fn row<'a>(
     theme: Theme,
 ) -> Row<'a> {
     let d = &r.detail;
-    let mark = if marked {
-        Cell::from(Span::styled("●", theme.marked()))
-    } else {
-        Cell::from(" ")
-    };
-    let (status, status_style) = status_cell(r.status(), theme);
-    let mut cells = vec![
-        mark,
-        Cell::from(fit(r.name(), name_width)),
-        Cell::from(short_id(&d.id)),
-        Cell::from(Span::styled(fit(&status, 11), status_style)),
-        Cell::from(fit(&or_dash(r.os()), 7)),
-        Cell::from(fit(&or_dash(r.private_ip()), 15)),
-    ];
-    if cols.az {
-        cells.push(Cell::from(fit(
-            &or_dash(d.availability_zone.as_deref()),
-            15,
-        )));
-    }
-    if cols.project {
-        cells.push(Cell::from(fit(state.project_label(r.project), 16)));
-    }
-    let (flag, flag_style) = flag_cell(&r.flag, theme);
-    cells.push(Cell::from(Span::styled(flag, flag_style)));
-    let age = r
-        .checked_at
-        .map(|t| ago(state.now, t))
-        .unwrap_or_else(|| "-".into());
-    cells.push(Cell::from(Span::styled(age, theme.dim())));
+    let cells = cols.shown.iter().map(|&c| match c {
+        Col::Mark if marked => Cell::from(Span::styled("●", theme.marked())),
+        Col::Mark => Cell::from(" "),
+        Col::Name => Cell::from(fit(r.name(), name_width)),
+        Col::Id => Cell::from(short_id(&d.id)),
+        Col::Status => {
+            let (status, style) = status_cell(r.status(), theme);
+            Cell::from(Span::styled(fit(&status, 9), style))
+        }
+        Col::Os => Cell::from(fit(&or_dash(r.os()), 7)),
+        Col::Ip => Cell::from(fit(&or_dash(r.private_ip()), 15)),
+        Col::Az => Cell::from(fit(&or_dash(d.availability_zone.as_deref()), 15)),
+        Col::Project => Cell::from(fit(state.project_label(r.project), 12)),
+        Col::Flag => {
+            let (flag, style) = flag_cell(&r.flag, theme);
+            Cell::from(Span::styled(flag, style))
+        }
+        Col::Age => {
+            let age = r.checked_at.map_or_else(|| "-".into(), |t| ago(state.now, t));
+            Cell::from(Span::styled(age, theme.dim()))
+        }
+    });
     Row::new(cells)
 }
 

@@ -22,8 +22,19 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         }
     };
     let (sort, desc) = table.sort();
-    let mut spans = vec![
-        Span::styled("ecsreset", theme.accent()),
+    let mut spans = vec![Span::styled("ecsreset", theme.accent())];
+    // The filter being typed comes first: at the minimum width it is the one control here.
+    let editing = matches!(state.mode, Mode::Filter);
+    if editing || !table.filter().is_empty() {
+        let cursor = if editing { "▏" } else { "" };
+        let room = usize::from(area.width).saturating_sub(24).max(12);
+        spans.push(Span::raw("  filter: /"));
+        spans.push(Span::styled(
+            format!("{}{cursor}", fit_tail(table.filter(), room)),
+            theme.title(),
+        ));
+    }
+    spans.extend([
         Span::raw("  project: "),
         Span::styled(project, theme.title()),
         Span::raw(format!(
@@ -31,16 +42,7 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             sort.label(),
             if desc { "▼" } else { "▲" }
         )),
-    ];
-    let editing = matches!(state.mode, Mode::Filter);
-    if editing || !table.filter().is_empty() {
-        let cursor = if editing { "▏" } else { "" };
-        spans.push(Span::raw("  filter: /"));
-        spans.push(Span::styled(
-            format!("{}{cursor}", fit(table.filter(), 24)),
-            theme.title(),
-        ));
-    }
+    ]);
     let badge = if state.read_only { " READ-ONLY " } else { "" };
     let badge_w = badge.width() as u16;
     let [left, right] =
@@ -94,6 +96,25 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         Paragraph::new(Line::from(counts).right_aligned()).style(theme.dim()),
         right,
     );
+}
+
+/// The end of `s` in `width` columns, with a leading `…`: the part being typed stays in view.
+fn fit_tail(s: &str, width: usize) -> String {
+    let s = clean(s);
+    if s.width() <= width {
+        return s.into_owned();
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 1;
+    for c in s.chars().rev() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width {
+            break;
+        }
+        used += w;
+        tail.push(c);
+    }
+    std::iter::once('…').chain(tail.into_iter().rev()).collect()
 }
 
 /// The first key bound to an action, as the help shows it.

@@ -115,7 +115,8 @@ pub(super) fn navigate(state: &mut State, action: Action) {
     };
     if state.focus == Focus::Log && state.show_log {
         // The log counts from the newest line, so "down" scrolls towards it.
-        state.log.scroll_by(-delta);
+        let page = layout::log_rows(state);
+        state.log.scroll_by(-delta, page);
         return;
     }
     match action {
@@ -195,11 +196,20 @@ fn popup(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Quit => return quit(state),
         Action::Cancel | Action::Details => state.mode = Mode::Browse,
         Action::Help => state.mode = Mode::Help { scroll: 0 },
+        // In the details, up and down go to the next server; paging scrolls the popup.
         Action::Up | Action::Down if matches!(state.mode, Mode::Details) => {
             navigate(state, action);
+            state.popup_scroll = 0;
         }
+        Action::Up => state.popup_scroll = state.popup_scroll.saturating_sub(1),
+        Action::Down => state.popup_scroll += 1,
+        Action::PageUp => state.popup_scroll = state.popup_scroll.saturating_sub(10),
+        Action::PageDown => state.popup_scroll += 10,
+        Action::Top => state.popup_scroll = 0,
         _ => {}
     }
+    // The drawing clamps the offset; this keeps "up" working right after a long "down".
+    state.popup_scroll = state.popup_scroll.min(500);
     Vec::new()
 }
 
@@ -209,6 +219,8 @@ fn results(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Quit => return quit(state),
         Action::Cancel => state.mode = Mode::Browse,
         Action::ToggleLog => state.show_log = !state.show_log,
+        Action::Up => state.popup_scroll = state.popup_scroll.saturating_sub(1),
+        Action::Down => state.popup_scroll = (state.popup_scroll + 1).min(10_000),
         _ => {}
     }
     Vec::new()
