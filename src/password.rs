@@ -156,7 +156,7 @@ impl Rule {
 }
 
 /// The verdict on one rule, with an optional hint that never quotes the password.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct RuleStatus {
     pub rule: Rule,
     pub passed: bool,
@@ -164,6 +164,19 @@ pub struct RuleStatus {
     pub source: Source,
     /// The rule as it applies here (the character set and account names in force).
     pub label: &'static str,
+}
+
+/// Without the label: its fixed text ("root", the specials) would make a `Debug` dump look
+/// as if it held a password that happens to be such a word.
+impl std::fmt::Debug for RuleStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleStatus")
+            .field("rule", &self.rule)
+            .field("passed", &self.passed)
+            .field("detail", &self.detail)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Every rule that applies to one OS, in display order.
@@ -261,7 +274,10 @@ fn judge(rule: Rule, facts: &Facts, specials: &str) -> RuleStatus {
         }
         Rule::AllowedCharacters => {
             let bad = facts.disallowed;
-            (bad == 0, (bad > 0).then(|| disallowed_detail(bad, specials)))
+            (
+                bad == 0,
+                (bad > 0).then(|| disallowed_detail(bad, specials)),
+            )
         }
         Rule::ThreeClasses => (facts.class_count() >= 3, Some(classes_detail(facts))),
         Rule::NoUsername => flag(facts.has_username, "contains a user name or its reverse"),

@@ -153,7 +153,12 @@ pub(crate) fn popup_text(
             (true, false) => " ↑ more ",
             _ => " ↓ more ",
         };
-        let bottom = Rect::new(rect.x + 2, rect.bottom() - 1, rect.width.saturating_sub(4), 1);
+        let bottom = Rect::new(
+            rect.x + 2,
+            rect.bottom() - 1,
+            rect.width.saturating_sub(4),
+            1,
+        );
         frame.render_widget(
             Paragraph::new(Span::styled(more, theme.dim())).alignment(Alignment::Right),
             bottom,

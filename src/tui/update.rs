@@ -121,6 +121,8 @@ mod tests;
 #[cfg(test)]
 mod tests_filter;
 #[cfg(test)]
+mod tests_form;
+#[cfg(test)]
 mod tests_small;
 #[cfg(test)]
 mod tests_submit;

@@ -62,8 +62,7 @@ impl Form {
 
     /// Re-runs the rules; called after every change of the password or the API check.
     pub fn recheck(&mut self) {
-        self.checklist =
-            password::check_with(self.password.expose(), self.os, self.check_password);
+        self.checklist = password::check_with(self.password.expose(), self.os, self.check_password);
     }
 
     /// Moves to a field, with the cursor at the end of what it holds.
@@ -161,11 +160,7 @@ pub enum Edit {
 /// The character position where the word ending at `at` starts. Reads characters only to
 /// classify them; nothing is copied.
 fn word_start(s: &str, at: usize) -> usize {
-    let before: Vec<bool> = s
-        .chars()
-        .take(at)
-        .map(char::is_alphanumeric)
-        .collect();
+    let before: Vec<bool> = s.chars().take(at).map(char::is_alphanumeric).collect();
     let mut i = before.len();
     while i > 0 && !before[i - 1] {
         i -= 1;

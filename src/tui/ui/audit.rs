@@ -50,10 +50,7 @@ pub fn summary(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             theme.accent(),
         )));
         let line = match failed {
-            Some((_, e)) => Span::styled(
-                format!("  ✗ not listed: {}", clean(e)),
-                theme.bad(),
-            ),
+            Some((_, e)) => Span::styled(format!("  ✗ not listed: {}", clean(e)), theme.bad()),
             None => Span::raw(format!("  {}", counts_text(&a.counts[i]))),
         };
         lines.push(Line::from(line));

@@ -5,10 +5,10 @@
 use super::text::clean;
 use super::theme::Theme;
 use super::{name_list, popup_lines};
+use crate::config::Action;
 use crate::password::OsKind;
 use crate::secret::Secret;
 use crate::tui::state::State;
-use crate::config::Action;
 use crate::tui::state::form::{Field, Form};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -25,7 +25,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, form: &Form, theme: Th
     // Room for the longest checklist line (rule, source and detail) plus border and
     // padding, whatever is typed: a popup that resized with each key would jump around.
     let rows = usize::from(area.height.saturating_sub(2));
-    popup_lines(frame, area, WIDTH, &title, lines(state, form, rows, theme), theme);
+    popup_lines(
+        frame,
+        area,
+        WIDTH,
+        &title,
+        lines(state, form, rows, theme),
+        theme,
+    );
 }
 
 const WIDTH: u16 = 112;

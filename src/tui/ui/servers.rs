@@ -46,7 +46,14 @@ impl Col {
     /// Optional columns, most important first: names repeat across projects (every region
     /// has its `web-01`), so the project goes before everything else; the zone only refines
     /// the region the project already names.
-    const OPTIONAL: [Col; 6] = [Col::Project, Col::Status, Col::Os, Col::Ip, Col::Age, Col::Az];
+    const OPTIONAL: [Col; 6] = [
+        Col::Project,
+        Col::Status,
+        Col::Os,
+        Col::Ip,
+        Col::Age,
+        Col::Az,
+    ];
 
     fn width(self) -> u16 {
         match self {
@@ -107,7 +114,10 @@ impl Columns {
     fn for_width(width: u16, projects: usize) -> Self {
         let inner = width.saturating_sub(2);
         let cost = |cols: &[Col]| -> u16 {
-            cols.iter().map(|c| c.width() + 1).sum::<u16>().saturating_sub(1)
+            cols.iter()
+                .map(|c| c.width() + 1)
+                .sum::<u16>()
+                .saturating_sub(1)
         };
         let mut shown = vec![Col::Mark, Col::Name, Col::Id, Col::Flag];
         for col in Col::OPTIONAL {
@@ -179,7 +189,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     }
     let name_width = usize::from(cols.name_width);
     let rows_visible = usize::from(area.height.saturating_sub(3));
-    let header = header(&cols, sort_column(&cols, sort, state.projects.len()), arrow, theme);
+    let header = header(
+        &cols,
+        sort_column(&cols, sort, state.projects.len()),
+        arrow,
+        theme,
+    );
     let rows: Vec<Row> = table
         .view()
         .iter()
@@ -270,7 +285,9 @@ fn row<'a>(
             Cell::from(Span::styled(flag, style))
         }
         Col::Age => {
-            let age = r.checked_at.map_or_else(|| "-".into(), |t| ago(state.now, t));
+            let age = r
+                .checked_at
+                .map_or_else(|| "-".into(), |t| ago(state.now, t));
             Cell::from(Span::styled(age, theme.dim()))
         }
     });
