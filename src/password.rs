@@ -95,8 +95,8 @@ impl Source {
     pub fn label(self) -> &'static str {
         match self {
             Source::Os => "OS",
-            Source::Api => "API check",
-            Source::Both => "OS + API check",
+            Source::Api => "API",
+            Source::Both => "OS+API",
         }
     }
 }

@@ -87,7 +87,7 @@ pub async fn run_cli_until(
         cred.secret_key.expose().to_owned()
     };
     writeln!(out, "ecsreset simulator listening on {}", sim.base_url()).map_err(io)?;
-    writeln!(out, "  fleet: {origin}; {}", fleet_summary(fleet)).map_err(io)?;
+    writeln!(out, "  fleet: {origin}; {}", fleet_summary(&fleet)).map_err(io)?;
     writeln!(out, "  access key: {}", cred.access_key).map_err(io)?;
     if from_env {
         writeln!(out, "  secret key: from ${SK_ENV} (not shown)").map_err(io)?;

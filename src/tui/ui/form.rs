@@ -97,10 +97,12 @@ fn lines<'a>(state: &State, form: &'a Form, rows: usize, theme: Theme) -> Vec<Li
         rules.push(Line::from(spans));
     }
     if folded > 0 {
-        rules.push(Line::from(Span::styled(
-            format!("  ✓ {folded} more rules pass"),
-            theme.ok(),
-        )));
+        let text = if folded == form.checklist.items.len() {
+            format!("  ✓ all {folded} rules pass")
+        } else {
+            format!("  ✓ {folded} more rules pass")
+        };
+        rules.push(Line::from(Span::styled(text, theme.ok())));
     }
     let mut tail = Vec::new();
     let (glyph, word, style) = if form.confirmation_matches() {
@@ -173,7 +175,8 @@ fn secret_line<'a>(
     };
     let cursor = if focused { "▏" } else { "" };
     // Padded to the API's maximum, so the field keeps its size as it fills.
-    let pad = " ".repeat(crate::password::MAX_LEN.saturating_sub(len));
+    let pad =
+        " ".repeat((crate::password::MAX_LEN + 1).saturating_sub(len + cursor.chars().count()));
     let shown = format!("{before}{cursor}{after}{pad}");
     let marker = if focused { "› " } else { "  " };
     let style = if focused {
@@ -206,9 +209,6 @@ fn check_line<'a>(form: &Form, theme: Theme) -> Line<'a> {
                 ratatui::style::Style::default()
             },
         ),
-        Span::styled(
-            " (the API checks the rules too; space toggles)",
-            theme.dim(),
-        ),
+        Span::styled(" (space: the API checks its rules too)", theme.dim()),
     ])
 }

@@ -180,17 +180,43 @@ pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         ],
         Mode::Browse => browse_hints(state),
     };
+    // Short of room, one space between hints and shorter words, so the keys of a dialog
+    // still fit the minimum width.
+    let full: usize = items
+        .iter()
+        .map(|(k, w, _)| k.width() + w.width() + 3)
+        .sum();
+    let narrow = full > usize::from(area.width);
     let mut spans = Vec::new();
     for (key, what, enabled) in items {
+        let what = if narrow {
+            short(&what).to_owned()
+        } else {
+            what
+        };
+        let gap = if narrow { " " } else { "  " };
         let (ks, ws) = if enabled {
             (theme.key(), Style::default())
         } else {
             (theme.dim().add_modifier(Modifier::CROSSED_OUT), theme.dim())
         };
         spans.push(Span::styled(key, ks));
-        spans.push(Span::styled(format!(" {what}  "), ws));
+        spans.push(Span::styled(format!(" {what}{gap}"), ws));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn short(word: &str) -> &str {
+    match word {
+        "reveal" => "show",
+        "generate" => "gen",
+        "activate" => "go",
+        "details" => "info",
+        "project" => "proj",
+        "to filter" => "filter",
+        "scroll log" => "log",
+        other => other,
+    }
 }
 
 fn browse_hints(state: &State) -> Vec<(String, String, bool)> {
