@@ -728,3 +728,30 @@ fn a_name_longer_than_its_column_ends_with_an_ellipsis() {
         );
     }
 }
+
+/// Listing failed everywhere: the empty table says so, with every project's whole error.
+#[test]
+fn a_failed_listing_is_not_an_empty_fleet() {
+    let mut s = empty();
+    let id = started(&mut s);
+    for project in 0..3 {
+        let error = format!(
+            "APIGW.0301 (HTTP 401): Incorrect IAM authentication information, project {project} end"
+        );
+        update(
+            &mut s,
+            Msg::Worker(Event::ListFailed { id, project, error }),
+        );
+    }
+    update(&mut s, Msg::Worker(Event::Done { id }));
+    let t = render(&mut s, 80, 24);
+    let shown = text(t.backend().buffer());
+    assert!(
+        shown.contains("nothing listed: 3 of 3 projects failed"),
+        "{shown}"
+    );
+    assert!(!shown.contains("no servers in"), "{shown}");
+    for project in 0..3 {
+        assert!(shown.contains(&format!("project {project} end")), "{shown}");
+    }
+}

@@ -328,6 +328,11 @@ fn empty(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         .iter()
         .filter(|p| p.load == ProjectLoad::Loading)
         .count();
+    let failed = state
+        .projects
+        .iter()
+        .filter(|p| matches!(p.load, ProjectLoad::Failed(_)))
+        .count();
     let mut lines = Vec::new();
     if state.projects.is_empty() {
         lines.push(Line::from("no projects configured"));
@@ -343,23 +348,49 @@ fn empty(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         )));
     } else if !state.table.rows().is_empty() {
         lines.push(Line::from("no server matches the filter (esc clears it)"));
+    } else if failed > 0 {
+        // "No servers" would be a claim about the cloud; the listing failed, which is not one.
+        lines.push(Line::from(Span::styled(
+            format!(
+                "nothing listed: {failed} of {} projects failed ({} retries)",
+                state.projects.len(),
+                super::status::key_of(state, crate::config::Action::Refresh)
+            ),
+            theme.bad(),
+        )));
     } else {
         lines.push(Line::from("no servers in the configured projects"));
     }
     for p in &state.projects {
         if let ProjectLoad::Failed(e) = &p.load {
             lines.push(Line::from(Span::styled(
-                fit(&format!("✗ {}: {e}", p.label), usize::from(area.width)),
+                format!(
+                    "✗ {}: {}",
+                    super::text::clean(&p.label),
+                    super::text::clean(e)
+                ),
                 theme.bad(),
             )));
         }
     }
-    let y = area.y + area.height.saturating_sub(lines.len() as u16) / 2;
+    // Errors wrap rather than lose their end; rows are counted as wrapped.
+    let width = usize::from(area.width.max(1));
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let y = area.y
+        + area
+            .height
+            .saturating_sub(u16::try_from(rows).unwrap_or(u16::MAX))
+            / 2;
     let r = Rect::new(
         area.x,
         y,
         area.width,
         area.height.saturating_sub(y - area.y),
     );
-    frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center), r);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .alignment(Alignment::Center)
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        r,
+    );
 }
