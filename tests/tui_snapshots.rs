@@ -755,3 +755,22 @@ fn a_failed_listing_is_not_an_empty_fleet() {
         assert!(shown.contains(&format!("project {project} end")), "{shown}");
     }
 }
+
+/// Sorting by a column too wide to show names it in the frame, not on another column.
+#[test]
+fn a_hidden_sort_column_is_named_not_misplaced() {
+    let mut s = loaded();
+    // From project ▲: project ▼, name ▲ ▼, status ▲ ▼, os ▲ ▼, then ip ▲.
+    feed(&mut s, (0..8).map(|_| ch('s')));
+    assert_eq!(s.table.sort().0.label(), "ip");
+    let t = render(&mut s, 80, 24);
+    let buf = t.backend().buffer();
+    let header: String = (0..80).map(|x| buf[(x, 2)].symbol()).collect();
+    assert!(!header.contains('▲') && !header.contains('▼'), "{header}");
+    let top: String = (0..80).map(|x| buf[(x, 1)].symbol()).collect();
+    assert!(top.contains("by ip▲"), "{top}");
+    let t = render(&mut s, 120, 40);
+    let buf = t.backend().buffer();
+    let header: String = (0..120).map(|x| buf[(x, 2)].symbol()).collect();
+    assert!(header.contains("ip▲"), "{header}");
+}

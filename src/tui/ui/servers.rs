@@ -108,7 +108,11 @@ const NAME_MAX: u16 = 40;
 struct Columns {
     shown: Vec<Col>,
     name_width: u16,
+    /// Labels such as `cn-north-4_prod` get what the name leaves, up to [`PROJECT_MAX`].
+    project_width: u16,
 }
+
+const PROJECT_MAX: u16 = 24;
 
 impl Columns {
     fn for_width(width: u16, projects: usize) -> Self {
@@ -132,8 +136,16 @@ impl Columns {
         }
         shown.sort_by_key(|c| Col::ORDER.iter().position(|o| o == c));
         let spare = inner.saturating_sub(cost(&shown));
+        let name_width = (NAME_MIN + spare).min(NAME_MAX);
+        let spare = spare - (name_width - NAME_MIN);
+        let project_width = if shown.contains(&Col::Project) {
+            (Col::Project.width() + spare).min(PROJECT_MAX)
+        } else {
+            Col::Project.width()
+        };
         Self {
-            name_width: (NAME_MIN + spare).min(NAME_MAX),
+            name_width,
+            project_width,
             shown,
         }
     }
@@ -147,6 +159,7 @@ impl Columns {
             .iter()
             .map(|c| match c {
                 Col::Name => Constraint::Length(self.name_width),
+                Col::Project => Constraint::Length(self.project_width),
                 c => Constraint::Length(c.width()),
             })
             .collect()
@@ -279,7 +292,10 @@ fn row<'a>(
         Col::Os => Cell::from(fit(&or_dash(r.os()), 7)),
         Col::Ip => Cell::from(fit(&or_dash(r.private_ip()), 15)),
         Col::Az => Cell::from(fit(&or_dash(d.availability_zone.as_deref()), 15)),
-        Col::Project => Cell::from(fit(state.project_label(r.project), 12)),
+        Col::Project => Cell::from(fit(
+            state.project_label(r.project),
+            usize::from(cols.project_width),
+        )),
         Col::Flag => {
             let (flag, style) = flag_cell(&r.flag, theme);
             Cell::from(Span::styled(flag, style))
