@@ -774,3 +774,19 @@ fn a_hidden_sort_column_is_named_not_misplaced() {
     let header: String = (0..120).map(|x| buf[(x, 2)].symbol()).collect();
     assert!(header.contains("ip▲"), "{header}");
 }
+
+/// A remapped submit key is the one the form names.
+#[test]
+fn the_form_names_the_remapped_submit_key() {
+    let mut s = form_with("Tq7!fixture", "Tq7!fixture");
+    s.keys
+        .apply_overrides(&[
+            ("ctrl-s".into(), "none".into()),
+            ("f2".into(), "submit".into()),
+        ])
+        .unwrap();
+    let t = render(&mut s, 120, 40);
+    let shown = text(t.backend().buffer());
+    assert!(shown.contains("ready: enter or f2 to review"), "{shown}");
+    assert!(!shown.contains("ctrl-s"), "{shown}");
+}
