@@ -132,6 +132,8 @@ pub struct State {
     /// Rows scrolled in the details, audit summary, message or results popup; zeroed when
     /// one opens.
     pub popup_scroll: usize,
+    /// The server and field `y` copied last, so the next `y` copies the next field.
+    pub copied: Option<(String, usize)>,
     pub log: LogRing,
     pub audit: Option<AuditProgress>,
     pub notice: Option<Notice>,
@@ -170,6 +172,7 @@ impl State {
             focus: Focus::Servers,
             show_log: false,
             popup_scroll: 0,
+            copied: None,
             log: LogRing::default(),
             audit: None,
             notice: None,

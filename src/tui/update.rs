@@ -119,6 +119,8 @@ pub(crate) fn quit(state: &mut State) -> Vec<Effect> {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_copy;
+#[cfg(test)]
 mod tests_filter;
 #[cfg(test)]
 mod tests_form;

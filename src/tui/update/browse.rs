@@ -47,6 +47,7 @@ fn browse(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::MarkAll => state.table.mark_all_visible(),
         Action::MarkSupported => mark_supported(state),
+        Action::Copy => return copy(state),
         Action::Details if state.table.selected().is_some() => state.mode = Mode::Details,
         Action::Reset => reset::open_form(state),
         Action::ToggleLog => {
@@ -65,6 +66,35 @@ fn browse(state: &mut State, action: Action) -> Vec<Effect> {
         other => navigate(state, other),
     }
     Vec::new()
+}
+
+/// Copies the selected server's id; pressed again on the same server, its name, then its
+/// address. Only what the table shows leaves, never anything from the form.
+fn copy(state: &mut State) -> Vec<Effect> {
+    let Some(row) = state.table.selected() else {
+        return Vec::new();
+    };
+    let id = row.detail.id.clone();
+    let turn = match &state.copied {
+        Some((last, n)) if *last == id => (n + 1) % 3,
+        _ => 0,
+    };
+    let (what, text) = match turn {
+        0 => ("id", id.clone()),
+        1 => ("name", row.name().to_owned()),
+        _ => ("address", row.private_ip().unwrap_or("").to_owned()),
+    };
+    state.copied = Some((id, turn));
+    if text.is_empty() {
+        state.notice(Level::Info, format!("this server has no {what} to copy"));
+        return Vec::new();
+    }
+    let shown = crate::tui::ui::text::fit(&text, 40);
+    state.notice(
+        Level::Info,
+        format!("copied the {what} {shown} (OSC 52); again for the next field"),
+    );
+    vec![Effect::Copy(text)]
 }
 
 fn mark_supported(state: &mut State) {
@@ -196,6 +226,7 @@ fn popup(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Quit => return quit(state),
         Action::Cancel | Action::Details => state.mode = Mode::Browse,
         Action::Help => state.mode = Mode::Help { scroll: 0 },
+        Action::Copy if matches!(state.mode, Mode::Details) => return copy(state),
         // In the details, up and down go to the next server; paging scrolls the popup.
         Action::Up | Action::Down if matches!(state.mode, Mode::Details) => {
             navigate(state, action);
