@@ -71,8 +71,7 @@ const TABLE: &[(Action, &str, &str)] = &[
     (
         Action::Filter,
         "filter",
-        "filter: words match name, id, address, project, zone; or flag:, status:, os:, \
-         project:, az:, name:, tag:; ! negates",
+        "filter: words, flag: status: os: project: az: name: tag:, !not",
     ),
     (Action::Sort, "sort", "cycle the sort column"),
     (
@@ -93,7 +92,7 @@ const TABLE: &[(Action, &str, &str)] = &[
     (
         Action::Copy,
         "copy",
-        "copy the server's id to the clipboard (OSC 52); again: its name, then address",
+        "copy the id to the clipboard (OSC 52); again: name, then address",
     ),
     (
         Action::Details,
