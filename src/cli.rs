@@ -46,7 +46,7 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List servers with status, OS, address (and reset flag with --flags)
+    /// List servers with status, OS and address (reset flags: `audit` or `flag`)
     List(ListArgs),
     /// Check the one-click reset flag of every server
     #[command(

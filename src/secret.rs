@@ -30,18 +30,45 @@ impl Secret {
 
     /// Appends a typed character in place, so a form never builds an unzeroized copy.
     pub fn push(&mut self, c: char) {
-        if self.0.len() == self.0.capacity() {
-            // Growing would leave the old buffer unzeroized in the allocator, so move by hand.
+        self.room_for(c);
+        self.0.push(c);
+    }
+
+    /// Inserts a typed character before the `at`-th character (or at the end), in place.
+    pub fn insert(&mut self, at: usize, c: char) {
+        self.room_for(c);
+        let i = self.byte_index(at);
+        self.0.insert(i, c);
+    }
+
+    /// Removes the characters `from..to` (character positions, clamped). The bytes move
+    /// inside the buffer; what is left behind past the end is zeroized with the rest.
+    pub fn remove_range(&mut self, from: usize, to: usize) {
+        let (a, b) = (self.byte_index(from), self.byte_index(to));
+        if a < b {
+            self.0.replace_range(a..b, "");
+        }
+    }
+
+    pub fn pop(&mut self) -> Option<char> {
+        self.0.pop()
+    }
+
+    /// Growing would leave the old buffer unzeroized in the allocator, so move by hand.
+    fn room_for(&mut self, c: char) {
+        if self.0.len() + c.len_utf8() > self.0.capacity() {
             let mut bigger = String::with_capacity((self.0.capacity() * 2).max(32));
             bigger.push_str(&self.0);
             self.0.zeroize();
             self.0 = bigger;
         }
-        self.0.push(c);
     }
 
-    pub fn pop(&mut self) -> Option<char> {
-        self.0.pop()
+    fn byte_index(&self, chars: usize) -> usize {
+        self.0
+            .char_indices()
+            .nth(chars)
+            .map_or(self.0.len(), |(i, _)| i)
     }
 
     pub fn clear(&mut self) {
@@ -111,6 +138,24 @@ mod tests {
         assert_eq!(s.pop(), Some('x'));
         s.clear();
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn insert_and_remove_work_on_character_positions_in_place() {
+        let mut s = Secret::default();
+        for c in "aé漢".chars() {
+            s.push(c);
+        }
+        let cap = s.0.capacity();
+        s.insert(1, 'X');
+        s.insert(99, 'Z');
+        assert_eq!(s.expose(), "aXé漢Z");
+        s.remove_range(1, 3);
+        assert_eq!(s.expose(), "a漢Z");
+        s.remove_range(2, 1);
+        s.remove_range(0, 99);
+        assert!(s.is_empty());
+        assert_eq!(s.0.capacity(), cap, "no reallocation, so no stray copy");
     }
 
     #[test]

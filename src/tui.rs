@@ -16,6 +16,7 @@
 //! - "accepted" is all a reset can confirm; only a reboot job that reached SUCCESS is shown as
 //!   "new password active".
 
+pub mod clipboard;
 #[doc(hidden)]
 pub mod fixture;
 pub mod launch;

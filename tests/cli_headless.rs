@@ -459,6 +459,12 @@ async fn save_then_diff_shows_vanished_appeared_and_changed() {
     let table = env.run(&["audit", "--diff"]).await;
     let vanished_line = table.out.lines().find(|l| l.contains(&gone)).unwrap();
     assert!(vanished_line.starts_with("vanished"), "{}", table.out);
+    // The old flag is the "before"; a vanished server has no "after".
+    let csv = env.run(&["audit", "--diff", "--format", "csv"]).await;
+    let line = csv.out.lines().find(|l| l.contains(&gone)).unwrap();
+    let cells: Vec<&str> = line.split(',').collect();
+    assert_eq!(cells.len(), 6, "{line}");
+    assert!(!cells[4].is_empty() && cells[5].is_empty(), "{line}");
 }
 
 #[tokio::test]

@@ -42,10 +42,10 @@ fn a_single_reset_typed_in_the_tui_reaches_the_simulator_once() {
     term.wait_for("Reset password");
     term.send(PASSWORD);
     let mask = "•".repeat(PASSWORD.chars().count());
-    let screen = term.wait_for(&format!("password  [{mask}▏]"));
+    let screen = term.wait_for(&format!("password  [{mask}▏ "));
     assert!(!screen.contains(PASSWORD), "{screen}");
     assert!(
-        screen.contains(&format!("{} chars", PASSWORD.len())),
+        screen.contains(&format!("{}/26 chars", PASSWORD.len())),
         "{screen}"
     );
 
@@ -55,8 +55,8 @@ fn a_single_reset_typed_in_the_tui_reaches_the_simulator_once() {
     let screen = term.wait_for("✓ confirmation matches");
     assert!(!screen.contains(PASSWORD), "{screen}");
     assert!(
-        screen.contains(&format!("password  [{mask}]"))
-            && screen.contains(&format!("confirm   [{mask}▏]")),
+        screen.contains(&format!("password  [{mask} "))
+            && screen.contains(&format!("confirm   [{mask}▏ ")),
         "both fields masked, the cursor in the confirmation:\n{screen}"
     );
     term.send(keys::CTRL_S);

@@ -151,7 +151,7 @@ async fn serves_the_demo_fleet_on_request() {
     run_cli_until(args, &mut sink, async {}).await.unwrap();
     let text = String::from_utf8(sink).unwrap();
     assert!(
-        text.contains("demo fleet; 5 projects, 38 servers"),
+        text.contains("demo fleet; 3 regional projects (+2 IAM-only or disabled), 38 servers"),
         "{text}"
     );
     assert!(text.contains("region = \"ap-southeast-1\""));

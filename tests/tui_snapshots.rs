@@ -13,7 +13,8 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+/// The stated minimum, the classic terminal, a roomy one and a wide one.
+const SIZES: [(u16, u16); 4] = [(60, 15), (80, 24), (120, 40), (200, 60)];
 
 fn render(s: &mut State, w: u16, h: u16) -> Terminal<TestBackend> {
     update(s, Msg::Resize(w, h));
@@ -315,6 +316,101 @@ fn log_and_audit() {
     snap("audit_summary", audit_done);
 }
 
+/// At the stated minimum every control of every mode is on screen: the fields and buttons
+/// of the dialogs, and the hint bar's keys.
+#[test]
+fn every_control_shows_at_the_minimum() {
+    let (w, h) = (ui::layout::MIN_WIDTH, ui::layout::MIN_HEIGHT);
+    let cases: Vec<(&str, State, &[&str])> = vec![
+        ("browse", loaded(), &["web-01", "? help", "q quit"]),
+        (
+            "filter",
+            {
+                let mut s = loaded();
+                feed(&mut s, [ch('/')]);
+                type_str(&mut s, "flag:supported");
+                s
+            },
+            &["filter: /flag:supported", "enter keep"],
+        ),
+        (
+            "form",
+            form_with("abc", ""),
+            &[
+                "password",
+                "confirm",
+                "is_check_password",
+                "✗ 8 to 26",
+                "tab next",
+                "esc cancel",
+            ],
+        ),
+        (
+            "confirm single",
+            {
+                let mut s = form_with("Tq7!fixture", "Tq7!fixture");
+                feed(&mut s, [key(KeyCode::Enter)]);
+                s
+            },
+            &[
+                "[ Cancel ]",
+                "[ Reset 1 server ]",
+                "hard reboot",
+                "esc back",
+            ],
+        ),
+        (
+            "confirm multiple",
+            confirm_multi(),
+            &[
+                "[ Cancel ]",
+                "[ Reset 4 servers ]",
+                "Type 4 to confirm",
+                "hard reboot",
+            ],
+        ),
+        ("results", results(), &["esc close"]),
+        (
+            "details",
+            {
+                let mut s = loaded();
+                select(&mut s, "db-01");
+                feed(&mut s, [key(KeyCode::Enter)]);
+                s
+            },
+            &["db-01", "esc close"],
+        ),
+        (
+            "help",
+            {
+                let mut s = loaded();
+                feed(&mut s, [ch('?')]);
+                s
+            },
+            &["esc close", "scroll"],
+        ),
+        ("audit summary", audit_done(), &["esc close"]),
+        ("log", with_log(), &["tab log", "Log ("]),
+    ];
+    for (name, mut s, wanted) in cases {
+        let t = render(&mut s, w, h);
+        let lines: Vec<String> = (0..h)
+            .map(|y| {
+                (0..w)
+                    .map(|x| t.backend().buffer()[(x, y)].symbol().to_owned())
+                    .collect()
+            })
+            .collect();
+        let screen = lines.join("\n");
+        for want in wanted {
+            assert!(
+                screen.contains(want),
+                "{name} at {w}x{h} lacks {want:?}:\n{screen}"
+            );
+        }
+    }
+}
+
 #[test]
 fn too_small_terminal_says_so() {
     for (w, h) in [(59, 24), (80, 14), (20, 5), (1, 1)] {
@@ -458,21 +554,18 @@ fn wide_names_keep_the_columns_aligned() {
     );
     let t = render(&mut s, 80, 24);
     let buf = t.backend().buffer();
-    let wide = find(buf, "10.0.0.1", row_of(buf, "10.0.0.1")).unwrap();
-    let plain = find(buf, "10.0.0.2", row_of(buf, "10.0.0.2")).unwrap();
-    // Column positions in cells (not chars): compare the cell x of the IP column.
+    // The short id (always shown, unlike the IP at 80 columns) follows the name.
+    let wide = find(buf, "00000001", row_of(buf, "00000001")).unwrap();
+    let plain = find(buf, "00000002", row_of(buf, "00000002")).unwrap();
+    // Column positions in cells (not chars): compare the cell x of the id column.
     let x_of = |needle: &str| {
         let y = row_of(buf, needle);
         (0..buf.area.width)
-            .find(|&x| {
-                buf[(x, y)].symbol() == "1"
-                    && buf[(x + 1, y)].symbol() == "0"
-                    && buf[(x + 2, y)].symbol() == "."
-            })
+            .find(|&x| (0..7).all(|k| buf[(x + k, y)].symbol() == "0"))
             .unwrap()
     };
     let _ = (wide, plain);
-    assert_eq!(x_of("10.0.0.1"), x_of("10.0.0.2"));
+    assert_eq!(x_of("00000001"), x_of("00000002"));
 }
 
 #[test]
@@ -551,11 +644,11 @@ fn emoji_rtl_and_combining_names_keep_the_columns_aligned() {
     for (w, h) in SIZES {
         let t = render(&mut s, w, h);
         let buf = t.backend().buffer();
-        // The cell x where each row's IP starts (cells, not chars: a cell may hold a
-        // grapheme of several chars): the same for every row.
+        // The cell x where each row's short id starts (cells, not chars: a cell may hold
+        // a grapheme of several chars): the same for every row.
         let xs: Vec<u16> = (1..=names.len())
             .map(|i| {
-                let ip = format!("10.0.0.{i}");
+                let ip = format!("{i:08x}");
                 let y = row_of(buf, &ip);
                 (0..buf.area.width - ip.len() as u16)
                     .find(|&x| {
@@ -568,8 +661,8 @@ fn emoji_rtl_and_combining_names_keep_the_columns_aligned() {
             .collect();
         assert!(xs.windows(2).all(|p| p[0] == p[1]), "{w}x{h}: {xs:?}");
         // Cut names say so, however their width is made up.
-        for ip in ["10.0.0.1", "10.0.0.2", "10.0.0.3"] {
-            let y = row_of(buf, ip);
+        for id in ["00000001", "00000002", "00000003"] {
+            let y = row_of(buf, id);
             let row: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
             assert!(row.contains('…'), "{w}x{h}: {row}");
         }
@@ -673,4 +766,66 @@ fn a_name_longer_than_its_column_ends_with_an_ellipsis() {
             "{line}"
         );
     }
+}
+
+/// Listing failed everywhere: the empty table says so, with every project's whole error.
+#[test]
+fn a_failed_listing_is_not_an_empty_fleet() {
+    let mut s = empty();
+    let id = started(&mut s);
+    for project in 0..3 {
+        let error = format!(
+            "APIGW.0301 (HTTP 401): Incorrect IAM authentication information, project {project} end"
+        );
+        update(
+            &mut s,
+            Msg::Worker(Event::ListFailed { id, project, error }),
+        );
+    }
+    update(&mut s, Msg::Worker(Event::Done { id }));
+    let t = render(&mut s, 80, 24);
+    let shown = text(t.backend().buffer());
+    assert!(
+        shown.contains("nothing listed: 3 of 3 projects failed"),
+        "{shown}"
+    );
+    assert!(!shown.contains("no servers in"), "{shown}");
+    for project in 0..3 {
+        assert!(shown.contains(&format!("project {project} end")), "{shown}");
+    }
+}
+
+/// Sorting by a column too wide to show names it in the frame, not on another column.
+#[test]
+fn a_hidden_sort_column_is_named_not_misplaced() {
+    let mut s = loaded();
+    // From project ▲: project ▼, name ▲ ▼, status ▲ ▼, os ▲ ▼, then ip ▲.
+    feed(&mut s, (0..8).map(|_| ch('s')));
+    assert_eq!(s.table.sort().0.label(), "ip");
+    let t = render(&mut s, 80, 24);
+    let buf = t.backend().buffer();
+    let header: String = (0..80).map(|x| buf[(x, 2)].symbol()).collect();
+    assert!(!header.contains('▲') && !header.contains('▼'), "{header}");
+    let top: String = (0..80).map(|x| buf[(x, 1)].symbol()).collect();
+    assert!(top.contains("by ip▲"), "{top}");
+    let t = render(&mut s, 120, 40);
+    let buf = t.backend().buffer();
+    let header: String = (0..120).map(|x| buf[(x, 2)].symbol()).collect();
+    assert!(header.contains("ip▲"), "{header}");
+}
+
+/// A remapped submit key is the one the form names.
+#[test]
+fn the_form_names_the_remapped_submit_key() {
+    let mut s = form_with("Tq7!fixture", "Tq7!fixture");
+    s.keys
+        .apply_overrides(&[
+            ("ctrl-s".into(), "none".into()),
+            ("f2".into(), "submit".into()),
+        ])
+        .unwrap();
+    let t = render(&mut s, 120, 40);
+    let shown = text(t.backend().buffer());
+    assert!(shown.contains("ready: enter or f2 to review"), "{shown}");
+    assert!(!shown.contains("ctrl-s"), "{shown}");
 }

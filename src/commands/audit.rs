@@ -242,23 +242,33 @@ fn write_diff(io: &mut Io<'_>, format: Format, d: &AuditDiff) -> std::io::Result
         return report::write_json(io.out, d);
     }
     let mut rows = Vec::new();
-    let mut push = |change: &str, r: &AuditRecord, before: Option<bool>| {
+    // `before` and `after` are flag words; a server that is not there has none.
+    let mut push = |change: &str, r: &AuditRecord, before: &str, after: &str| {
         rows.push(vec![
             change.to_owned(),
             r.region.clone(),
             r.server_id.clone(),
             r.name.clone(),
-            before.map_or_else(String::new, |b| flag_word(Some(b)).into()),
-            flag_word(r.reset_supported).into(),
+            before.to_owned(),
+            after.to_owned(),
         ]);
     };
-    d.appeared.iter().for_each(|r| push("appeared", r, None));
-    d.vanished
-        .iter()
-        .for_each(|r| push("vanished", r, r.reset_supported));
-    d.changed
-        .iter()
-        .for_each(|c| push("changed", &c.record, c.before));
+    for r in &d.appeared {
+        push("appeared", r, "", flag_word(r.reset_supported));
+    }
+    // A vanished record is the old one: its flag is the "before", and there is no "after".
+    for r in &d.vanished {
+        push("vanished", r, flag_word(r.reset_supported), "");
+    }
+    for c in &d.changed {
+        let before = c.before.map_or("", |b| flag_word(Some(b)));
+        push(
+            "changed",
+            &c.record,
+            before,
+            flag_word(c.record.reset_supported),
+        );
+    }
     let table = Table {
         headers: vec!["change", "region", "server_id", "name", "before", "after"],
         rows,

@@ -26,6 +26,8 @@ pub enum Action {
     Sort,
     Mark,
     MarkAll,
+    MarkSupported,
+    Copy,
     Details,
     Reset,
     Audit,
@@ -69,7 +71,7 @@ const TABLE: &[(Action, &str, &str)] = &[
     (
         Action::Filter,
         "filter",
-        "filter by name, id, address, status, flag or OS",
+        "filter: words, flag: status: os: project: az: name: tag:, !not",
     ),
     (Action::Sort, "sort", "cycle the sort column"),
     (
@@ -81,6 +83,16 @@ const TABLE: &[(Action, &str, &str)] = &[
         Action::MarkAll,
         "mark_all",
         "mark or unmark all visible servers",
+    ),
+    (
+        Action::MarkSupported,
+        "mark_supported",
+        "mark or unmark every visible server that supports one-click reset",
+    ),
+    (
+        Action::Copy,
+        "copy",
+        "copy the id to the clipboard (OSC 52); again: name, then address",
     ),
     (
         Action::Details,
@@ -152,6 +164,8 @@ impl Action {
         Action::Sort,
         Action::Mark,
         Action::MarkAll,
+        Action::MarkSupported,
+        Action::Copy,
         Action::Details,
         Action::Reset,
         Action::Audit,
@@ -425,6 +439,8 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("s", Action::Sort),
     ("space", Action::Mark),
     ("a", Action::MarkAll),
+    ("m", Action::MarkSupported),
+    ("y", Action::Copy),
     ("enter", Action::Details),
     ("r", Action::Reset),
     ("A", Action::Audit),

@@ -4,10 +4,12 @@
 //! string, and the scan allocates nothing, so no unzeroized copy of the password is left in
 //! the heap on each keystroke.
 
-use super::ALLOWED_SPECIALS;
-
-/// The two account names (and their reverses) that a password must not contain.
-const USERNAMES: [&[u8]; 4] = [b"root", b"administrator", b"toor", b"rotartsinimda"];
+/// The Linux account name and its reverse.
+pub(super) const LINUX_NAMES: &[&[u8]] = &[b"root", b"toor"];
+/// The Windows account name and its reverse.
+pub(super) const WINDOWS_NAMES: &[&[u8]] = &[b"administrator", b"rotartsinimda"];
+/// Both, as the API check and an unknown OS forbid them.
+pub(super) const ALL_NAMES: &[&[u8]] = &[b"root", b"administrator", b"toor", b"rotartsinimda"];
 
 /// The Windows account name; no 3 of its consecutive letters may appear in a password.
 const WINDOWS_USER: &[u8] = b"administrator";
@@ -37,13 +39,13 @@ impl Class {
         }
     }
 
-    /// The class of an allowed character; `None` for anything the API forbids.
-    pub(super) fn of(c: char) -> Option<Class> {
+    /// The class of an allowed character; `None` for anything outside the set in force.
+    pub(super) fn of(c: char, specials: &str) -> Option<Class> {
         match c {
             'A'..='Z' => Some(Class::Upper),
             'a'..='z' => Some(Class::Lower),
             '0'..='9' => Some(Class::Digit),
-            _ if ALLOWED_SPECIALS.contains(c) => Some(Class::Special),
+            _ if specials.contains(c) => Some(Class::Special),
             _ => None,
         }
     }
@@ -68,12 +70,14 @@ pub(super) struct Facts {
 }
 
 impl Facts {
-    pub(super) fn of(password: &str) -> Self {
+    /// `specials` are the special characters allowed, `names` the account names (and
+    /// reverses) forbidden, both as the rules in force say.
+    pub(super) fn of(password: &str, specials: &str, names: &[&[u8]]) -> Self {
         let mut facts = Facts {
             chars: 0,
             disallowed: 0,
             classes: 0,
-            has_username: USERNAMES.iter().any(|name| contains_ci(password, name)),
+            has_username: names.iter().any(|name| contains_ci(password, name)),
             has_username_run: WINDOWS_USER
                 .windows(RUN)
                 .any(|run| contains_ci(password, run)),
@@ -81,7 +85,7 @@ impl Facts {
         };
         for c in password.chars() {
             facts.chars += 1;
-            match Class::of(c) {
+            match Class::of(c, specials) {
                 Some(class) => facts.classes |= class.bit(),
                 None => facts.disallowed += 1,
             }

@@ -393,3 +393,85 @@ proptest! {
         prop_assert_eq!(passes(&password, OsKind::Linux, Rule::AllowedCharacters), !has_space);
     }
 }
+
+#[test]
+fn the_administrator_run_is_a_windows_rule_and_an_api_rule() {
+    // "Admin" is a run of "Administrator": Linux without the API check does not mind.
+    let pw = "Xadmin-7q!Lp";
+    assert!(check_with(pw, OsKind::Linux, false).passed());
+    let linux: Vec<Rule> = check_with(pw, OsKind::Linux, false)
+        .items
+        .iter()
+        .map(|i| i.rule)
+        .collect();
+    assert!(!linux.contains(&Rule::NoUsernameRun) && !linux.contains(&Rule::NoLeadingSlash));
+    for (os, api) in [
+        (OsKind::Linux, true),
+        (OsKind::Windows, false),
+        (OsKind::Windows, true),
+        (OsKind::Unknown, false),
+    ] {
+        let list = check_with(pw, os, api);
+        assert_eq!(
+            list.first_failure().map(|f| f.rule),
+            Some(Rule::NoUsernameRun),
+            "{os:?} api={api}"
+        );
+    }
+}
+
+#[test]
+fn each_rule_names_its_source() {
+    let source = |os, api, rule| {
+        check_with(GOOD, os, api)
+            .items
+            .into_iter()
+            .find(|i| i.rule == rule)
+            .map(|i| i.source)
+    };
+    assert_eq!(
+        source(OsKind::Linux, true, Rule::Length),
+        Some(Source::Both)
+    );
+    assert_eq!(source(OsKind::Linux, false, Rule::Length), Some(Source::Os));
+    assert_eq!(
+        source(OsKind::Linux, true, Rule::NoUsernameRun),
+        Some(Source::Api)
+    );
+    assert_eq!(
+        source(OsKind::Windows, true, Rule::NoUsernameRun),
+        Some(Source::Both)
+    );
+    assert_eq!(
+        source(OsKind::Windows, true, Rule::NoLeadingSlash),
+        Some(Source::Os)
+    );
+    assert_eq!(source(OsKind::Linux, true, Rule::NoLeadingSlash), None);
+}
+
+#[test]
+fn without_the_api_check_the_os_character_set_and_account_apply() {
+    // `^` and `{}` are Linux specials the API refuses; `$` a Windows one.
+    let linux = "Qx7^Lm2{Rt9}";
+    assert!(check_with(linux, OsKind::Linux, false).passed());
+    assert!(!check_with(linux, OsKind::Linux, true).passed());
+    assert!(!check_with(linux, OsKind::Windows, false).passed());
+    let windows = "Qx7$Lm2,Rt9";
+    assert!(check_with(windows, OsKind::Windows, false).passed());
+    assert!(!check_with(windows, OsKind::Windows, true).passed());
+    // Only its own account name counts on a guest without the API check.
+    let root = "Qx7-root-Lm2";
+    assert!(!check_with(root, OsKind::Linux, false).passed());
+    assert!(check_with(root, OsKind::Windows, false).passed());
+    assert!(!check_with(root, OsKind::Windows, true).passed());
+    let item = |os, api| {
+        check_with(root, os, api)
+            .items
+            .into_iter()
+            .find(|i| i.rule == Rule::NoUsername)
+            .unwrap()
+            .label
+    };
+    assert_eq!(item(OsKind::Linux, false), "no root, nor reversed");
+    assert_eq!(item(OsKind::Linux, true), Rule::NoUsername.label());
+}

@@ -90,13 +90,7 @@ pub async fn run_cli_until(
         cred.secret_key.expose().to_owned()
     };
     writeln!(out, "ecsreset simulator listening on {}", sim.base_url()).map_err(io)?;
-    writeln!(
-        out,
-        "  fleet: {origin}; {} projects, {} servers",
-        fleet.projects.len(),
-        fleet.server_count()
-    )
-    .map_err(io)?;
+    writeln!(out, "  fleet: {origin}; {}", fleet_summary(&fleet)).map_err(io)?;
     writeln!(out, "  access key: {}", cred.access_key).map_err(io)?;
     if from_env {
         writeln!(out, "  secret key: from ${SK_ENV} (not shown)").map_err(io)?;
@@ -130,6 +124,27 @@ pub async fn run_cli_until(
     until.await;
     sim.shutdown().await;
     Ok(())
+}
+
+/// "3 regional projects (+2 IAM-only or disabled), 150 servers": `--projects` counts the
+/// regional ones, which hold the servers; IAM lists the others too.
+fn fleet_summary(fleet: &Fleet) -> String {
+    let regional = fleet
+        .projects
+        .iter()
+        .filter(|p| p.enabled && p.region.is_some())
+        .count();
+    let others = fleet.projects.len() - regional;
+    let noun = if regional == 1 { "project" } else { "projects" };
+    let extra = if others > 0 {
+        format!(" (+{others} IAM-only or disabled)")
+    } else {
+        String::new()
+    };
+    format!(
+        "{regional} regional {noun}{extra}, {} servers",
+        fleet.server_count()
+    )
 }
 
 /// The simulator configuration the arguments describe, and a description of the fleet.
@@ -271,6 +286,15 @@ mod tests {
             ..args
         };
         assert!(build_config(&bad, None).is_err());
+    }
+
+    #[test]
+    fn the_summary_counts_the_projects_asked_for() {
+        let fleet = Fleet::generate(3, 2, 1);
+        assert_eq!(
+            fleet_summary(&fleet),
+            "3 regional projects (+2 IAM-only or disabled), 6 servers"
+        );
     }
 
     #[test]

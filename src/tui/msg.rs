@@ -32,6 +32,9 @@ pub enum Effect {
     Quit,
     /// Read the config file again and restart the worker on it (the runtime does the I/O).
     ReloadConfig,
+    /// Put this on the operator's clipboard with OSC 52 (works over ssh and tmux). Only
+    /// server ids, names and addresses: never a password.
+    Copy(String),
 }
 
 /// A project as the worker needs it: `id` is `None` when the config named only the region.

@@ -98,6 +98,13 @@ fn execute(state: &mut State, effects: Vec<Effect>, requests: &mpsc::Sender<Requ
             }
             Effect::Quit => state.quit = true,
             Effect::ReloadConfig => state.reload_requested = true,
+            Effect::Copy(text) => {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                let _ = out
+                    .write_all(crate::tui::clipboard::osc52(&text).as_bytes())
+                    .and_then(|()| out.flush());
+            }
         }
     }
     for id in undelivered {

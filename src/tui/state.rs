@@ -2,6 +2,7 @@
 //! only read it. Time comes in through `Msg::Tick`, so drawing is a pure function of it.
 
 pub mod audit;
+pub mod filter;
 pub mod form;
 pub mod log;
 pub mod row;
@@ -130,6 +131,11 @@ pub struct State {
     pub mode: Mode,
     pub focus: Focus,
     pub show_log: bool,
+    /// Rows scrolled in the details, audit summary, message or results popup; zeroed when
+    /// one opens.
+    pub popup_scroll: usize,
+    /// The server and field `y` copied last, so the next `y` copies the next field.
+    pub copied: Option<(String, usize)>,
     pub log: LogRing,
     pub audit: Option<AuditProgress>,
     pub notice: Option<Notice>,
@@ -149,6 +155,13 @@ pub struct State {
 
 impl State {
     pub fn new(projects: Vec<ProjectState>, keys: KeyMap, rng: StdRng) -> Self {
+        let mut table = Table::default();
+        table.set_project_names(
+            projects
+                .iter()
+                .map(|p| format!("{} {}", p.label, p.region))
+                .collect(),
+        );
         Self {
             now: DateTime::<Utc>::UNIX_EPOCH,
             size: (80, 24),
@@ -156,10 +169,12 @@ impl State {
             keys,
             read_only: false,
             projects,
-            table: Table::default(),
+            table,
             mode: Mode::Browse,
             focus: Focus::Servers,
             show_log: false,
+            popup_scroll: 0,
+            copied: None,
             log: LogRing::default(),
             audit: None,
             notice: None,

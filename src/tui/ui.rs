@@ -27,8 +27,8 @@ use theme::Theme;
 pub fn draw(frame: &mut Frame, state: &State) {
     let area = frame.area();
     let theme = Theme::new(state.mono);
-    if layout::too_small(area) {
-        return too_small(frame, area);
+    if layout::too_small((area.width, area.height)) {
+        return too_small(frame, area, state);
     }
     let a = layout::areas(area, state);
     status::header(frame, a.header, state, theme);
@@ -55,69 +55,122 @@ pub fn draw(frame: &mut Frame, state: &State) {
         Mode::Confirm(c) => confirm::draw(frame, body, state, c, theme),
         Mode::Results(r) => results::draw(frame, body, state, r, theme),
         Mode::AuditSummary => audit::summary(frame, body, state, theme),
-        Mode::Message { title, text } => message(frame, body, title, text, theme),
+        Mode::Message { title, text } => message(frame, body, state, title, text, theme),
         Mode::Browse | Mode::Filter => {}
     }
 }
 
-/// A titled popup with wrapped text, sized to it.
-fn message(frame: &mut Frame, area: Rect, title: &str, text: &str, theme: Theme) {
-    let width = area.width.saturating_sub(4).min(96);
-    let inner_width = usize::from(width.saturating_sub(4)).max(1);
-    let rows: usize = text
-        .lines()
-        .map(|l| {
-            unicode_width::UnicodeWidthStr::width(l)
-                .div_ceil(inner_width)
-                .max(1)
-        })
-        .sum();
-    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
-    let rect = layout::popup(area, width, height);
-    let inner = popup_block(frame, rect, title, theme);
+/// A titled popup with wrapped text, sized to it, scrolling when it is longer.
+fn message(frame: &mut Frame, area: Rect, state: &State, title: &str, text: &str, theme: Theme) {
     let lines: Vec<Line> = text
         .lines()
         .map(|l| Line::from(text::clean(l).into_owned()))
         .collect();
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    popup_text(frame, area, 96, title, lines, state.popup_scroll, theme);
 }
 
-fn too_small(frame: &mut Frame, area: Rect) {
+fn too_small(frame: &mut Frame, area: Rect, state: &State) {
     let text = format!(
-        "terminal too small (need {}x{}, have {}x{})",
+        "terminal too small (need {}x{}, have {}x{}); keys wait until it is larger, {} quits",
         layout::MIN_WIDTH,
         layout::MIN_HEIGHT,
         area.width,
-        area.height
+        area.height,
+        status::key_of(state, crate::config::Action::Quit),
     );
-    let y = area.y + area.height / 2;
-    let line = Rect::new(
-        area.x,
-        y.min(area.bottom().saturating_sub(1)),
-        area.width,
-        1,
-    );
+    // Wrapped and centred as a block, so a narrow terminal still shows all of it.
+    let width = usize::from(area.width.max(1));
+    let rows =
+        u16::try_from(unicode_width::UnicodeWidthStr::width(text.as_str()).div_ceil(width) + 1)
+            .unwrap_or(u16::MAX)
+            .min(area.height);
+    let rect = Rect::new(area.x, area.y + (area.height - rows) / 2, area.width, rows);
     let p = Paragraph::new(text)
         .alignment(Alignment::Center)
         .wrap(Wrap { trim: true });
-    frame.render_widget(p, if area.height > 0 { line } else { area });
+    frame.render_widget(p, rect);
 }
 
-/// A centred popup just tall enough for `lines` (plus borders), at most `width` wide.
+/// A centred popup just tall enough for `lines` (plus borders), at most `width` wide. Short
+/// of room, blank lines go first; then the middle is cut, never the last line, which holds
+/// the dialog's buttons or its verdict.
 pub(crate) fn popup_lines(
     frame: &mut Frame,
     area: Rect,
     width: u16,
     title: &str,
-    lines: Vec<Line<'_>>,
+    mut lines: Vec<Line<'_>>,
     theme: Theme,
 ) {
+    let room = usize::from(area.height.saturating_sub(2));
+    if lines.len() > room {
+        lines.retain(|l| l.width() > 0);
+    }
+    if lines.len() > room && room >= 2 {
+        let last = lines.pop();
+        let cut = lines.len() + 2 - room;
+        lines.truncate(room - 2);
+        lines.push(Line::from(Span::styled(
+            format!("… {cut} more lines (a taller terminal shows them)"),
+            theme.dim(),
+        )));
+        lines.extend(last);
+    }
     let height = u16::try_from(lines.len())
         .unwrap_or(u16::MAX)
         .saturating_add(2);
     let rect = layout::popup(area, width, height);
     let inner = popup_block(frame, rect, title, theme);
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A centred popup of wrapped text that scrolls: `scroll` rows are skipped (clamped to what
+/// there is), and the border says when more lies above or below.
+pub(crate) fn popup_text(
+    frame: &mut Frame,
+    area: Rect,
+    width: u16,
+    title: &str,
+    lines: Vec<Line<'_>>,
+    scroll: usize,
+    theme: Theme,
+) {
+    let width = width.min(area.width.saturating_sub(2));
+    let inner_width = usize::from(width.saturating_sub(4)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_width).max(1))
+        .sum();
+    let room = usize::from(area.height.saturating_sub(2));
+    let height = u16::try_from(rows.min(room) + 2).unwrap_or(u16::MAX);
+    let rect = layout::popup(area, width, height);
+    let max_scroll = rows.saturating_sub(room);
+    let scroll = scroll.min(max_scroll);
+    let inner = popup_block(frame, rect, title, theme);
+    if max_scroll > 0 {
+        let more = match (scroll > 0, scroll < max_scroll) {
+            (true, true) => " ↑↓ more ",
+            (true, false) => " ↑ more ",
+            _ => " ↓ more ",
+        };
+        let bottom = Rect::new(
+            rect.x + 2,
+            rect.bottom() - 1,
+            rect.width.saturating_sub(4),
+            1,
+        );
+        frame.render_widget(
+            Paragraph::new(Span::styled(more, theme.dim())).alignment(Alignment::Right),
+            bottom,
+        );
+    }
+    let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        inner,
+    );
 }
 
 /// Clears the popup area and returns the bordered block's inner area.

@@ -8,15 +8,26 @@ mod events;
 mod form;
 mod reset;
 
+use crate::config::{Action, KeyChord};
 use crate::tui::msg::{Effect, Msg, Request};
 use crate::tui::state::{Level, Mode, Pending, ProjectLoad, State};
 use crate::tui::ui::layout;
 use crossterm::event::KeyEventKind;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let mode_before = std::mem::discriminant(&state.mode);
     let effects = match msg {
         // Only presses act: a release or an auto-repeat must never submit twice.
         Msg::Key(key) if key.kind != KeyEventKind::Press => Vec::new(),
+        // The screen shows only "too small": a key must not act on a dialog nobody can see.
+        Msg::Key(key) if layout::too_small(state.size) => {
+            let chord = KeyChord::from_event(&key);
+            if state.keys.lookup(&chord) == Some(Action::Quit) {
+                quit(state)
+            } else {
+                Vec::new()
+            }
+        }
         Msg::Key(key) => match state.mode {
             Mode::Form(_) => form::on_key(state, key),
             Mode::Confirm(_) => confirm::on_key(state, key),
@@ -40,6 +51,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
     };
+    if std::mem::discriminant(&state.mode) != mode_before {
+        state.popup_scroll = 0;
+    }
     state.table.sync();
     let rows = layout::table_rows(state);
     state.table.scroll_into_view(rows);
@@ -104,5 +118,13 @@ pub(crate) fn quit(state: &mut State) -> Vec<Effect> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_copy;
+#[cfg(test)]
+mod tests_filter;
+#[cfg(test)]
+mod tests_form;
+#[cfg(test)]
+mod tests_small;
 #[cfg(test)]
 mod tests_submit;

@@ -37,6 +37,8 @@ pub struct Form {
     pub password: Secret,
     pub confirm: Secret,
     pub field: Field,
+    /// Where typing goes in the focused secret field, in characters.
+    pub cursor: usize,
     pub reveal: bool,
     /// A generated password is on screen; it is hidden again on the next key.
     pub generated: bool,
@@ -52,16 +54,64 @@ impl Form {
             password: Secret::default(),
             confirm: Secret::default(),
             field: Field::Password,
+            cursor: 0,
             reveal: false,
             generated: false,
             check_password: true,
-            checklist: password::check("", os),
+            checklist: password::check_with("", os, true),
         }
     }
 
-    /// Re-runs the rules; called after every change of the password field.
+    /// Re-runs the rules; called after every change of the password or the API check.
     pub fn recheck(&mut self) {
-        self.checklist = password::check(self.password.expose(), self.os);
+        self.checklist = password::check_with(self.password.expose(), self.os, self.check_password);
+    }
+
+    /// Moves to a field, with the cursor at the end of what it holds.
+    pub fn focus(&mut self, field: Field) {
+        self.field = field;
+        self.cursor = self.focused_secret().map_or(0, |s| s.len());
+    }
+
+    /// Types a character at the cursor; refused (false) once the field holds the API's
+    /// maximum, since a longer password could never be sent.
+    pub fn type_char(&mut self, c: char) -> bool {
+        let at = self.cursor;
+        let Some(secret) = self.focused_secret() else {
+            return true;
+        };
+        if secret.len() >= password::MAX_LEN {
+            return false;
+        }
+        secret.insert(at, c);
+        self.cursor += 1;
+        true
+    }
+
+    /// Editing keys of the focused secret field.
+    pub fn edit(&mut self, edit: Edit) {
+        let at = self.cursor;
+        let Some(secret) = self.focused_secret() else {
+            return;
+        };
+        let len = secret.len();
+        let at = at.min(len);
+        let (from, to, cursor) = match edit {
+            Edit::Left => (0, 0, at.saturating_sub(1)),
+            Edit::Right => (0, 0, (at + 1).min(len)),
+            Edit::Home => (0, 0, 0),
+            Edit::End => (0, 0, len),
+            Edit::Backspace if at > 0 => (at - 1, at, at - 1),
+            Edit::Delete => (at, at + 1, at),
+            Edit::KillToStart => (0, at, 0),
+            Edit::KillWord => {
+                let start = word_start(secret.expose(), at);
+                (start, at, start)
+            }
+            Edit::Backspace => (0, 0, at),
+        };
+        secret.remove_range(from, to);
+        self.cursor = cursor;
     }
 
     pub fn confirmation_matches(&self) -> bool {
@@ -86,10 +136,41 @@ impl Form {
     pub fn clear(&mut self) {
         self.password.clear();
         self.confirm.clear();
+        self.cursor = 0;
         self.reveal = false;
         self.generated = false;
         self.recheck();
     }
+}
+
+/// A key that edits a secret field rather than typing into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    Left,
+    Right,
+    Home,
+    End,
+    Backspace,
+    Delete,
+    /// ctrl-u: everything before the cursor.
+    KillToStart,
+    /// ctrl-w: the word before the cursor, as a shell's backward-kill-word does it
+    /// (trailing punctuation, then the letters and digits before it).
+    KillWord,
+}
+
+/// The character position where the word ending at `at` starts. Reads characters only to
+/// classify them; nothing is copied.
+fn word_start(s: &str, at: usize) -> usize {
+    let before: Vec<bool> = s.chars().take(at).map(char::is_alphanumeric).collect();
+    let mut i = before.len();
+    while i > 0 && !before[i - 1] {
+        i -= 1;
+    }
+    while i > 0 && before[i - 1] {
+        i -= 1;
+    }
+    i
 }
 
 /// Linux only when every target is Linux; any Windows or unknown server makes the list as
@@ -204,6 +285,51 @@ impl Confirm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn typed(text: &str) -> Form {
+        let mut f = Form::new(vec!["x".into()], OsKind::Linux);
+        for c in text.chars() {
+            f.type_char(c);
+        }
+        f
+    }
+
+    #[test]
+    fn the_cursor_moves_and_typing_inserts_at_it() {
+        let mut f = typed("acd");
+        f.edit(Edit::Left);
+        f.edit(Edit::Left);
+        f.type_char('b');
+        assert_eq!((f.password.expose(), f.cursor), ("abcd", 2));
+        f.edit(Edit::Home);
+        f.edit(Edit::Delete);
+        f.edit(Edit::End);
+        f.edit(Edit::Backspace);
+        f.edit(Edit::Right);
+        assert_eq!((f.password.expose(), f.cursor), ("bc", 2));
+    }
+
+    #[test]
+    fn ctrl_u_and_ctrl_w_kill_before_the_cursor() {
+        let mut f = typed("Tq7!fix.ture");
+        f.edit(Edit::KillWord);
+        assert_eq!(f.password.expose(), "Tq7!fix.");
+        f.edit(Edit::KillWord);
+        assert_eq!(f.password.expose(), "Tq7!");
+        f.edit(Edit::Left);
+        f.edit(Edit::KillToStart);
+        assert_eq!((f.password.expose(), f.cursor), ("!", 0));
+    }
+
+    #[test]
+    fn the_field_stops_at_the_api_maximum() {
+        let mut f = typed(&"a".repeat(password::MAX_LEN));
+        assert!(!f.type_char('b'));
+        assert_eq!(f.password.len(), password::MAX_LEN);
+        f.focus(Field::Confirm);
+        assert!(f.type_char('b'), "the other field is not full");
+        assert_eq!(f.cursor, 1);
+    }
 
     #[test]
     fn strictest_os_wins() {

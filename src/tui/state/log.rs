@@ -24,8 +24,8 @@ impl LogRing {
         }
         self.lines.push_back(record);
         // Keep a scrolled-up view on the same lines while new ones arrive.
-        if self.scroll > 0 {
-            self.scroll = (self.scroll + 1).min(self.lines.len().saturating_sub(1));
+        if self.scroll > 0 && self.scroll < self.lines.len().saturating_sub(1) {
+            self.scroll += 1;
         }
     }
 
@@ -41,8 +41,10 @@ impl LogRing {
         &self.lines
     }
 
-    pub fn scroll_by(&mut self, delta: isize) {
-        let max = self.lines.len().saturating_sub(1);
+    /// Scrolls by `delta` lines in a pane `page` lines tall: at the top the oldest line is
+    /// the first of a full page, not the only line shown.
+    pub fn scroll_by(&mut self, delta: isize, page: usize) {
+        let max = self.lines.len().saturating_sub(page.max(1));
         self.scroll = self.scroll.saturating_add_signed(delta).min(max);
     }
 }

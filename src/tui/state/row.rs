@@ -137,21 +137,6 @@ impl Row {
     pub fn status(&self) -> &str {
         self.detail.status.as_deref().unwrap_or("")
     }
-
-    pub(super) fn matches(&self, needle: &str) -> bool {
-        let d = &self.detail;
-        [
-            self.name(),
-            d.id.as_str(),
-            self.private_ip().unwrap_or(""),
-            self.floating_ip().unwrap_or(""),
-            self.status(),
-            self.flag.word(),
-            self.os().unwrap_or(""),
-        ]
-        .iter()
-        .any(|field| field.to_lowercase().contains(needle))
-    }
 }
 
 /// The columns `s` cycles through; each is sorted ascending, then descending.

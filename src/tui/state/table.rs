@@ -2,6 +2,7 @@
 //! only when the data, the filter or the sort changed, never per frame. The selection follows
 //! the server id, so a refresh or a re-sort keeps the operator on the same server.
 
+use super::filter::{self, Filter, FlagWord};
 pub use super::row::{Flag, Row, SortKey};
 use crate::cloud::wire::ServerDetail;
 use chrono::{DateTime, Utc};
@@ -13,6 +14,9 @@ pub struct Table {
     by_id: HashMap<String, usize>,
     view: Vec<usize>,
     filter: String,
+    parsed: Filter,
+    /// "label region" per project index, for `project:` and bare words.
+    project_names: Vec<String>,
     project_filter: Option<usize>,
     sort: Option<(SortKey, bool)>,
     cursor: usize,
@@ -54,6 +58,17 @@ impl Table {
 
     pub fn filter(&self) -> &str {
         &self.filter
+    }
+
+    /// The filter as parsed, for the title and its errors.
+    pub fn parsed_filter(&self) -> &Filter {
+        &self.parsed
+    }
+
+    /// What `project:` and bare words match for each project index.
+    pub fn set_project_names(&mut self, names: Vec<String>) {
+        self.project_names = names;
+        self.dirty = true;
     }
 
     pub fn project_filter(&self) -> Option<usize> {
@@ -115,9 +130,10 @@ impl Table {
         }
     }
 
-    /// The live `/` filter: a case-insensitive substring of name, id, IP, status, flag or OS.
+    /// The live `/` filter, in the language of [`filter`].
     pub fn set_filter(&mut self, filter: String) {
         if filter != self.filter {
+            self.parsed = Filter::parse(&filter);
             self.filter = filter;
             self.dirty = true;
         }
@@ -147,11 +163,17 @@ impl Table {
             return;
         }
         self.dirty = false;
-        let needle = self.filter.to_lowercase();
         let rows = &self.rows;
+        let names = &self.project_names;
         let mut view: Vec<usize> = (0..rows.len())
             .filter(|&i| self.project_filter.is_none_or(|p| rows[i].project == p))
-            .filter(|&i| needle.is_empty() || rows[i].matches(&needle))
+            .filter(|&i| {
+                self.parsed.is_empty()
+                    || self.parsed.matches(&Subject {
+                        row: &rows[i],
+                        project: names.get(rows[i].project).map_or("", String::as_str),
+                    })
+            })
             .collect();
         let (key, desc) = self.sort();
         view.sort_by(|&a, &b| {
@@ -213,6 +235,27 @@ impl Table {
         }
     }
 
+    /// Marks every visible server that supports one-click reset, or unmarks them when they
+    /// all are: with the project view or a filter, "every supported server of X" is two keys.
+    /// Returns how many servers that was.
+    pub fn mark_supported_visible(&mut self) -> usize {
+        let ids: Vec<String> = self
+            .view
+            .iter()
+            .map(|&i| &self.rows[i])
+            .filter(|r| r.flag == Flag::Supported)
+            .map(|r| r.detail.id.clone())
+            .collect();
+        if !ids.is_empty() && ids.iter().all(|id| self.marked.contains(id)) {
+            for id in &ids {
+                self.marked.remove(id);
+            }
+        } else {
+            self.marked.extend(ids.iter().cloned());
+        }
+        ids.len()
+    }
+
     /// Marks every visible row, or unmarks them all when they already are.
     pub fn mark_all_visible(&mut self) {
         let ids: Vec<String> = self
@@ -226,6 +269,42 @@ impl Table {
             }
         } else {
             self.marked.extend(ids);
+        }
+    }
+}
+
+/// A row with its project's names, as the filter sees it.
+struct Subject<'a> {
+    row: &'a Row,
+    project: &'a str,
+}
+
+impl filter::Subject for Subject<'_> {
+    fn flag(&self) -> FlagWord {
+        match self.row.flag {
+            Flag::Checking => FlagWord::Checking,
+            Flag::Supported => FlagWord::Supported,
+            Flag::Unsupported => FlagWord::Unsupported,
+            Flag::Unknown(_) => FlagWord::Unknown,
+        }
+    }
+
+    fn values(&self, field: filter::Field) -> Vec<&str> {
+        use filter::Field;
+        let r = self.row;
+        let az = r.detail.availability_zone.as_deref().unwrap_or("");
+        match field {
+            Field::Status => vec![r.status()],
+            Field::Os => vec![r.os().unwrap_or("")],
+            Field::Project => vec![self.project],
+            Field::Az => vec![az],
+            Field::Name => vec![r.name()],
+            Field::Tag => r.detail.tags.iter().flatten().map(String::as_str).collect(),
+            Field::Any => {
+                let mut v = vec![r.name(), r.detail.id.as_str(), self.project, az];
+                v.extend(r.addresses().iter().map(|(_, a)| a.addr.as_str()));
+                v
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The audit gauge while it runs and the per-project summary when it is done.
 
-use super::popup_lines;
-use super::text::{clean, fit};
+use super::popup_text;
+use super::text::clean;
 use super::theme::Theme;
 use crate::audit::record::Counts;
 use crate::tui::state::State;
@@ -36,7 +36,6 @@ pub fn summary(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let Some(a) = &state.audit else {
         return;
     };
-    let w = usize::from(area.width.min(78).saturating_sub(6));
     let mut lines = vec![Line::from(Span::styled(
         format!(
             "{} servers checked in {} projects",
@@ -47,15 +46,12 @@ pub fn summary(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     for (i, p) in state.projects.iter().enumerate() {
         let failed = a.failed.iter().find(|(f, _)| *f == i);
         lines.push(Line::from(Span::styled(
-            fit(&clean(&p.place()), w),
+            clean(&p.place()).into_owned(),
             theme.accent(),
         )));
         let line = match failed {
-            Some((_, e)) => Span::styled(
-                fit(&format!("  ✗ not listed: {}", clean(e)), w),
-                theme.bad(),
-            ),
-            None => Span::raw(fit(&format!("  {}", counts_text(&a.counts[i])), w)),
+            Some((_, e)) => Span::styled(format!("  ✗ not listed: {}", clean(e)), theme.bad()),
+            None => Span::raw(format!("  {}", counts_text(&a.counts[i]))),
         };
         lines.push(Line::from(line));
     }
@@ -63,7 +59,7 @@ pub fn summary(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     lines.push(Line::from(""));
     lines.push(Line::from(vec![
         Span::styled("total ", theme.title()),
-        Span::raw(fit(&counts_text(&t), w.saturating_sub(6))),
+        Span::raw(counts_text(&t)),
     ]));
     if t.unknown > 0 {
         lines.push(Line::from(Span::styled(
@@ -71,5 +67,6 @@ pub fn summary(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             theme.warn(),
         )));
     }
-    popup_lines(frame, area, 78, "Audit summary (esc closes)", lines, theme);
+    let title = "Audit summary (esc closes)";
+    popup_text(frame, area, 100, title, lines, state.popup_scroll, theme);
 }

@@ -2,7 +2,7 @@
 
 use super::text::{clean, fit, or_dash};
 use super::theme::Theme;
-use super::{ago, field, popup_lines, reset_text, servers};
+use super::{ago, field, popup_text, reset_text, servers};
 use crate::tui::state::State;
 use crate::tui::state::table::{Flag, Row};
 use ratatui::Frame;
@@ -14,7 +14,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         return;
     };
     let title = format!("Server {}", fit(row.name(), 40));
-    popup_lines(frame, area, 90, &title, lines(state, row, theme), theme);
+    // Wider on a wide terminal: long tags, errors and image names then need no scrolling.
+    let width = (area.width * 3 / 4).max(90);
+    let lines = lines(state, row, theme);
+    popup_text(frame, area, width, &title, lines, state.popup_scroll, theme);
 }
 
 fn lines<'a>(state: &'a State, row: &'a Row, theme: Theme) -> Vec<Line<'a>> {

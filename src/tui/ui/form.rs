@@ -5,6 +5,7 @@
 use super::text::clean;
 use super::theme::Theme;
 use super::{name_list, popup_lines};
+use crate::config::Action;
 use crate::password::OsKind;
 use crate::secret::Secret;
 use crate::tui::state::State;
@@ -21,13 +22,20 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, form: &Form, theme: Th
     } else {
         format!("Reset password — {n} servers")
     };
-    let lines = lines(state, form, theme);
-    // Wide enough for the longest checklist detail (border and padding take 4), so a hint
-    // is not cut off mid-sentence on a terminal that has the room.
-    let widest = lines.iter().map(Line::width).max().unwrap_or(0);
-    let width = u16::try_from(widest + 4).unwrap_or(u16::MAX).max(76);
-    popup_lines(frame, area, width, &title, lines, theme);
+    // Room for the longest checklist line (rule, source and detail) plus border and
+    // padding, whatever is typed: a popup that resized with each key would jump around.
+    let rows = usize::from(area.height.saturating_sub(2));
+    popup_lines(
+        frame,
+        area,
+        WIDTH,
+        &title,
+        lines(state, form, rows, theme),
+        theme,
+    );
 }
+
+const WIDTH: u16 = 112;
 
 fn os_word(os: OsKind) -> &'static str {
     match os {
@@ -37,8 +45,10 @@ fn os_word(os: OsKind) -> &'static str {
     }
 }
 
-fn lines<'a>(state: &State, form: &'a Form, theme: Theme) -> Vec<Line<'a>> {
-    let mut out = vec![
+/// The form's lines for `rows` rows of room. Short of room, the blank lines go first, then
+/// passing rules fold into one line, then the last failing ones: the fields stay.
+fn lines<'a>(state: &State, form: &'a Form, rows: usize, theme: Theme) -> Vec<Line<'a>> {
+    let head = vec![
         Line::from(vec![
             Span::styled("servers   ", theme.dim()),
             Span::raw(name_list(state, &form.targets, 3)),
@@ -51,14 +61,20 @@ fn lines<'a>(state: &State, form: &'a Form, theme: Theme) -> Vec<Line<'a>> {
                 os_word(form.os)
             )),
         ]),
-        Line::from(""),
         secret_line("password  ", &form.password, form, Field::Password, theme),
         secret_line("confirm   ", &form.confirm, form, Field::Confirm, theme),
         check_line(form, theme),
-        Line::from(""),
     ];
     let first_fail = form.checklist.first_failure().map(|f| f.rule);
+    let mut rules = Vec::new();
+    let mut folded = 0;
+    // Every rule, the verdict, the ready line and two blank lines.
+    let roomy = rows >= head.len() + form.checklist.items.len() + 4;
     for item in &form.checklist.items {
+        if !roomy && item.passed {
+            folded += 1;
+            continue;
+        }
         let (glyph, style) = if item.passed {
             ("✓", theme.ok())
         } else {
@@ -72,13 +88,23 @@ fn lines<'a>(state: &State, form: &'a Form, theme: Theme) -> Vec<Line<'a>> {
         };
         let mut spans = vec![
             Span::styled(if first { "› " } else { "  " }, theme.bad()),
-            Span::styled(format!("{glyph} {}", item.rule.label()), style),
+            Span::styled(format!("{glyph} {}", item.label), style),
+            Span::styled(format!(" · {}", item.source.label()), theme.accent()),
         ];
         if let Some(d) = &item.detail {
             spans.push(Span::styled(format!(" ({})", clean(d)), theme.dim()));
         }
-        out.push(Line::from(spans));
+        rules.push(Line::from(spans));
     }
+    if folded > 0 {
+        let text = if folded == form.checklist.items.len() {
+            format!("  ✓ all {folded} rules pass")
+        } else {
+            format!("  ✓ {folded} more rules pass")
+        };
+        rules.push(Line::from(Span::styled(text, theme.ok())));
+    }
+    let mut tail = Vec::new();
     let (glyph, word, style) = if form.confirmation_matches() {
         ("✓", "confirmation matches", theme.ok())
     } else if form.confirm.is_empty() {
@@ -86,21 +112,45 @@ fn lines<'a>(state: &State, form: &'a Form, theme: Theme) -> Vec<Line<'a>> {
     } else {
         ("✗", "confirmation differs", theme.bad())
     };
-    out.push(Line::from(vec![
+    tail.push(Line::from(vec![
         Span::raw("  "),
         Span::styled(format!("{glyph} {word}"), style),
     ]));
     if form.generated {
-        out.push(Line::from(Span::styled(
+        tail.push(Line::from(Span::styled(
             "generated and shown once: copy it now; it is hidden on the next key",
             theme.warn(),
         )));
     } else if form.ready() {
-        out.push(Line::from(Span::styled(
-            "ready: enter or ctrl-s to review",
-            theme.ok(),
-        )));
+        let submit = match state.keys.keys_for(Action::Submit).first() {
+            Some(k) => format!("ready: enter or {k} to review"),
+            None => "ready: enter to review".to_owned(),
+        };
+        tail.push(Line::from(Span::styled(submit, theme.ok())));
     }
+    // Rules beyond the room go, last first; the fields and the verdict stay.
+    let fixed = head.len() + tail.len();
+    let spacious = rows >= fixed + rules.len() + 2;
+    if !spacious {
+        let keep = rows.saturating_sub(fixed).max(1);
+        if rules.len() > keep {
+            let cut = rules.len() - keep + 1;
+            rules.truncate(keep - 1);
+            rules.push(Line::from(Span::styled(
+                format!("  ✗ {cut} more (a taller terminal shows them)"),
+                theme.bad(),
+            )));
+        }
+    }
+    let gap = || spacious.then(|| Line::from(""));
+    let mut out: Vec<Line> = Vec::new();
+    let mut head = head.into_iter();
+    out.extend(head.by_ref().take(2));
+    out.extend(gap());
+    out.extend(head);
+    out.extend(gap());
+    out.extend(rules);
+    out.extend(tail);
     out
 }
 
@@ -112,12 +162,22 @@ fn secret_line<'a>(
     theme: Theme,
 ) -> Line<'a> {
     let focused = form.field == field;
-    let shown = if form.reveal {
-        clean(secret.expose()).into_owned()
+    let len = secret.len();
+    let at = if focused { form.cursor.min(len) } else { len };
+    let (before, after) = if form.reveal {
+        let shown = clean(secret.expose());
+        (
+            shown.chars().take(at).collect::<String>(),
+            shown.chars().skip(at).collect::<String>(),
+        )
     } else {
-        "•".repeat(secret.len())
+        ("•".repeat(at), "•".repeat(len - at))
     };
     let cursor = if focused { "▏" } else { "" };
+    // Padded to the API's maximum, so the field keeps its size as it fills.
+    let pad =
+        " ".repeat((crate::password::MAX_LEN + 1).saturating_sub(len + cursor.chars().count()));
+    let shown = format!("{before}{cursor}{after}{pad}");
     let marker = if focused { "› " } else { "  " };
     let style = if focused {
         theme.title()
@@ -127,8 +187,11 @@ fn secret_line<'a>(
     Line::from(vec![
         Span::styled(marker, theme.accent()),
         Span::styled(label, theme.dim()),
-        Span::styled(format!("[{shown}{cursor}]"), style),
-        Span::styled(format!(" {} chars", secret.len()), theme.dim()),
+        Span::styled(format!("[{shown}]"), style),
+        Span::styled(
+            format!(" {len}/{} chars", crate::password::MAX_LEN),
+            theme.dim(),
+        ),
     ])
 }
 
@@ -146,9 +209,6 @@ fn check_line<'a>(form: &Form, theme: Theme) -> Line<'a> {
                 ratatui::style::Style::default()
             },
         ),
-        Span::styled(
-            " (the API checks the rules too; space toggles)",
-            theme.dim(),
-        ),
+        Span::styled(" (space: the API checks its rules too)", theme.dim()),
     ])
 }

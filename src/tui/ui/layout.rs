@@ -4,6 +4,8 @@
 use crate::tui::state::State;
 use ratatui::layout::{Constraint, Layout, Rect};
 
+/// The smallest terminal that shows every control of every mode (the snapshot tests at this
+/// size prove it). Below it the screen says so, and keys other than quit do nothing.
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 15;
 
@@ -16,8 +18,9 @@ pub struct Areas {
     pub hints: Rect,
 }
 
-pub fn too_small(area: Rect) -> bool {
-    area.width < MIN_WIDTH || area.height < MIN_HEIGHT
+/// `(width, height)` in cells.
+pub fn too_small((width, height): (u16, u16)) -> bool {
+    width < MIN_WIDTH || height < MIN_HEIGHT
 }
 
 pub fn areas(area: Rect, state: &State) -> Areas {
@@ -50,6 +53,14 @@ pub fn areas(area: Rect, state: &State) -> Areas {
 pub fn table_rows(state: &State) -> usize {
     let area = Rect::new(0, 0, state.size.0, state.size.1);
     usize::from(areas(area, state).table.height.saturating_sub(3))
+}
+
+/// Lines the log pane shows at the current size (borders excluded); 0 when it is hidden.
+pub fn log_rows(state: &State) -> usize {
+    let area = Rect::new(0, 0, state.size.0, state.size.1);
+    areas(area, state)
+        .log
+        .map_or(0, |r| usize::from(r.height.saturating_sub(2)))
 }
 
 /// A centred popup of at most `w` x `h` cells, never larger than `area` minus a margin.

@@ -25,13 +25,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, r: &Results, theme: Th
     let inner = popup_block(frame, rect, &title, theme);
     let name_w = 18;
     let rest = usize::from(inner.width).saturating_sub(name_w + 1);
-    let height = usize::from(inner.height);
+    let height = usize::from(inner.height).max(1);
+    // More servers than rows: ↑↓ scroll, and the last row says what lies below.
+    let max_scroll = r.servers.len().saturating_sub(height);
+    let scroll = state.popup_scroll.min(max_scroll);
     let mut lines: Vec<Line> = Vec::new();
-    for (i, id) in r.servers.iter().enumerate() {
+    for (i, id) in r.servers.iter().enumerate().skip(scroll) {
         if lines.len() + 1 == height && i + 1 < r.servers.len() {
-            lines.push(Line::from(format!(
-                "… and {} more (see details)",
-                r.servers.len() - i
+            lines.push(Line::from(Span::styled(
+                format!("↓ {} more (↑↓ scroll)", r.servers.len() - i),
+                theme.dim(),
             )));
             break;
         }

@@ -4,7 +4,7 @@
 use super::ago;
 use super::text::{fit, or_dash};
 use super::theme::Theme;
-use crate::tui::state::table::{Flag, Row as ServerRow};
+use crate::tui::state::table::{Flag, Row as ServerRow, SortKey};
 use crate::tui::state::{Focus, ProjectLoad, State};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
@@ -14,55 +14,155 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 
-/// Which optional columns fit at this width.
-struct Columns {
-    az: bool,
-    project: bool,
+/// A column of the table, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Mark,
+    Name,
+    Id,
+    Status,
+    Os,
+    Ip,
+    Az,
+    Project,
+    Flag,
+    Age,
 }
 
-impl Columns {
-    /// The project comes before the zone: names repeat across projects (every region has
-    /// its `web-01`), while the zone only refines the region the project already names.
-    fn for_width(width: u16, projects: usize) -> Self {
-        let project = projects > 1 && width >= 100;
-        Self {
-            az: width >= if project { 130 } else { 110 },
-            project,
+impl Col {
+    const ORDER: [Col; 10] = [
+        Col::Mark,
+        Col::Name,
+        Col::Id,
+        Col::Status,
+        Col::Os,
+        Col::Ip,
+        Col::Az,
+        Col::Project,
+        Col::Flag,
+        Col::Age,
+    ];
+
+    /// Optional columns, most important first: names repeat across projects (every region
+    /// has its `web-01`), so the project goes before everything else; the zone only refines
+    /// the region the project already names.
+    const OPTIONAL: [Col; 6] = [
+        Col::Project,
+        Col::Status,
+        Col::Os,
+        Col::Ip,
+        Col::Age,
+        Col::Az,
+    ];
+
+    fn width(self) -> u16 {
+        match self {
+            Col::Mark => 1,
+            Col::Name => NAME_MIN,
+            Col::Id => 8,
+            Col::Status => 9,
+            Col::Os => 7,
+            Col::Ip => 15,
+            Col::Az => 15,
+            Col::Project => 12,
+            Col::Flag => 13,
+            Col::Age => 4,
         }
     }
 
-    /// The name column's width in a table `width` cells wide (borders included): what the
-    /// fixed columns and the one-cell gaps leave, so a long name gets its `…`.
-    fn name_width(&self, width: u16) -> usize {
-        let widths = self.widths();
-        let fixed: u16 = widths
-            .iter()
-            .map(|c| match c {
-                Constraint::Length(n) => *n,
-                _ => 0,
-            })
-            .sum();
-        let gaps = u16::try_from(widths.len() - 1).unwrap_or(0);
-        usize::from(width.saturating_sub(2 + fixed + gaps).max(10))
+    fn title(self) -> &'static str {
+        match self {
+            Col::Mark => " ",
+            Col::Name => "name",
+            Col::Id => "id",
+            Col::Status => "status",
+            Col::Os => "os",
+            Col::Ip => "ip",
+            Col::Az => "az",
+            Col::Project => "project",
+            Col::Flag => "flag",
+            Col::Age => "age",
+        }
+    }
+
+    /// The column a sort key sorts on.
+    fn of_sort(key: SortKey) -> Col {
+        match key {
+            SortKey::Project => Col::Project,
+            SortKey::Name => Col::Name,
+            SortKey::Status => Col::Status,
+            SortKey::Os => Col::Os,
+            SortKey::Ip => Col::Ip,
+            SortKey::Flag => Col::Flag,
+            SortKey::Checked => Col::Age,
+        }
+    }
+}
+
+const NAME_MIN: u16 = 16;
+const NAME_MAX: u16 = 40;
+
+/// The columns that fit in a table `width` cells wide (borders included), and the name's
+/// width: the optional columns join in order of importance while they fit, then the name
+/// takes what is left, up to [`NAME_MAX`].
+struct Columns {
+    shown: Vec<Col>,
+    name_width: u16,
+    /// Labels such as `cn-north-4_prod` get what the name leaves, up to [`PROJECT_MAX`].
+    project_width: u16,
+}
+
+const PROJECT_MAX: u16 = 24;
+
+impl Columns {
+    fn for_width(width: u16, projects: usize) -> Self {
+        let inner = width.saturating_sub(2);
+        let cost = |cols: &[Col]| -> u16 {
+            cols.iter()
+                .map(|c| c.width() + 1)
+                .sum::<u16>()
+                .saturating_sub(1)
+        };
+        let mut shown = vec![Col::Mark, Col::Name, Col::Id, Col::Flag];
+        for col in Col::OPTIONAL {
+            if col == Col::Project && projects < 2 {
+                continue;
+            }
+            let mut with = shown.clone();
+            with.push(col);
+            if cost(&with) <= inner {
+                shown = with;
+            }
+        }
+        shown.sort_by_key(|c| Col::ORDER.iter().position(|o| o == c));
+        let spare = inner.saturating_sub(cost(&shown));
+        let name_width = (NAME_MIN + spare).min(NAME_MAX);
+        let spare = spare - (name_width - NAME_MIN);
+        let project_width = if shown.contains(&Col::Project) {
+            (Col::Project.width() + spare).min(PROJECT_MAX)
+        } else {
+            Col::Project.width()
+        };
+        Self {
+            name_width,
+            project_width,
+            shown,
+        }
+    }
+
+    fn has(&self, col: Col) -> bool {
+        self.shown.contains(&col)
     }
 
     fn widths(&self) -> Vec<Constraint> {
-        let mut w = vec![
-            Constraint::Length(1),
-            Constraint::Min(10),
-            Constraint::Length(8),
-            Constraint::Length(11),
-            Constraint::Length(7),
-            Constraint::Length(15),
-        ];
-        if self.az {
-            w.push(Constraint::Length(15));
-        }
-        if self.project {
-            w.push(Constraint::Length(16));
-        }
-        w.extend([Constraint::Length(13), Constraint::Length(4)]);
-        w
+        self.shown
+            .iter()
+            .map(|c| match c {
+                Col::Name => Constraint::Length(self.name_width),
+                Col::Project => Constraint::Length(self.project_width),
+                c => Constraint::Length(c.width()),
+            })
+            .collect()
     }
 }
 
@@ -74,13 +174,25 @@ pub fn spinner(state: &State) -> &'static str {
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let table = &state.table;
     let focused = state.focus == Focus::Servers;
+    let cols = Columns::for_width(area.width, state.projects.len());
+    let (sort, desc) = table.sort();
+    let arrow = if desc { "▼" } else { "▲" };
+    // A sort on a column too wide to show is named here instead of on another column.
+    let hidden_sort = sort_column(&cols, sort, state.projects.len())
+        .is_none()
+        .then(|| format!("by {}{arrow} · ", sort.label()));
     let position = if table.view().is_empty() {
         String::new()
     } else {
-        format!(" {}/{} ", table.cursor() + 1, table.view().len())
+        format!(
+            " {}{}/{} ",
+            hidden_sort.unwrap_or_default(),
+            table.cursor() + 1,
+            table.view().len()
+        )
     };
     let block = Block::bordered()
-        .title(Span::styled(" Servers ", theme.title()))
+        .title(title(state, area.width, position.chars().count(), theme))
         .title_top(Line::from(position).alignment(Alignment::Right))
         .border_style(theme.border(focused));
     if table.view().is_empty() {
@@ -88,11 +200,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         frame.render_widget(block, area);
         return empty(frame, inner, state, theme);
     }
-    let cols = Columns::for_width(area.width, state.projects.len());
-    let name_width = cols.name_width(area.width).min(40);
+    let name_width = usize::from(cols.name_width);
     let rows_visible = usize::from(area.height.saturating_sub(3));
-    let (sort, desc) = table.sort();
-    let header = header(&cols, sort.label(), desc, theme);
+    let header = header(
+        &cols,
+        sort_column(&cols, sort, state.projects.len()),
+        arrow,
+        theme,
+    );
     let rows: Vec<Row> = table
         .view()
         .iter()
@@ -117,28 +232,39 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     frame.render_widget(t, area);
 }
 
-fn header(cols: &Columns, sort: &str, desc: bool, theme: Theme) -> Row<'static> {
-    let arrow = if desc { "▼" } else { "▲" };
-    let mut names = vec![" ", "name", "id", "status", "os", "ip"];
-    if cols.az {
-        names.push("az");
+/// " Servers ", then the filter as parsed (what actually applies) or its first error.
+fn title(state: &State, width: u16, right: usize, theme: Theme) -> Line<'static> {
+    let f = state.table.parsed_filter();
+    let mut spans = vec![Span::styled(" Servers ", theme.title())];
+    // Borders, the position on the right and a gap.
+    let room = usize::from(width).saturating_sub(12 + right);
+    if let Some(e) = f.errors.first() {
+        spans.push(Span::styled(fit(&format!("✗ {e} "), room), theme.bad()));
+    } else if !f.is_empty() {
+        spans.push(Span::styled(fit(&format!("· {f} "), room), theme.accent()));
     }
-    if cols.project {
-        names.push("project");
-    }
-    names.extend(["flag", "age"]);
-    let key = match sort {
-        "checked" => "age",
-        "project" if !cols.project => "name",
-        other => other,
+    Line::from(spans)
+}
+
+/// The shown column that carries the sort arrow. With one project, sorting by project is
+/// sorting by name (the tie-break), so the arrow goes there.
+fn sort_column(cols: &Columns, sort: SortKey, projects: usize) -> Option<Col> {
+    let col = match Col::of_sort(sort) {
+        Col::Project if projects < 2 => Col::Name,
+        c => c,
     };
-    let cells: Vec<Cell> = names
-        .into_iter()
-        .map(|n| {
-            if n == key {
-                Cell::from(format!("{n}{arrow}"))
+    cols.has(col).then_some(col)
+}
+
+fn header(cols: &Columns, sorted: Option<Col>, arrow: &str, theme: Theme) -> Row<'static> {
+    let cells: Vec<Cell> = cols
+        .shown
+        .iter()
+        .map(|&c| {
+            if Some(c) == sorted {
+                Cell::from(format!("{}{arrow}", c.title()))
             } else {
-                Cell::from(n)
+                Cell::from(c.title())
             }
         })
         .collect();
@@ -154,36 +280,33 @@ fn row<'a>(
     theme: Theme,
 ) -> Row<'a> {
     let d = &r.detail;
-    let mark = if marked {
-        Cell::from(Span::styled("●", theme.marked()))
-    } else {
-        Cell::from(" ")
-    };
-    let (status, status_style) = status_cell(r.status(), theme);
-    let mut cells = vec![
-        mark,
-        Cell::from(fit(r.name(), name_width)),
-        Cell::from(short_id(&d.id)),
-        Cell::from(Span::styled(fit(&status, 11), status_style)),
-        Cell::from(fit(&or_dash(r.os()), 7)),
-        Cell::from(fit(&or_dash(r.private_ip()), 15)),
-    ];
-    if cols.az {
-        cells.push(Cell::from(fit(
-            &or_dash(d.availability_zone.as_deref()),
-            15,
-        )));
-    }
-    if cols.project {
-        cells.push(Cell::from(fit(state.project_label(r.project), 16)));
-    }
-    let (flag, flag_style) = flag_cell(&r.flag, theme);
-    cells.push(Cell::from(Span::styled(flag, flag_style)));
-    let age = r
-        .checked_at
-        .map(|t| ago(state.now, t))
-        .unwrap_or_else(|| "-".into());
-    cells.push(Cell::from(Span::styled(age, theme.dim())));
+    let cells = cols.shown.iter().map(|&c| match c {
+        Col::Mark if marked => Cell::from(Span::styled("●", theme.marked())),
+        Col::Mark => Cell::from(" "),
+        Col::Name => Cell::from(fit(r.name(), name_width)),
+        Col::Id => Cell::from(short_id(&d.id)),
+        Col::Status => {
+            let (status, style) = status_cell(r.status(), theme);
+            Cell::from(Span::styled(fit(&status, 9), style))
+        }
+        Col::Os => Cell::from(fit(&or_dash(r.os()), 7)),
+        Col::Ip => Cell::from(fit(&or_dash(r.private_ip()), 15)),
+        Col::Az => Cell::from(fit(&or_dash(d.availability_zone.as_deref()), 15)),
+        Col::Project => Cell::from(fit(
+            state.project_label(r.project),
+            usize::from(cols.project_width),
+        )),
+        Col::Flag => {
+            let (flag, style) = flag_cell(&r.flag, theme);
+            Cell::from(Span::styled(flag, style))
+        }
+        Col::Age => {
+            let age = r
+                .checked_at
+                .map_or_else(|| "-".into(), |t| ago(state.now, t));
+            Cell::from(Span::styled(age, theme.dim()))
+        }
+    });
     Row::new(cells)
 }
 
@@ -221,6 +344,11 @@ fn empty(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         .iter()
         .filter(|p| p.load == ProjectLoad::Loading)
         .count();
+    let failed = state
+        .projects
+        .iter()
+        .filter(|p| matches!(p.load, ProjectLoad::Failed(_)))
+        .count();
     let mut lines = Vec::new();
     if state.projects.is_empty() {
         lines.push(Line::from("no projects configured"));
@@ -236,23 +364,49 @@ fn empty(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         )));
     } else if !state.table.rows().is_empty() {
         lines.push(Line::from("no server matches the filter (esc clears it)"));
+    } else if failed > 0 {
+        // "No servers" would be a claim about the cloud; the listing failed, which is not one.
+        lines.push(Line::from(Span::styled(
+            format!(
+                "nothing listed: {failed} of {} projects failed ({} retries)",
+                state.projects.len(),
+                super::status::key_of(state, crate::config::Action::Refresh)
+            ),
+            theme.bad(),
+        )));
     } else {
         lines.push(Line::from("no servers in the configured projects"));
     }
     for p in &state.projects {
         if let ProjectLoad::Failed(e) = &p.load {
             lines.push(Line::from(Span::styled(
-                fit(&format!("✗ {}: {e}", p.label), usize::from(area.width)),
+                format!(
+                    "✗ {}: {}",
+                    super::text::clean(&p.label),
+                    super::text::clean(e)
+                ),
                 theme.bad(),
             )));
         }
     }
-    let y = area.y + area.height.saturating_sub(lines.len() as u16) / 2;
+    // Errors wrap rather than lose their end; rows are counted as wrapped.
+    let width = usize::from(area.width.max(1));
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let y = area.y
+        + area
+            .height
+            .saturating_sub(u16::try_from(rows).unwrap_or(u16::MAX))
+            / 2;
     let r = Rect::new(
         area.x,
         y,
         area.width,
         area.height.saturating_sub(y - area.y),
     );
-    frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center), r);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .alignment(Alignment::Center)
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        r,
+    );
 }

@@ -22,8 +22,19 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         }
     };
     let (sort, desc) = table.sort();
-    let mut spans = vec![
-        Span::styled("ecsreset", theme.accent()),
+    let mut spans = vec![Span::styled("ecsreset", theme.accent())];
+    // The filter being typed comes first: at the minimum width it is the one control here.
+    let editing = matches!(state.mode, Mode::Filter);
+    if editing || !table.filter().is_empty() {
+        let cursor = if editing { "▏" } else { "" };
+        let room = usize::from(area.width).saturating_sub(24).max(12);
+        spans.push(Span::raw("  filter: /"));
+        spans.push(Span::styled(
+            format!("{}{cursor}", fit_tail(table.filter(), room)),
+            theme.title(),
+        ));
+    }
+    spans.extend([
         Span::raw("  project: "),
         Span::styled(project, theme.title()),
         Span::raw(format!(
@@ -31,16 +42,7 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             sort.label(),
             if desc { "▼" } else { "▲" }
         )),
-    ];
-    let editing = matches!(state.mode, Mode::Filter);
-    if editing || !table.filter().is_empty() {
-        let cursor = if editing { "▏" } else { "" };
-        spans.push(Span::raw("  filter: /"));
-        spans.push(Span::styled(
-            format!("{}{cursor}", fit(table.filter(), 24)),
-            theme.title(),
-        ));
-    }
+    ]);
     let badge = if state.read_only { " READ-ONLY " } else { "" };
     let badge_w = badge.width() as u16;
     let [left, right] =
@@ -94,6 +96,25 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         Paragraph::new(Line::from(counts).right_aligned()).style(theme.dim()),
         right,
     );
+}
+
+/// The end of `s` in `width` columns, with a leading `…`: the part being typed stays in view.
+fn fit_tail(s: &str, width: usize) -> String {
+    let s = clean(s);
+    if s.width() <= width {
+        return s.into_owned();
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 1;
+    for c in s.chars().rev() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width {
+            break;
+        }
+        used += w;
+        tail.push(c);
+    }
+    std::iter::once('…').chain(tail.into_iter().rev()).collect()
 }
 
 /// The first key bound to an action, as the help shows it.
@@ -159,17 +180,43 @@ pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         ],
         Mode::Browse => browse_hints(state),
     };
+    // Short of room, one space between hints and shorter words, so the keys of a dialog
+    // still fit the minimum width.
+    let full: usize = items
+        .iter()
+        .map(|(k, w, _)| k.width() + w.width() + 3)
+        .sum();
+    let narrow = full > usize::from(area.width);
     let mut spans = Vec::new();
     for (key, what, enabled) in items {
+        let what = if narrow {
+            short(&what).to_owned()
+        } else {
+            what
+        };
+        let gap = if narrow { " " } else { "  " };
         let (ks, ws) = if enabled {
             (theme.key(), Style::default())
         } else {
             (theme.dim().add_modifier(Modifier::CROSSED_OUT), theme.dim())
         };
         spans.push(Span::styled(key, ks));
-        spans.push(Span::styled(format!(" {what}  "), ws));
+        spans.push(Span::styled(format!(" {what}{gap}"), ws));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn short(word: &str) -> &str {
+    match word {
+        "reveal" => "show",
+        "generate" => "gen",
+        "activate" => "go",
+        "details" => "info",
+        "project" => "proj",
+        "to filter" => "filter",
+        "scroll log" => "log",
+        other => other,
+    }
 }
 
 fn browse_hints(state: &State) -> Vec<(String, String, bool)> {

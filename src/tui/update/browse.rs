@@ -46,6 +46,8 @@ fn browse(state: &mut State, action: Action) -> Vec<Effect> {
             state.table.move_by(1);
         }
         Action::MarkAll => state.table.mark_all_visible(),
+        Action::MarkSupported => mark_supported(state),
+        Action::Copy => return copy(state),
         Action::Details if state.table.selected().is_some() => state.mode = Mode::Details,
         Action::Reset => reset::open_form(state),
         Action::ToggleLog => {
@@ -64,6 +66,49 @@ fn browse(state: &mut State, action: Action) -> Vec<Effect> {
         other => navigate(state, other),
     }
     Vec::new()
+}
+
+/// Copies the selected server's id; pressed again on the same server, its name, then its
+/// address. Only what the table shows leaves, never anything from the form.
+fn copy(state: &mut State) -> Vec<Effect> {
+    let Some(row) = state.table.selected() else {
+        return Vec::new();
+    };
+    let id = row.detail.id.clone();
+    let turn = match &state.copied {
+        Some((last, n)) if *last == id => (n + 1) % 3,
+        _ => 0,
+    };
+    let (what, text) = match turn {
+        0 => ("id", id.clone()),
+        1 => ("name", row.name().to_owned()),
+        _ => ("address", row.private_ip().unwrap_or("").to_owned()),
+    };
+    state.copied = Some((id, turn));
+    if text.is_empty() {
+        state.notice(Level::Info, format!("this server has no {what} to copy"));
+        return Vec::new();
+    }
+    let shown = crate::tui::ui::text::fit(&text, 40);
+    state.notice(
+        Level::Info,
+        format!("copied the {what} {shown} (OSC 52); again for the next field"),
+    );
+    vec![Effect::Copy(text)]
+}
+
+fn mark_supported(state: &mut State) {
+    let before = state.table.marked.len();
+    let n = state.table.mark_supported_visible();
+    let text = match n {
+        0 => "no visible server supports one-click reset; nothing marked".to_owned(),
+        n if state.table.marked.len() < before => format!("unmarked {n} supported servers"),
+        n => format!(
+            "marked {n} supported servers ({} marked in all)",
+            state.table.marked.len()
+        ),
+    };
+    state.notice(Level::Info, text);
 }
 
 fn cancel(state: &mut State) {
@@ -100,7 +145,8 @@ pub(super) fn navigate(state: &mut State, action: Action) {
     };
     if state.focus == Focus::Log && state.show_log {
         // The log counts from the newest line, so "down" scrolls towards it.
-        state.log.scroll_by(-delta);
+        let page = layout::log_rows(state);
+        state.log.scroll_by(-delta, page);
         return;
     }
     match action {
@@ -180,11 +226,21 @@ fn popup(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Quit => return quit(state),
         Action::Cancel | Action::Details => state.mode = Mode::Browse,
         Action::Help => state.mode = Mode::Help { scroll: 0 },
+        Action::Copy if matches!(state.mode, Mode::Details) => return copy(state),
+        // In the details, up and down go to the next server; paging scrolls the popup.
         Action::Up | Action::Down if matches!(state.mode, Mode::Details) => {
             navigate(state, action);
+            state.popup_scroll = 0;
         }
+        Action::Up => state.popup_scroll = state.popup_scroll.saturating_sub(1),
+        Action::Down => state.popup_scroll += 1,
+        Action::PageUp => state.popup_scroll = state.popup_scroll.saturating_sub(10),
+        Action::PageDown => state.popup_scroll += 10,
+        Action::Top => state.popup_scroll = 0,
         _ => {}
     }
+    // The drawing clamps the offset; this keeps "up" working right after a long "down".
+    state.popup_scroll = state.popup_scroll.min(500);
     Vec::new()
 }
 
@@ -194,6 +250,8 @@ fn results(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Quit => return quit(state),
         Action::Cancel => state.mode = Mode::Browse,
         Action::ToggleLog => state.show_log = !state.show_log,
+        Action::Up => state.popup_scroll = state.popup_scroll.saturating_sub(1),
+        Action::Down => state.popup_scroll = (state.popup_scroll + 1).min(10_000),
         _ => {}
     }
     Vec::new()

@@ -5,11 +5,49 @@ use super::quit;
 use crate::config::{Action, KeyChord};
 use crate::password;
 use crate::tui::msg::Effect;
-use crate::tui::state::form::{Confirm, Field};
+use crate::tui::state::form::{Confirm, Edit, Field};
 use crate::tui::state::{Level, Mode, State};
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let effects = form_key(state, key);
+    refresh_blocker(state);
+    effects
+}
+
+/// A "cannot submit" warning follows the form: it goes once the reason is gone, and says
+/// the new reason when another one is first now.
+fn refresh_blocker(state: &mut State) {
+    let Mode::Form(form) = &state.mode else {
+        return;
+    };
+    let stale = state
+        .notice
+        .as_ref()
+        .is_some_and(|n| n.level == Level::Warn && n.text.starts_with(CANNOT));
+    if stale {
+        match blocker(form) {
+            Some(text) => state.notice(Level::Warn, text),
+            None => state.notice = None,
+        }
+    }
+}
+
+const CANNOT: &str = "cannot submit: ";
+
+/// Why the form cannot be submitted yet, if it cannot.
+fn blocker(form: &crate::tui::state::form::Form) -> Option<String> {
+    if let Some(fail) = form.checklist.first_failure() {
+        return Some(format!(
+            "{CANNOT}{} (marked ✗ in the checklist)",
+            fail.label
+        ));
+    }
+    (!form.confirmation_matches())
+        .then(|| format!("{CANNOT}the confirmation does not match the password"))
+}
+
+fn form_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let chord = KeyChord::from_event(&key);
     let action = state.keys.lookup_form(&chord);
     let State { mode, rng, .. } = state;
@@ -23,28 +61,51 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     if action.is_none() && chord.types_text() {
         if let KeyCode::Char(c) = key.code {
-            match form.focused_secret() {
-                Some(secret) => secret.push(c),
-                None if c == ' ' => form.check_password = !form.check_password,
-                None => {}
+            if form.field == Field::Check {
+                if c == ' ' {
+                    form.check_password = !form.check_password;
+                }
+            } else if !form.type_char(c) {
+                let text = format!(
+                    "the API takes at most {} characters; that key was not typed",
+                    password::MAX_LEN
+                );
+                form.recheck();
+                state.notice(Level::Warn, text);
+                return Vec::new();
             }
             form.recheck();
         }
+        return Vec::new();
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let edit = match (action, key.code) {
+        (_, KeyCode::Backspace) => Some(Edit::Backspace),
+        (_, KeyCode::Delete) => Some(Edit::Delete),
+        (_, KeyCode::Left) => Some(Edit::Left),
+        (_, KeyCode::Right) => Some(Edit::Right),
+        (None, KeyCode::Char('u')) if ctrl => Some(Edit::KillToStart),
+        (None, KeyCode::Char('w')) if ctrl => Some(Edit::KillWord),
+        (Some(Action::Top), _) | (_, KeyCode::Home) if form.field != Field::Check => {
+            Some(Edit::Home)
+        }
+        (Some(Action::Bottom), _) | (_, KeyCode::End) if form.field != Field::Check => {
+            Some(Edit::End)
+        }
+        _ => None,
+    };
+    if let Some(edit) = edit {
+        form.edit(edit);
+        form.recheck();
         return Vec::new();
     }
     match (action, key.code) {
         (Some(Action::Submit), _) => return submit(state),
         // Enter moves on to the confirmation, or submits once everything is filled in.
         (_, KeyCode::Enter) if form.field == Field::Password && !form.ready() => {
-            form.field = Field::Confirm;
+            form.focus(Field::Confirm);
         }
         (_, KeyCode::Enter) => return submit(state),
-        (_, KeyCode::Backspace) => {
-            if let Some(secret) = form.focused_secret() {
-                secret.pop();
-            }
-            form.recheck();
-        }
         (Some(Action::Cancel), _) => {
             form.clear();
             state.mode = Mode::Browse;
@@ -62,14 +123,15 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let pw = password::generate(rng);
             form.confirm = pw.clone();
             form.password = pw;
+            form.cursor = form.focused_secret().map_or(0, |s| s.len());
             form.reveal = true;
             form.generated = true;
             form.recheck();
         }
         (Some(Action::NextField | Action::FocusNext | Action::Down), _) => {
-            form.field = form.field.next();
+            form.focus(form.field.next());
         }
-        (Some(Action::FocusPrev | Action::Up), _) => form.field = form.field.prev(),
+        (Some(Action::FocusPrev | Action::Up), _) => form.focus(form.field.prev()),
         _ => {}
     }
     Vec::new()
@@ -80,19 +142,8 @@ fn submit(state: &mut State) -> Vec<Effect> {
     let Mode::Form(form) = &state.mode else {
         return Vec::new();
     };
-    if let Some(fail) = form.checklist.first_failure() {
-        let text = format!(
-            "cannot submit: {} (marked ✗ in the checklist)",
-            fail.rule.label()
-        );
+    if let Some(text) = blocker(form) {
         state.notice(Level::Warn, text);
-        return Vec::new();
-    }
-    if !form.confirmation_matches() {
-        state.notice(
-            Level::Warn,
-            "cannot submit: the confirmation does not match the password",
-        );
         return Vec::new();
     }
     let Mode::Form(form) = std::mem::replace(&mut state.mode, Mode::Browse) else {

@@ -51,12 +51,16 @@ fn filter_is_live_and_esc_clears_it() {
     assert_eq!(names(&s), ["web-02"]);
     feed(&mut s, [key(KeyCode::Esc)]);
     assert_eq!(s.table.view().len(), 9);
-    // The filter matches flag words, OS, status and IP too.
+    // Field terms, exact flag words, addresses, project labels, AND and negation.
     for (needle, expect) in [
-        ("unsupported", 1),
-        ("windows", 2),
-        ("shutoff", 1),
+        ("flag:unsupported", 1),
+        ("flag:supported", 6),
+        ("os:windows", 2),
+        ("status:shutoff", 1),
         ("10.1.0", 2),
+        ("staging", 2),
+        ("web 02", 1),
+        ("project:prod !flag:supported", 3),
     ] {
         feed(&mut s, [ch('/')]);
         type_str(&mut s, needle);
