@@ -67,6 +67,14 @@ pub enum Command {
     Reset(ResetArgs),
     /// Reboot servers (soft or hard) and follow the job
     Reboot(RebootArgs),
+    /// Show the initial Administrator password of a Windows server created with a key pair
+    #[command(
+        after_help = "The stored password is encrypted to the key pair; it is decrypted here \
+                            with the private key (PEM, mode 0600) and shown on the terminal only \
+                            (/dev/tty), never on stdout. Afterwards you are asked whether to clear \
+                            the stored copy (recorded in the audit trail)."
+    )]
+    WindowsPassword(WindowsPasswordArgs),
     /// Run the ECS+IAM simulator on loopback
     Sim(SimArgs),
 }
@@ -160,6 +168,15 @@ pub struct RebootArgs {
     pub no_wait: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct WindowsPasswordArgs {
+    #[arg(value_name = "SERVER_ID")]
+    pub server: String,
+    /// The key pair's private key (PEM: "BEGIN RSA PRIVATE KEY" or "BEGIN PRIVATE KEY")
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct SimArgs {
     /// Loopback address to listen on; port 0 picks a free one (printed)
@@ -206,4 +223,8 @@ pub struct SimArgs {
     /// Access key to accept (the secret key comes from $ECSRESET_SIM_SK or is generated)
     #[arg(long)]
     pub access_key: Option<String>,
+    /// RSA key (PEM, public or private) that Windows servers with a key pair had their
+    /// initial password encrypted to (served by os-server-password)
+    #[arg(long, value_name = "PATH")]
+    pub windows_key: Option<PathBuf>,
 }

@@ -10,6 +10,7 @@ pub mod iam;
 pub mod limiter;
 pub mod regions;
 pub mod retry;
+pub mod server_password;
 pub mod sign;
 pub mod wire;
 

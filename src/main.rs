@@ -81,6 +81,7 @@ fn sim_args(a: &SimArgs) -> ecsreset::sim::SimCliArgs {
         garbage_rate: a.garbage_rate,
         write_config: a.write_config.clone(),
         access_key: a.access_key.clone(),
+        windows_key: a.windows_key.clone(),
     }
 }
 
