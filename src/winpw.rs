@@ -30,7 +30,11 @@ pub enum DecryptError {
         "the stored password is {got} bytes but a {bits}-bit key decrypts exactly {want}: \
          this is not the key pair the server was created with"
     )]
-    WrongSize { got: usize, want: usize, bits: usize },
+    WrongSize {
+        got: usize,
+        want: usize,
+        bits: usize,
+    },
     #[error(
         "the stored password cannot be decrypted with this key: it is not the key pair the \
          server was created with, or the stored copy is damaged"

@@ -80,8 +80,8 @@ pub async fn run_on(
     tty: &mut dyn Terminal,
     io: &mut Io<'_>,
 ) -> Result<i32, AppError> {
-    let key = crate::winpw::load_private_key(&args.key)
-        .map_err(|e| AppError::Refused(e.to_string()))?;
+    let key =
+        crate::winpw::load_private_key(&args.key).map_err(|e| AppError::Refused(e.to_string()))?;
     let located = locate(ctx, std::slice::from_ref(&args.server))
         .await?
         .pop()

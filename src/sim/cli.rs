@@ -181,9 +181,8 @@ fn build_config(args: &SimCliArgs, sk: Option<Secret>) -> Result<(SimConfig, Str
             context: format!("cannot read the Windows key {}", path.display()),
             source,
         })?;
-        let key = crate::winpw::parse_public_key(&text).map_err(|e| {
-            SimError::Config(format!("--windows-key {}: {e}", path.display()))
-        })?;
+        let key = crate::winpw::parse_public_key(&text)
+            .map_err(|e| SimError::Config(format!("--windows-key {}: {e}", path.display())))?;
         cfg.windows_key = Some(key);
     }
     Ok((cfg, origin))

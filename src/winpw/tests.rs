@@ -132,8 +132,16 @@ fn a_key_file_others_can_read_or_write_is_refused_with_the_fix() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let path = dir.join("kp.pem");
-    std::fs::write(&path, key().to_pkcs1_pem(LineEnding::LF).unwrap().as_bytes()).unwrap();
-    for (mode, access) in [(0o644, "readable"), (0o640, "readable"), (0o620, "writable")] {
+    std::fs::write(
+        &path,
+        key().to_pkcs1_pem(LineEnding::LF).unwrap().as_bytes(),
+    )
+    .unwrap();
+    for (mode, access) in [
+        (0o644, "readable"),
+        (0o640, "readable"),
+        (0o620, "writable"),
+    ] {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
         let e = load_private_key(&path).unwrap_err().to_string();
         assert_eq!(
@@ -149,7 +157,9 @@ fn a_key_file_others_can_read_or_write_is_refused_with_the_fix() {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
         assert_eq!(&load_private_key(&path).unwrap(), key());
     }
-    let missing = load_private_key(&dir.join("nope.pem")).unwrap_err().to_string();
+    let missing = load_private_key(&dir.join("nope.pem"))
+        .unwrap_err()
+        .to_string();
     assert!(missing.starts_with("cannot read key file "), "{missing}");
     assert!(missing.contains("nope.pem"), "{missing}");
     std::fs::write(&path, "-----BEGIN PUBLIC KEY-----\n").unwrap();
