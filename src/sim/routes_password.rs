@@ -51,21 +51,21 @@ impl Store {
     }
 }
 
-/// Answers 404 for an unknown project or server, as every other server-scoped ECS call does.
-fn known(shared: &Shared, project: &str, server: &str) -> Result<(), axum::response::Response> {
+/// The 404 for an unknown project or server, as every other server-scoped ECS call answers.
+fn unknown(shared: &Shared, project: &str, server: &str) -> Option<axum::response::Response> {
     let mut world = lock(&shared.world);
     if world.project(project).is_none() {
-        return Err(project_not_found(project));
+        return Some(project_not_found(project));
     }
     match world.server_mut(project, server, Instant::now()) {
-        None => Err(server_not_found(server)),
-        Some(_) => Ok(()),
+        None => Some(server_not_found(server)),
+        Some(_) => None,
     }
 }
 
 /// `GET`: `{"password": "<base64>"}`, or `{"password": ""}` when nothing is stored.
 pub(crate) fn show(shared: &Shared, project: &str, server: &str) -> axum::response::Response {
-    if let Err(r) = known(shared, project, server) {
+    if let Some(r) = unknown(shared, project, server) {
         return r;
     }
     let password = lock(&shared.windows_passwords.stored)
@@ -83,7 +83,7 @@ pub(crate) fn show(shared: &Shared, project: &str, server: &str) -> axum::respon
 /// `DELETE`: 204 whether or not a copy was stored [ASSUMED: the docs give no error for
 /// clearing an empty record].
 pub(crate) fn delete(shared: &Shared, project: &str, server: &str) -> axum::response::Response {
-    if let Err(r) = known(shared, project, server) {
+    if let Some(r) = unknown(shared, project, server) {
         return r;
     }
     if lock(&shared.windows_passwords.stored)
