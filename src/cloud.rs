@@ -3,6 +3,7 @@
 //! [`Cloud`] is cheap to clone and shared by every task; all calls go through one
 //! [`http::Transport`], so the concurrency bound and the adaptive rate apply to the whole app.
 
+pub mod bms;
 pub mod ecs;
 pub mod error;
 pub mod http;
