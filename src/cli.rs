@@ -81,6 +81,14 @@ pub enum Command {
                             then `--ack OP` (or `--ack all`) records that you did."
     )]
     Trail(TrailArgs),
+    /// Show the initial Administrator password of a Windows server created with a key pair
+    #[command(
+        after_help = "The stored password is encrypted to the key pair; it is decrypted here \
+                            with the private key (PEM, mode 0600) and shown on the terminal only \
+                            (/dev/tty), never on stdout. Afterwards you are asked whether to clear \
+                            the stored copy (recorded in the audit trail)."
+    )]
+    WindowsPassword(WindowsPasswordArgs),
     /// Run the ECS+IAM simulator on loopback
     Sim(SimArgs),
 }
@@ -206,6 +214,15 @@ pub struct TrailArgs {
     pub ack: Option<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct WindowsPasswordArgs {
+    #[arg(value_name = "SERVER_ID")]
+    pub server: String,
+    /// The key pair's private key (PEM: "BEGIN RSA PRIVATE KEY" or "BEGIN PRIVATE KEY")
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct SimArgs {
     /// Loopback address to listen on; port 0 picks a free one (printed)
@@ -256,4 +273,8 @@ pub struct SimArgs {
     /// private deployments do
     #[arg(long)]
     pub ignore_server_filter: bool,
+    /// RSA key (PEM, public or private) that Windows servers with a key pair had their
+    /// initial password encrypted to (served by os-server-password)
+    #[arg(long, value_name = "PATH")]
+    pub windows_key: Option<PathBuf>,
 }

@@ -3,6 +3,7 @@
 //! [`Cloud`] is cheap to clone and shared by every task; all calls go through one
 //! [`http::Transport`], so the concurrency bound and the adaptive rate apply to the whole app.
 
+pub mod bms;
 pub mod ecs;
 pub mod error;
 pub mod http;
@@ -10,6 +11,7 @@ pub mod iam;
 pub mod limiter;
 pub mod regions;
 pub mod retry;
+pub mod server_password;
 pub mod sign;
 pub mod wire;
 

@@ -10,6 +10,7 @@ pub mod reboot;
 pub mod reset;
 pub mod saved;
 pub mod trail;
+pub mod windows_password;
 
 use crate::cli::{Cli, Command};
 use crate::cloud::CloudError;
@@ -68,6 +69,7 @@ pub async fn run(cli: &Cli, io: &mut Io<'_>) -> Result<i32, AppError> {
         Command::Reset(a) => reset::run(&ctx, a, io).await,
         Command::Reboot(a) => reboot::run(&ctx, a, io).await,
         Command::Start(a) => reboot::start(&ctx, a, io).await,
+        Command::WindowsPassword(a) => windows_password::run(&ctx, a, io).await,
         Command::Sim(_) | Command::Trail(_) => unreachable!("handled above"),
     }
 }

@@ -22,3 +22,4 @@ pub mod report;
 pub mod secret;
 pub mod sim;
 pub mod tui;
+pub mod winpw;

@@ -88,6 +88,7 @@ fn sim_args(a: &SimArgs) -> ecsreset::sim::SimCliArgs {
         write_config: a.write_config.clone(),
         access_key: a.access_key.clone(),
         ignore_server_filter: a.ignore_server_filter,
+        windows_key: a.windows_key.clone(),
     }
 }
 

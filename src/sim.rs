@@ -27,6 +27,7 @@ pub mod probe;
 mod reply;
 mod routes_ecs;
 mod routes_iam;
+mod routes_password;
 mod server;
 mod state;
 mod throttle;
@@ -105,6 +106,9 @@ pub struct SimConfig {
     pub lockout_duration: Duration,
     /// Seed of the fault RNG; `None` seeds from the OS.
     pub seed: Option<u64>,
+    /// The key pair Windows servers with a `key_name` had their initial password encrypted
+    /// to (`os-server-password`); `None` stores none.
+    pub windows_key: Option<rsa::RsaPublicKey>,
     /// Ways the simulator can answer like an older or misbehaving deployment.
     pub quirks: Quirks,
 }
@@ -137,6 +141,7 @@ impl SimConfig {
             lockout_duration: Duration::from_secs(5 * 60),
             seed: None,
             quirks: Quirks::default(),
+            windows_key: None,
         }
     }
 }
@@ -274,6 +279,12 @@ impl Sim {
     /// order, including one still waiting for a restart.
     pub fn received_passwords(&self, server_id: &str) -> Vec<Secret> {
         lock(&self.shared.world).received_passwords(server_id)
+    }
+
+    /// The initial Windows password still stored for a server, in clear (what
+    /// `os-server-password` hands out encrypted).
+    pub fn stored_windows_password(&self, server_id: &str) -> Option<Secret> {
+        self.shared.windows_passwords.plain(server_id)
     }
 
     /// Deletes a server, e.g. to test one that vanished between listing and flag check.

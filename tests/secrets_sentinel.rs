@@ -13,6 +13,7 @@
 //! `/proc/PID/cmdline` and `environ`.
 
 mod common;
+mod pty;
 
 use common::*;
 use ecsreset::sim::{Faults, Fleet, Sim, SimConfig, SimCredential};
@@ -588,4 +589,99 @@ async fn config_errors_never_quote_a_secret() {
     let run = env.run(&["list"]).await;
     assert_eq!(run.code, Some(1), "{}", run.err);
     env.assert_data_dir_clean();
+}
+
+/// The decrypted Windows password goes to the terminal (`/dev/tty`) and nowhere else: not
+/// stdout or stderr (both redirected to files, with trace logging on), not the trail, not the
+/// data directory, not argv. The real binary runs in a pty, answers "y", and clears the copy.
+#[test]
+fn a_decrypted_windows_password_reaches_only_the_terminal() {
+    use rsa::pkcs1::{EncodeRsaPrivateKey, LineEnding};
+    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
+    let mut cfg = sim_config(Fleet::demo());
+    cfg.windows_key = Some(key.to_public_key());
+    let env = pty::Env::with(cfg);
+    let (_, server) = pick(&env.fleet, |s| {
+        s.os_type == "Windows" && s.key_name.is_some()
+    });
+    let plain = env.sim.stored_windows_password(&server.id).unwrap();
+    let plain = plain.expose().to_owned();
+    let key_path = env.dir.path().join("kp-win.pem");
+    write_private(&key_path, &key.to_pkcs1_pem(LineEnding::LF).unwrap());
+    let (out, err) = (env.dir.path().join("out"), env.dir.path().join("err"));
+
+    // `sh` only redirects: the binary keeps the pty as its controlling terminal.
+    let mut cmd = env.app(&["windows-password", &server.id, "--key"]);
+    cmd.arg(&key_path);
+    let argv: Vec<String> = cmd
+        .get_argv()
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut sh = portable_pty::CommandBuilder::new("sh");
+    sh.arg("-c");
+    sh.arg(format!(
+        "exec \"$@\" >'{}' 2>'{}'",
+        out.display(),
+        err.display()
+    ));
+    sh.args(std::iter::once("sh".to_owned()).chain(argv.iter().cloned()));
+    for (k, v) in cmd.iter_full_env_as_str() {
+        sh.env(k, v);
+    }
+    sh.env("RUST_LOG", "trace");
+    sh.cwd(env.dir.path());
+    let mut term = pty::Pty::new();
+    let mut proc = term.spawn(sh);
+    let screen = term.wait_for("[y/N]");
+    assert!(screen.contains(&plain), "shown on the terminal: {screen}");
+    let pid = proc.pid();
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+    term.send("y\r");
+    let status = term.wait_exit(&mut proc);
+    assert!(
+        status.success(),
+        "{status:?}: {}",
+        std::fs::read_to_string(&err).unwrap()
+    );
+    assert_eq!(env.sim.stored_windows_password(&server.id), None, "cleared");
+
+    let raw = term.raw();
+    assert_eq!(
+        raw.windows(plain.len())
+            .filter(|w| *w == plain.as_bytes())
+            .count(),
+        1,
+        "the terminal shows it exactly once"
+    );
+    let stdout = std::fs::read_to_string(&out).unwrap();
+    let stderr = std::fs::read_to_string(&err).unwrap();
+    assert!(stdout.contains("stored copy cleared"), "{stdout}");
+    assert!(
+        stderr.contains("TRACE") || stderr.contains("DEBUG"),
+        "{stderr}"
+    );
+    let mut places: Vec<(String, Vec<u8>)> = vec![
+        ("stdout".into(), stdout.into_bytes()),
+        ("stderr".into(), stderr.into_bytes()),
+        ("argv".into(), argv.join(" ").into_bytes()),
+        ("/proc/PID/cmdline".into(), cmdline),
+        ("/proc/PID/environ".into(), environ),
+    ];
+    let data = env.dir.path().join("data");
+    let files = files_under(&data);
+    assert!(
+        files.iter().any(|f| f.ends_with("trail.jsonl")),
+        "{files:?}"
+    );
+    for f in files {
+        places.push((f.display().to_string(), std::fs::read(&f).unwrap()));
+    }
+    for (place, bytes) in places {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&plain),
+            "the Windows password leaked into {place}"
+        );
+    }
 }

@@ -67,10 +67,20 @@ async fn the_official_python_sdk_works_against_the_simulator() {
     let domain = fleet.projects[0].domain_id.clone();
     let mut cfg = SimConfig::new(fleet);
     cfg.reboot_duration = Duration::from_millis(1500);
+    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
+    cfg.windows_key = Some(key.to_public_key());
     let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
     let cred = sim.credentials()[0].clone();
+    let stored_before: Vec<(String, String)> = sim
+        .truth()
+        .into_iter()
+        .filter_map(|t| {
+            let pw = sim.stored_windows_password(&t.server_id)?;
+            Some((t.server_id, pw.expose().to_owned()))
+        })
+        .collect();
     let env = vec![
         ("ECSRESET_SIM_URL", sim.base_url()),
         ("ECSRESET_SIM_AK", cred.access_key.clone()),
@@ -92,7 +102,25 @@ async fn the_official_python_sdk_works_against_the_simulator() {
     println!("{stdout}");
     eprintln!("{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the SDK conformance script failed");
-    assert_eq!(stdout.lines().last(), Some("8 passed, 0 failed"));
+    assert_eq!(stdout.lines().last(), Some("9 passed, 0 failed"));
+
+    // The ciphertext the SDK read decrypts, with the key pair, to what the simulator stored;
+    // and the SDK's DELETE cleared it.
+    let winpw_server = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("WINPW_SERVER="))
+        .expect("the script names the Windows server");
+    let winpw_stored = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("WINPW_STORED="))
+        .expect("the script prints the stored ciphertext");
+    let want = stored_before
+        .iter()
+        .find(|(id, _)| id == winpw_server)
+        .map(|(_, pw)| pw.as_str());
+    let got = ecsreset::winpw::decrypt(&key, winpw_stored).unwrap();
+    assert_eq!(Some(got.expose()), want);
+    assert!(sim.stored_windows_password(winpw_server).is_none());
 
     // What the SDK did is what the simulator holds.
     let server = stdout
@@ -127,6 +155,8 @@ async fn the_official_python_sdk_works_against_the_simulator() {
         "PUT /v1/{project_id}/cloudservers/{server_id}/os-reset-password",
         "POST /v1/{project_id}/cloudservers/action",
         "GET /v1/{project_id}/jobs/{job_id}",
+        "GET /v1/{project_id}/cloudservers/{server_id}/os-server-password",
+        "DELETE /v1/{project_id}/cloudservers/{server_id}/os-server-password",
         "GET /v3/auth/projects",
         "GET /v3/projects",
     ] {

@@ -15,6 +15,8 @@ pub(crate) enum Api {
     BatchResetPassword { project: String },
     Action { project: String },
     ShowJob { project: String, job: String },
+    ShowServerPassword { project: String, server: String },
+    DeleteServerPassword { project: String, server: String },
     AuthProjects,
     Projects,
     AuthDomains,
@@ -50,6 +52,18 @@ impl Api {
                 project: own(p),
                 job: own(j),
             },
+            ("GET", ["v1", p, "cloudservers", id, "os-server-password"]) => {
+                Api::ShowServerPassword {
+                    project: own(p),
+                    server: own(id),
+                }
+            }
+            ("DELETE", ["v1", p, "cloudservers", id, "os-server-password"]) => {
+                Api::DeleteServerPassword {
+                    project: own(p),
+                    server: own(id),
+                }
+            }
             ("GET", ["v3", "auth", "projects"]) => Api::AuthProjects,
             ("GET", ["v3", "projects"]) => Api::Projects,
             ("GET", ["v3", "auth", "domains"]) => Api::AuthDomains,
@@ -81,6 +95,12 @@ impl Api {
             }
             Api::Action { .. } => "POST /v1/{project_id}/cloudservers/action",
             Api::ShowJob { .. } => "GET /v1/{project_id}/jobs/{job_id}",
+            Api::ShowServerPassword { .. } => {
+                "GET /v1/{project_id}/cloudservers/{server_id}/os-server-password"
+            }
+            Api::DeleteServerPassword { .. } => {
+                "DELETE /v1/{project_id}/cloudservers/{server_id}/os-server-password"
+            }
             Api::AuthProjects => "GET /v3/auth/projects",
             Api::Projects => "GET /v3/projects",
             Api::AuthDomains => "GET /v3/auth/domains",
@@ -128,6 +148,15 @@ mod tests {
             c("GET", "/v1/p/jobs/j"),
             Some(Api::ShowJob { .. })
         ));
+        assert!(matches!(
+            c("GET", "/v1/p/cloudservers/s/os-server-password"),
+            Some(Api::ShowServerPassword { .. })
+        ));
+        assert!(matches!(
+            c("DELETE", "/v1/p/cloudservers/s/os-server-password"),
+            Some(Api::DeleteServerPassword { .. })
+        ));
+        assert_eq!(c("PUT", "/v1/p/cloudservers/s/os-server-password"), None);
         assert_eq!(c("GET", "/v3/auth/projects"), Some(Api::AuthProjects));
         assert_eq!(c("GET", "/v3/projects"), Some(Api::Projects));
         for (m, p) in [

@@ -38,6 +38,9 @@ pub struct SimCliArgs {
     pub access_key: Option<String>,
     /// Answer lists as if the `server_id` filter were unknown (older deployments).
     pub ignore_server_filter: bool,
+    /// A PEM RSA key (public, or a private key whose public half is used): Windows servers
+    /// with a `key_name` get an initial password stored encrypted to it.
+    pub windows_key: Option<PathBuf>,
 }
 
 impl Default for SimCliArgs {
@@ -59,6 +62,7 @@ impl Default for SimCliArgs {
             write_config: None,
             access_key: None,
             ignore_server_filter: false,
+            windows_key: None,
         }
     }
 }
@@ -191,6 +195,15 @@ fn build_config(args: &SimCliArgs, sk: Option<Secret>) -> Result<(SimConfig, Str
         drop_after_apply_rate: 0.0,
     };
     cfg.faults.validate()?;
+    if let Some(path) = &args.windows_key {
+        let text = std::fs::read_to_string(path).map_err(|source| SimError::Io {
+            context: format!("cannot read the Windows key {}", path.display()),
+            source,
+        })?;
+        let key = crate::winpw::parse_public_key(&text)
+            .map_err(|e| SimError::Config(format!("--windows-key {}: {e}", path.display())))?;
+        cfg.windows_key = Some(key);
+    }
     Ok((cfg, origin))
 }
 

@@ -9,7 +9,7 @@ use super::faults::{Faults, Injected, Redirect};
 use super::reply::{self, ecs_error, gateway_error, not_found_api, raw, throttled};
 use super::state::World;
 use super::throttle::Throttle;
-use super::{SimConfig, SimStats, jobs, lock, routes_ecs, routes_iam};
+use super::{SimConfig, SimStats, jobs, lock, routes_ecs, routes_iam, routes_password};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
@@ -38,6 +38,7 @@ pub(crate) struct Shared {
     pub(crate) stats: Mutex<SimStats>,
     pub(crate) reboot_duration: Duration,
     pub(crate) quirks: Mutex<super::Quirks>,
+    pub(crate) windows_passwords: routes_password::Store,
 }
 
 /// Put into each request by the accept loop: notifying it closes the connection unanswered.
@@ -46,7 +47,9 @@ pub(crate) struct ConnCtl(pub(crate) Arc<Notify>);
 
 impl Shared {
     pub(crate) fn new(cfg: SimConfig) -> Self {
+        let windows_passwords = routes_password::Store::new(&cfg.fleet, cfg.windows_key.as_ref());
         Self {
+            windows_passwords,
             world: Mutex::new(World::new(cfg.fleet)),
             verifier: Verifier::new(
                 cfg.credentials,
@@ -185,6 +188,12 @@ fn dispatch(shared: &Shared, api: &Api, parts: &Parts, body: &[u8]) -> Response 
         Api::BatchResetPassword { project } => routes_ecs::batch_reset(shared, project, body),
         Api::Action { project } => jobs::action(shared, project, body),
         Api::ShowJob { project, job } => jobs::show(shared, project, job),
+        Api::ShowServerPassword { project, server } => {
+            routes_password::show(shared, project, server)
+        }
+        Api::DeleteServerPassword { project, server } => {
+            routes_password::delete(shared, project, server)
+        }
         Api::AuthProjects => routes_iam::auth_projects(shared, &base),
         Api::Projects => routes_iam::projects(shared, &base, query),
         Api::AuthDomains => routes_iam::auth_domains(shared, &base),

@@ -15,6 +15,7 @@ ECSRESET_SIM_PASSWORD (the password to reset to), ECSRESET_SIM_JOB_TIMEOUT (seco
 Prints one line per check and finally `N passed, M failed`; exits 1 on any failure.
 """
 
+import base64
 import os
 import sys
 import time
@@ -27,6 +28,7 @@ from huaweicloudsdkecs.v2 import (
     BatchRebootServersRequest,
     BatchRebootServersRequestBody,
     BatchRebootSeversOption,
+    DeleteServerPasswordRequest,
     EcsClient,
     ListServersDetailsRequest,
     ResetServerPasswordOption,
@@ -35,6 +37,7 @@ from huaweicloudsdkecs.v2 import (
     ServerId,
     ShowJobRequest,
     ShowResetPasswordFlagRequest,
+    ShowServerPasswordRequest,
 )
 from huaweicloudsdkiam.v3 import (
     IamClient,
@@ -204,6 +207,30 @@ def check_reboot_job():
     return " -> ".join(seen)
 
 
+def check_server_password():
+    client = ecs()
+    target = next(
+        s for s in STATE["servers"] if s.metadata.get("os_type") == "Windows" and s.key_name
+    )
+    stored = client.show_server_password(ShowServerPasswordRequest(server_id=target.id))
+    expect(stored.status_code == 200, f"status {stored.status_code}")
+    cipher = base64.b64decode(stored.password, validate=True)
+    expect(len(cipher) in (128, 256, 384, 512), f"{len(cipher)} bytes is no RSA block")
+    print(f"WINPW_SERVER={target.id}")
+    print(f"WINPW_STORED={stored.password}")
+    cleared = client.delete_server_password(DeleteServerPasswordRequest(server_id=target.id))
+    expect(cleared.status_code == 204, f"status {cleared.status_code}, want 204")
+    again = client.show_server_password(ShowServerPasswordRequest(server_id=target.id))
+    expect(again.password == "", f"after DELETE: {again.password!r}")
+    ghost = "9e8d7c6b-5a4f-4e3d-2c1b-0a9f8e7d6c5b"
+    expect_error(
+        lambda: client.delete_server_password(DeleteServerPasswordRequest(server_id=ghost)),
+        404,
+        "Ecs.0114",
+    )
+    return f"{len(cipher) * 8}-bit ciphertext for {target.name}, then cleared"
+
+
 def check_iam_projects():
     client = iam()
     projects = client.keystone_list_auth_projects(KeystoneListAuthProjectsRequest()).projects
@@ -231,6 +258,7 @@ CHECKS = [
     check_reset_password,
     check_reset_refusals,
     check_reboot_job,
+    check_server_password,
     check_iam_projects,
     check_wrong_secret_key,
 ]

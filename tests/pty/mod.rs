@@ -301,12 +301,18 @@ pub struct Env {
 
 impl Env {
     pub fn new(fleet: Fleet) -> Self {
+        Self::with(common::sim_config(fleet))
+    }
+
+    /// [`Env::new`] with a simulator configured by the caller.
+    pub fn with(cfg: ecsreset::sim::SimConfig) -> Self {
+        let fleet = cfg.fleet.clone();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("tokio runtime");
-        let sim = rt.block_on(common::start(common::sim_config(fleet.clone())));
+        let sim = rt.block_on(common::start(cfg));
         let dir = tempfile::tempdir().expect("tempdir");
         let config = dir.path().join("config.toml");
         let sk = sim.credentials()[0].secret_key.expose().to_owned();

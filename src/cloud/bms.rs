@@ -1,0 +1,245 @@
+//! Bare-metal servers (section 9.9, `huaweicloudsdkbms/v1` 3.1.219): list, reset flag,
+//! one-click reset and the stored Windows password, under `/v1/{project_id}/baremetalservers`
+//! on the BMS host of the region (`bms.{region}.myhuaweicloud.com`).
+//!
+//! Not yet served by the simulator nor used by the TUI or the change engine.
+
+use super::ecs::{ResetAccepted, decode, to_body};
+use super::http::Call;
+use super::server_password::{PasswordCleared, ServerPasswordResponse, confirm_change};
+use super::sign::{QueryValue, pct};
+use super::wire::{ResetFlagResponse, ResetPasswordOption, ResetPasswordRequest};
+use super::{Cloud, CloudError, ProjectRef};
+use crate::secret::Secret;
+use reqwest::Method;
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+/// The API's maximum page size (`limit`, default 25).
+pub const MAX_PAGE: u32 = 1000;
+
+/// The fields of `ServerDetails` (`model/server_details.py`) the app reads. It differs from
+/// the ECS model (`hostId`, a typed `fault`, a fixed `metadata` model), so it has its own
+/// type, and unknown fields are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct BareMetalServer {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub key_name: Option<String>,
+    #[serde(rename = "OS-EXT-AZ:availability_zone", default)]
+    pub availability_zone: Option<String>,
+    /// Every documented key of `MetadataList` is a string (`os_type`, `chargingMode`, ...).
+    #[serde(default)]
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
+impl BareMetalServer {
+    pub fn os_type(&self) -> Option<&str> {
+        self.metadata.as_ref()?.get("os_type").map(String::as_str)
+    }
+}
+
+/// `ListBareMetalServersResponse`: `count` is the total, `servers` one page.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ListBareMetalServersResponse {
+    #[serde(default)]
+    pub count: Option<u64>,
+    #[serde(default)]
+    pub servers: Vec<BareMetalServer>,
+}
+
+/// The BMS endpoint template for an ECS one: the SDK's hosts differ only in the service
+/// prefix, so `ecs.` becomes `bms.`; any other template (the simulator, a proxy) serves both.
+pub fn bms_template(ecs: &str) -> String {
+    let (scheme, rest) = ecs.split_once("://").map_or(("", ecs), |(s, r)| (s, r));
+    let rest = rest
+        .strip_prefix("ecs.")
+        .map_or_else(|| rest.to_owned(), |r| format!("bms.{r}"));
+    if scheme.is_empty() {
+        rest
+    } else {
+        format!("{scheme}://{rest}")
+    }
+}
+
+impl Cloud {
+    fn bms_call(&self, p: &ProjectRef, method: Method, tail: &str) -> Result<Call, CloudError> {
+        Ok(Call {
+            method,
+            base: super::endpoint(&bms_template(&self.ecs), &p.region)?,
+            path: format!("/v1/{}/baremetalservers{tail}", pct(&p.id)),
+            query: Vec::new(),
+            body: None,
+            project_id: Some(p.id.clone()),
+            idempotent: true,
+        })
+    }
+
+    /// One page of `GET /v1/{project_id}/baremetalservers/detail`; `page` starts at 1.
+    pub async fn list_bare_metal_page(
+        &self,
+        p: &ProjectRef,
+        page: u32,
+        limit: u32,
+    ) -> Result<ListBareMetalServersResponse, CloudError> {
+        let mut call = self.bms_call(p, Method::GET, "/detail")?;
+        call.query = vec![
+            (
+                "limit".into(),
+                QueryValue::Int(limit.clamp(1, MAX_PAGE).into()),
+            ),
+            ("offset".into(), QueryValue::Int(page.max(1).into())),
+        ];
+        decode(self.send(&call).await?)
+    }
+
+    /// Every bare-metal server of a project, until a short page or `count` is reached.
+    pub async fn list_bare_metal(
+        &self,
+        p: &ProjectRef,
+        limit: u32,
+    ) -> Result<Vec<BareMetalServer>, CloudError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let mut all = Vec::new();
+        for page in 1.. {
+            let resp = self.list_bare_metal_page(p, page, limit).await?;
+            let got = resp.servers.len();
+            all.extend(resp.servers);
+            let done = got < limit as usize || resp.count.is_some_and(|c| all.len() as u64 >= c);
+            let runaway = resp
+                .count
+                .is_some_and(|c| u64::from(page) * u64::from(limit) > c + u64::from(limit));
+            if done || runaway || got == 0 {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    /// `GET .../baremetalservers/{id}/os-resetpwd-flag` (`show_reset_pwd`).
+    pub async fn bms_reset_flag(
+        &self,
+        p: &ProjectRef,
+        server_id: &str,
+    ) -> Result<bool, CloudError> {
+        let call = self.bms_call(
+            p,
+            Method::GET,
+            &format!("/{}/os-resetpwd-flag", pct(server_id)),
+        )?;
+        let answer = self.send(&call).await?;
+        let (status, request_id) = (answer.status, answer.request_id.clone());
+        let flag: ResetFlagResponse = decode(answer)?;
+        flag.supported().ok_or_else(|| CloudError::Decode {
+            status,
+            message: format!(
+                "resetpwd_flag is {:?}, expected \"True\" or \"False\"",
+                flag.resetpwd_flag
+            ),
+            request_id,
+        })
+    }
+
+    /// `PUT .../baremetalservers/{id}/os-reset-password` (`reset_pwd_one_click`): the ECS
+    /// wrapper without `is_check_password`; the API checks no strength, so the caller must.
+    pub async fn bms_reset_password(
+        &self,
+        p: &ProjectRef,
+        server_id: &str,
+        password: &Secret,
+    ) -> Result<ResetAccepted, CloudError> {
+        let body = ResetPasswordRequest {
+            reset_password: ResetPasswordOption {
+                new_password: Cow::Borrowed(password.expose()),
+                is_check_password: None,
+            },
+        };
+        let mut call = self.bms_call(
+            p,
+            Method::PUT,
+            &format!("/{}/os-reset-password", pct(server_id)),
+        )?;
+        call.body = Some(to_body(&body)?);
+        call.idempotent = false;
+        let done = confirm_change(self.send(&call).await?)?;
+        Ok(ResetAccepted {
+            request_id: done.request_id,
+        })
+    }
+
+    /// `GET .../baremetalservers/{id}/os-server-password`, as [`Cloud::show_server_password`].
+    pub async fn bms_show_server_password(
+        &self,
+        p: &ProjectRef,
+        server_id: &str,
+    ) -> Result<Option<String>, CloudError> {
+        let call = self.bms_call(
+            p,
+            Method::GET,
+            &format!("/{}/os-server-password", pct(server_id)),
+        )?;
+        let resp: ServerPasswordResponse = decode(self.send(&call).await?)?;
+        Ok(resp.password.filter(|s| !s.trim().is_empty()))
+    }
+
+    /// `DELETE .../baremetalservers/{id}/os-server-password`; never retried once sent.
+    pub async fn bms_delete_server_password(
+        &self,
+        p: &ProjectRef,
+        server_id: &str,
+    ) -> Result<PasswordCleared, CloudError> {
+        let mut call = self.bms_call(
+            p,
+            Method::DELETE,
+            &format!("/{}/os-server-password", pct(server_id)),
+        )?;
+        call.idempotent = false;
+        confirm_change(self.send(&call).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bms_host_is_the_ecs_host_with_its_own_prefix() {
+        assert_eq!(
+            bms_template("https://ecs.{region}.myhuaweicloud.com"),
+            "https://bms.{region}.myhuaweicloud.com"
+        );
+        assert_eq!(
+            bms_template("ecs.{region}.myhuaweicloud.com"),
+            "bms.{region}.myhuaweicloud.com"
+        );
+        assert_eq!(
+            bms_template("http://127.0.0.1:8800"),
+            "http://127.0.0.1:8800"
+        );
+        assert_eq!(
+            bms_template("https://proxy.example/ecs.x"),
+            "https://proxy.example/ecs.x"
+        );
+    }
+
+    #[test]
+    fn a_listing_in_the_sdk_shape_parses() {
+        // Abridged from the fields of `ServerDetails` and `MetadataList` (SDK 3.1.219),
+        // including the ones the ECS model types differently.
+        let body = r#"{"count": 1, "servers": [{"id": "b1", "name": "bms-01",
+            "status": "ACTIVE", "hostId": "h", "key_name": "kp",
+            "fault": {"code": 500, "message": "m", "details": "d", "created": "c"},
+            "OS-EXT-AZ:availability_zone": "cn-north-4a",
+            "metadata": {"os_type": "Windows", "chargingMode": "0", "metering.image_id": "i"},
+            "flavor": {"id": "physical.s4.medium", "disk": "0"}}]}"#;
+        let r: ListBareMetalServersResponse = serde_json::from_str(body).unwrap();
+        assert_eq!(r.count, Some(1));
+        assert_eq!(r.servers[0].os_type(), Some("Windows"));
+        assert_eq!(r.servers[0].key_name.as_deref(), Some("kp"));
+    }
+}
