@@ -14,6 +14,7 @@ pub mod cli;
 pub mod cloud;
 pub mod commands;
 pub mod config;
+pub mod escrow;
 pub mod password;
 pub mod report;
 pub mod secret;

@@ -3,6 +3,7 @@
 //! and environment are never read.
 
 mod credentials;
+mod escrow;
 mod loading;
 mod sections;
 mod support;
