@@ -122,7 +122,7 @@ fn count(hay: &[u8], needle: &str) -> usize {
 #[test]
 fn the_newest_password_is_shown_on_the_terminal_and_the_reveal_is_in_the_trail() {
     let s = Setup::new();
-    let mut term = Pty::new();
+    let term = Pty::new();
     let mut app = term.spawn(s.app("srv-1"));
     let screen = term.wait_for(&format!("password: {PASSWORD}"));
     let status = term.wait_exit(&mut app);
@@ -178,7 +178,7 @@ fn with_stdout_and_stderr_redirected_the_password_still_goes_only_to_the_termina
     let mut cmd = CommandBuilder::new("sh");
     cmd.args(["-c", &script]);
     s.clean_env(&mut cmd);
-    let mut term = Pty::new();
+    let term = Pty::new();
     let mut sh = term.spawn(cmd);
     term.wait_for(&format!("password: {PASSWORD}"));
     assert!(term.wait_exit(&mut sh).success());
@@ -272,7 +272,7 @@ fn errors_name_the_problem_on_stderr() {
     let wrong = s.dir.path().join("wrong.key");
     common::write_private(&wrong, &format!("{}\n", other.to_string().expose_secret()));
     let run = |args: &[&str]| {
-        let mut term = Pty::new();
+        let term = Pty::new();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_ecsreset"));
         cmd.args(["--config", &s.config.display().to_string()]);
         cmd.args(["--data-dir", &s.data().display().to_string()]);
