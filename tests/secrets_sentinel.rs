@@ -570,7 +570,7 @@ async fn config_errors_never_quote_a_secret() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sealed_password_stays_sealed_and_reveal_without_a_terminal_shows_nothing() {
     use age::secrecy::ExposeSecret;
-    use ecsreset::escrow::{self, Record, Recipient};
+    use ecsreset::escrow::{self, Recipient, Record};
     let env = Env::new(Fleet::generate(1, 3, 304)).await;
     let id = age::x25519::Identity::generate();
     // Outside the data directory: it is the operator's key, not ecsreset's.

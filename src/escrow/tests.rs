@@ -262,7 +262,7 @@ fn damaged_files_are_reported_but_do_not_hide_good_ones() {
     let dir = tmp.path().join("escrow");
     let good = seal(
         &dir,
-        &[public.clone()],
+        std::slice::from_ref(&public),
         &[record("srv-1", "Good-Pw-00001!", Utc::now())],
     )
     .unwrap();
@@ -350,11 +350,11 @@ fn nothing_is_sealed_without_recipients_records_or_a_password() {
         Err(EscrowError::NoRecipients)
     ));
     assert!(matches!(
-        seal(&dir, &[public.clone()], &[]),
+        seal(&dir, std::slice::from_ref(&public), &[]),
         Err(EscrowError::NoRecords)
     ));
     let empty = record("srv-2", "", Utc::now());
-    let e = seal(&dir, &[public.clone()], &[rec.clone(), empty]).unwrap_err();
+    let e = seal(&dir, std::slice::from_ref(&public), &[rec.clone(), empty]).unwrap_err();
     assert!(
         e.to_string().contains("record 1 has an empty password"),
         "{e}"
@@ -377,7 +377,7 @@ fn reveal_explains_a_missing_directory_and_a_key_that_is_not_one() {
     );
     seal(
         &dir,
-        &[public.clone()],
+        std::slice::from_ref(&public),
         &[record("srv-1", "Some-Pw-00001!", Utc::now())],
     )
     .unwrap();
