@@ -89,6 +89,16 @@ pub enum Command {
                             the stored copy (recorded in the audit trail)."
     )]
     WindowsPassword(WindowsPasswordArgs),
+    /// Show a server's newest sealed password on the terminal (never on stdout)
+    #[command(
+        after_help = "Decrypts the newest record for SERVER_ID in the escrow directory ([escrow] \
+                            dir, default escrow/ in the data directory) with an age identity file \
+                            or an SSH private key (ed25519 or rsa; a passphrase is asked for on \
+                            the terminal). Without --identity: ~/.ssh/id_ed25519, else \
+                            ~/.ssh/id_rsa. The password is written to /dev/tty only; without a \
+                            terminal it refuses. Every reveal is recorded in the audit trail."
+    )]
+    Reveal(RevealArgs),
     /// Run the ECS+IAM simulator on loopback
     Sim(SimArgs),
 }
@@ -221,6 +231,15 @@ pub struct WindowsPasswordArgs {
     /// The key pair's private key (PEM: "BEGIN RSA PRIVATE KEY" or "BEGIN PRIVATE KEY")
     #[arg(long, value_name = "FILE")]
     pub key: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RevealArgs {
+    #[arg(value_name = "SERVER_ID")]
+    pub server: String,
+    /// age identity file or SSH private key (default: ~/.ssh/id_ed25519, else ~/.ssh/id_rsa)
+    #[arg(long, short = 'i', value_name = "FILE")]
+    pub identity: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -1,4 +1,4 @@
-//! Headless commands: `list`, `audit`, `flag`, `reset`, `reboot`, and the dispatcher that
+//! Headless commands: `list`, `audit`, `flag`, `reset`, `reboot`, `reveal`, and the dispatcher that
 //! `main` calls. Each returns the process exit status so tests can call them directly.
 
 pub mod audit;
@@ -8,6 +8,7 @@ pub mod list;
 pub mod locate;
 pub mod reboot;
 pub mod reset;
+pub mod reveal;
 pub mod saved;
 pub mod trail;
 pub mod windows_password;
@@ -25,6 +26,8 @@ pub enum AppError {
     Cloud(#[from] CloudError),
     #[error("{0}")]
     Sim(#[from] crate::sim::SimError),
+    #[error("{0}")]
+    Escrow(#[from] crate::escrow::EscrowError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]
@@ -54,6 +57,10 @@ pub async fn run(cli: &Cli, io: &mut Io<'_>) -> Result<i32, AppError> {
     if let Command::Trail(a) = command {
         return trail::run(&cli.global, a, io);
     }
+    // Needs no cloud: only the config's [escrow] dir, the data directory and a key.
+    if let Command::Reveal(a) = command {
+        return reveal::run(&cli.global, a, io);
+    }
     // `audit --all-projects` narrows what IAM discovers, not only what is configured.
     let narrow_now = !matches!(command, Command::Audit(a) if a.all_projects);
     let ctx = context::Context::build_for(&cli.global, narrow_now).await?;
@@ -70,6 +77,6 @@ pub async fn run(cli: &Cli, io: &mut Io<'_>) -> Result<i32, AppError> {
         Command::Reboot(a) => reboot::run(&ctx, a, io).await,
         Command::Start(a) => reboot::start(&ctx, a, io).await,
         Command::WindowsPassword(a) => windows_password::run(&ctx, a, io).await,
-        Command::Sim(_) | Command::Trail(_) => unreachable!("handled above"),
+        Command::Sim(_) | Command::Trail(_) | Command::Reveal(_) => unreachable!("handled above"),
     }
 }

@@ -62,6 +62,8 @@ pub struct Config {
     pub ui: Ui,
     pub log: LogConfig,
     pub keys: KeyMap,
+    /// `[escrow]`: None when the file has no such section.
+    pub escrow: Option<EscrowConfig>,
 }
 
 /// AK/SK credentials; `Debug` shows the secret parts as `***`.
@@ -200,6 +202,22 @@ impl LogConfig {
     }
 }
 
+/// Where generated passwords are sealed, and to whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscrowConfig {
+    /// At least one, no two equal.
+    pub recipients: Vec<crate::escrow::Recipient>,
+    /// As configured; None = [`crate::escrow::DEFAULT_DIR`] in the data directory.
+    pub dir: Option<PathBuf>,
+}
+
+impl EscrowConfig {
+    /// The directory sealed files go to, given the data directory in use.
+    pub fn dir_in(&self, data_dir: &std::path::Path) -> PathBuf {
+        crate::escrow::dir_in(self.dir.as_deref(), data_dir)
+    }
+}
+
 impl Default for Config {
     /// Huawei's public endpoints, no projects, no credentials, default keys.
     fn default() -> Self {
@@ -212,6 +230,7 @@ impl Default for Config {
             ui: Ui::default(),
             log: LogConfig::default(),
             keys: KeyMap::defaults(),
+            escrow: None,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! "cloud" here) may hold the password: `Sim::received_passwords`.
 //!
 //! One exception by design: `reset --generate` prints the generated password once on stdout.
+//! `reveal` never prints one there: it writes to the terminal only, and refuses without one.
 //!
 //! The simulator runs in this test process; the binary is a child process whose stdout and
 //! stderr go to files (a pipe could fill up with trace output and stall it), and whose stdin
@@ -683,5 +684,99 @@ fn a_decrypted_windows_password_reaches_only_the_terminal() {
             !String::from_utf8_lossy(&bytes).contains(&plain),
             "the Windows password leaked into {place}"
         );
+    }
+}
+
+/// The escrow: a sentinel password sealed into the data directory stays sealed (the file and
+/// its name hold no sentinel), `reveal` without a terminal refuses and prints none of it, and
+/// a secret pasted into `[escrow] recipients` is never quoted by the config error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sealed_password_stays_sealed_and_reveal_without_a_terminal_shows_nothing() {
+    use age::secrecy::ExposeSecret;
+    use ecsreset::escrow::{self, Recipient, Record};
+    let env = Env::new(Fleet::generate(1, 3, 304)).await;
+    let id = age::x25519::Identity::generate();
+    // Outside the data directory: it is the operator's key, not ecsreset's.
+    let key = env.dir.path().join("operator.key");
+    write_private(&key, id.to_string().expose_secret());
+    let server = env.ids(0, |_| true)[0].clone();
+    let recipient = Recipient::parse(&id.to_public().to_string()).unwrap();
+    let sealed = escrow::seal(
+        &env.data_dir().join(escrow::DEFAULT_DIR),
+        &[recipient],
+        &[Record {
+            server_id: server.clone(),
+            name: "web-1".into(),
+            project_id: env.fleet.projects[0].id.clone(),
+            region: "cn-north-4".into(),
+            time: chrono::Utc::now(),
+            password: ecsreset::secret::Secret::new(PASSWORD),
+        }],
+    )
+    .unwrap();
+    let key_arg = key.display().to_string();
+    let run = env
+        .run_detached(&["reveal", &server, "--identity", &key_arg])
+        .await;
+    assert_eq!(run.code, Some(1), "{}", run.err);
+    assert!(run.err.contains("only on a terminal"), "{}", run.err);
+    let files = env.assert_data_dir_clean();
+    assert_eq!(files, [sealed], "no trail line for a refused reveal");
+
+    let good = std::fs::read_to_string(&env.config).unwrap();
+    for pasted in [
+        format!("AGE-SECRET-KEY-1{}", SECRET_KEY.to_uppercase()),
+        format!("ssh-ed25519 {SECRET_KEY}"),
+        format!("age1{}", SECRET_KEY.to_lowercase()),
+        PASSWORD.to_owned(),
+    ] {
+        write_private(
+            &env.config,
+            &format!("{good}\n[escrow]\nrecipients = [\"{pasted}\"]\n"),
+        );
+        let run = env.run(&["list"]).await;
+        assert_eq!(run.code, Some(1), "{}", run.err);
+        assert!(run.err.contains("escrow.recipients[0]"), "{}", run.err);
+    }
+    write_private(&env.config, &good);
+}
+
+impl Env {
+    /// Like [`Env::run`], in a new session (`setsid`) so the child has no controlling
+    /// terminal, whatever terminal the test runner has.
+    async fn run_detached(&self, args: &[&str]) -> Run {
+        let n = self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let out_path = self.dir.path().join(format!("run{n}.stdout"));
+        let err_path = self.dir.path().join(format!("run{n}.stderr"));
+        let mut argv: Vec<String> = vec![
+            "--config".into(),
+            self.config.display().to_string(),
+            "--data-dir".into(),
+            self.data_dir().display().to_string(),
+        ];
+        argv.extend(args.iter().map(|a| a.to_string()));
+        let status = Command::new("setsid")
+            .arg("-w")
+            .arg(env!("CARGO_BIN_EXE_ecsreset"))
+            .args(&argv)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path().join("home"))
+            .env("RUST_LOG", "trace")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out_path).unwrap())
+            .stderr(std::fs::File::create(&err_path).unwrap())
+            .status()
+            .expect("setsid runs the binary");
+        let run = Run {
+            argv,
+            code: status.code(),
+            out: std::fs::read_to_string(out_path).unwrap(),
+            err: std::fs::read_to_string(err_path).unwrap(),
+            proc_cmdline: None,
+            proc_environ: None,
+        };
+        run.assert_clean();
+        run
     }
 }

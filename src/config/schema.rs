@@ -24,6 +24,7 @@ pub(super) struct RawFile {
     pub log: Option<RawLog>,
     #[serde(default)]
     pub keys: RawKeys,
+    pub escrow: Option<RawEscrow>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -83,6 +84,13 @@ pub(super) struct RawUi {
 pub(super) struct RawLog {
     pub file: Field<String>,
     pub level: Field<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawEscrow {
+    pub recipients: Spanned<Vec<Spanned<String>>>,
+    pub dir: Field<String>,
 }
 
 /// The `[keys]` table in document order, so the first bad entry is the one reported.

@@ -67,6 +67,7 @@ fn resolve(
         ui: validate::ui(raw.ui, &cx)?,
         log: validate::log(raw.log, &cx)?,
         keys: validate::keys(raw.keys, &cx)?,
+        escrow: validate::escrow(raw.escrow, &cx)?,
     };
     Ok(Config { source, ..config })
 }

@@ -3,6 +3,7 @@
 //! and environment are never read.
 
 mod credentials;
+mod escrow;
 mod file_safety;
 mod loading;
 mod sections;

@@ -9,11 +9,14 @@ use toml::Spanned;
 
 use super::error::{ConfigError, Location, Seg, render};
 use super::keys::{Action, KeyChord, KeyMap};
-use super::schema::{Field, RawEndpoints, RawKeys, RawLog, RawProject, RawTuning, RawUi};
-use super::{
-    DEFAULT_ECS_ENDPOINT, DEFAULT_IAM_ENDPOINT, Endpoints, LogConfig, ProjectConfig, Theme, Tuning,
-    Ui,
+use super::schema::{
+    Field, RawEndpoints, RawEscrow, RawKeys, RawLog, RawProject, RawTuning, RawUi,
 };
+use super::{
+    DEFAULT_ECS_ENDPOINT, DEFAULT_IAM_ENDPOINT, Endpoints, EscrowConfig, LogConfig, ProjectConfig,
+    Theme, Tuning, Ui,
+};
+use crate::escrow::Recipient;
 
 /// What validation needs to know about the file: its name, its text (for line numbers) and
 /// its directory (for relative paths).
@@ -403,4 +406,41 @@ pub(super) fn keys(raw: RawKeys, cx: &Ctx) -> Result<KeyMap, ConfigError> {
         });
     }
     Ok(map)
+}
+
+/// `[escrow]`: every recipient parses (the error names its index and line, never its text,
+/// which might be a private key pasted by mistake), none repeats, at least one is given.
+pub(super) fn escrow(
+    raw: Option<RawEscrow>,
+    cx: &Ctx,
+) -> Result<Option<EscrowConfig>, ConfigError> {
+    let Some(r) = raw else { return Ok(None) };
+    let list_span = r.recipients.span();
+    let mut recipients: Vec<Recipient> = Vec::new();
+    for (i, entry) in r.recipients.into_inner().into_iter().enumerate() {
+        let key = format!("escrow.recipients[{i}]");
+        let parsed = Recipient::parse(entry.get_ref())
+            .map_err(|why| cx.invalid(entry.span(), &key, format!("{key} {why}")))?;
+        if let Some(j) = recipients.iter().position(|q| *q == parsed) {
+            let message = format!("{key} is the same key as escrow.recipients[{j}]; keep one");
+            return Err(cx.invalid(entry.span(), &key, message));
+        }
+        recipients.push(parsed);
+    }
+    if recipients.is_empty() {
+        let key = "escrow.recipients";
+        let message = format!(
+            "{key} is empty: list at least one public key (age1… or ssh-ed25519 …), or remove \
+             the [escrow] section"
+        );
+        return Err(cx.invalid(list_span, key, message));
+    }
+    let dir = match r.dir {
+        Some(d) if d.get_ref().trim().is_empty() => {
+            let message = "escrow.dir must not be empty; remove it to use the default".to_owned();
+            return Err(cx.invalid(d.span(), "escrow.dir", message));
+        }
+        other => other.map(|d| cx.path(d.get_ref())),
+    };
+    Ok(Some(EscrowConfig { recipients, dir }))
 }
