@@ -161,9 +161,14 @@ pub struct ResetArgs {
     /// Read the password from the first line of standard input
     #[arg(long)]
     pub password_stdin: bool,
-    /// Generate a strong password and print it once
+    /// Generate strong passwords: one per server, sealed to [escrow] when configured, else
+    /// printed once to the terminal
     #[arg(long)]
     pub generate: bool,
+    /// With --generate and several servers: one password for all (the batch API) instead of
+    /// a unique one per server
+    #[arg(long, requires = "generate")]
+    pub same_password: bool,
     /// Send is_check_password=false (the API then checks nothing)
     #[arg(long)]
     pub no_check: bool,

@@ -42,6 +42,8 @@ pub struct Io<'a> {
     pub err: &'a mut (dyn Write + Send),
     /// Whether stderr is a terminal (progress lines are drawn only then).
     pub err_is_tty: bool,
+    /// Whether stdout is a terminal (generated passwords are printed only there).
+    pub out_is_tty: bool,
 }
 
 /// Runs a headless command; the TUI and `sim` are dispatched by `main`.

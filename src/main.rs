@@ -55,12 +55,14 @@ async fn dispatch(cli: Cli) -> Result<i32, AppError> {
             let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
             let mut err = std::io::stderr();
             let err_is_tty = err.is_terminal();
+            let out_is_tty = std::io::stdout().is_terminal();
             let code = commands::run(
                 &cli,
                 &mut Io {
                     out: &mut out,
                     err: &mut err,
                     err_is_tty,
+                    out_is_tty,
                 },
             )
             .await;

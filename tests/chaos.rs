@@ -206,7 +206,7 @@ async fn reset_with_lost_answer(
         .await;
     let mut argv = vec!["reset"];
     argv.extend_from_slice(ids);
-    argv.extend_from_slice(&["--generate", "--yes", "--format", "json"]);
+    argv.extend_from_slice(&["--generate", "--same-password", "--yes", "--format", "json"]);
     let Command::Reset(args) = command(env.parse(&argv)) else {
         unreachable!()
     };
@@ -351,6 +351,7 @@ async fn a_batch_answer_that_names_no_server_is_unknown_not_failed() {
             &ids[0],
             &ids[1],
             "--generate",
+            "--same-password",
             "--yes",
             "--format",
             "json",

@@ -572,13 +572,15 @@ async fn reset_generate_applies_the_printed_password_and_the_trail_never_holds_i
     assert_eq!(received(&env.sim, &ok[0]), std::slice::from_ref(&pw));
     assert!(!run.err.contains(&pw));
 
-    // Two servers of one project: the batch API, dry run first, one password for both.
+    // Two servers of one project with --same-password: the batch API, dry run first, one
+    // password for both.
     let run = env
         .run(&[
             "reset",
             &ok[1],
             &ok[2],
             "--generate",
+            "--same-password",
             "--yes",
             "--format",
             "json",
@@ -627,6 +629,76 @@ async fn reset_generate_applies_the_printed_password_and_the_trail_never_holds_i
 }
 
 #[tokio::test]
+async fn unique_generated_passwords_are_sealed_before_sending_and_differ_per_server() {
+    let env = CliEnv::new(Fleet::generate(2, 8, 131)).await;
+    let mut ids = ids_of(&env, 0, |s| s.reset_supported && s.status == "ACTIVE");
+    ids.truncate(2);
+    ids.push(ids_of(&env, 1, |s| s.reset_supported && s.status == "ACTIVE").remove(0));
+    let identity = age::x25519::Identity::generate();
+    let key = env.dir.path().join("operator.key");
+    {
+        use age::secrecy::ExposeSecret;
+        write_private(&key, identity.to_string().expose_secret());
+    }
+    env.write_config(
+        &env.secret_key(),
+        &[],
+        &format!("\n[escrow]\nrecipients = [\"{}\"]\n", identity.to_public()),
+    );
+    let mut argv = vec!["reset"];
+    argv.extend(ids.iter().map(String::as_str));
+    argv.extend(["--generate", "--yes", "--format", "json"]);
+    let run = env.run(&argv).await;
+    assert_eq!(run.code(), 0, "{}", run.err);
+    assert!(run.err.contains("sealed 3 password(s)"), "{}", run.err);
+    let out = run.json();
+    assert!(
+        out.get("generated_password").is_none(),
+        "nothing printed: {out}"
+    );
+    let dir = env.data_dir().join(ecsreset::escrow::DEFAULT_DIR);
+    let mut seen = Vec::new();
+    for id in &ids {
+        let got = received(&env.sim, id);
+        assert_eq!(got.len(), 1, "{id}: one single reset each");
+        let (record, file) = ecsreset::escrow::reveal(&dir, id, &key).unwrap();
+        assert_eq!(record.password.expose(), got[0], "{id}: sealed = sent");
+        assert!(!run.out.contains(&got[0]) && !run.err.contains(&got[0]));
+        seen.push(got[0].clone());
+        let trail = env.trail();
+        assert!(trail.contains(&file.display().to_string()), "{trail}");
+        assert!(!trail.contains(&got[0]));
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 3, "every server its own password");
+    assert_eq!(route_count(&env.sim, BATCH_RESET_ROUTE), 0);
+}
+
+#[tokio::test]
+async fn unique_passwords_without_escrow_are_refused_on_a_pipe() {
+    let env = CliEnv::new(Fleet::generate(1, 8, 132)).await;
+    let ok = ids_of(&env, 0, |s| s.reset_supported);
+    let run = env
+        .run(&[
+            "reset",
+            &ok[0],
+            &ok[1],
+            "--generate",
+            "--yes",
+            "--format",
+            "json",
+        ])
+        .await;
+    assert!(matches!(run.result, Err(AppError::Usage(_))));
+    assert!(run.error().contains("[escrow]"), "{}", run.error());
+    assert!(run.out.is_empty());
+    for id in &ok[..2] {
+        assert!(received(&env.sim, id).is_empty());
+    }
+}
+
+#[tokio::test]
 async fn reset_generate_refuses_csv_before_sending_anything() {
     let env = CliEnv::new(Fleet::generate(1, 5, 111)).await;
     let ok = ids_of(&env, 0, |s| s.reset_supported);
@@ -645,7 +717,16 @@ async fn a_reset_across_two_projects_uses_the_single_api_in_each() {
     let a = ids_of(&env, 0, |s| s.reset_supported).remove(0);
     let b = ids_of(&env, 1, |s| s.reset_supported).remove(0);
     let run = env
-        .run(&["reset", &b, &a, "--generate", "--yes", "--format", "json"])
+        .run(&[
+            "reset",
+            &b,
+            &a,
+            "--generate",
+            "--same-password",
+            "--yes",
+            "--format",
+            "json",
+        ])
         .await;
     assert_eq!(run.code(), 0, "{}", run.err);
     let out = run.json();

@@ -486,7 +486,7 @@ async fn a_generated_password_is_printed_once_on_stdout_and_nowhere_else() {
     ] {
         let mut args = vec!["reset"];
         args.extend_from_slice(&ids);
-        args.extend_from_slice(&["--generate", "--yes", "--format", format]);
+        args.extend_from_slice(&["--generate", "--same-password", "--yes", "--format", format]);
         let run = env.run(&args).await;
         assert_eq!(run.code, Some(0), "{}", run.err);
         run.assert_traced();

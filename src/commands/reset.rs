@@ -8,6 +8,7 @@ use super::change::{self, confirm, server_lines, status_text};
 use super::context::Context;
 use super::{AppError, Io};
 use crate::cli::{Format, ResetArgs};
+use crate::escrow::Record;
 use crate::ops::Status;
 use crate::ops::engine::{After, Passwords, Report, ResetPlan};
 use crate::ops::plan::{Check, Located};
@@ -65,26 +66,59 @@ pub async fn run(ctx: &Context, args: &ResetArgs, io: &mut Io<'_>) -> Result<i32
     let located = session
         .located_and_checked(ctx, &args.servers, Check::Reset, args.skip_refused, io)
         .await?;
-    let password = read_password(args)?;
-    check_rules(&password, &located)?;
-    if !args.yes && !confirm(&question(&located, args), located.len())? {
-        writeln!(io.err, "cancelled; nothing was sent")?;
-        return Ok(1);
+    let unique = args.generate && located.len() > 1 && !args.same_password;
+    let escrow = ctx.config.escrow.as_ref().filter(|_| args.generate);
+    if unique && escrow.is_none() && !io.out_is_tty {
+        return Err(AppError::Usage(
+            "--generate for several servers gives each its own password, and without [escrow] \
+             in the config they can only be shown on a terminal, never written to a pipe or \
+             file. Add [escrow] recipients = [\"age1…\" or an SSH public key] to seal them \
+             (then `ecsreset reveal SERVER`), or pass --same-password for one password for all"
+                .into(),
+        ));
     }
-    if args.generate {
-        // Handed over before the first change request: whatever happens next, the operator
-        // holds the password any server may now have.
-        hand_over(io, args.format, &password)?;
-    }
+    let (passwords, sealed) = if unique || escrow.is_some() {
+        let records = generate_records(&located);
+        if !args.yes && !confirm(&question(&located, args, escrow.is_some()), located.len())? {
+            writeln!(io.err, "cancelled; nothing was sent")?;
+            return Ok(1);
+        }
+        // Handed over before the first change request: sealed, or shown once.
+        let sealed = match escrow {
+            Some(e) => Some(seal(ctx, e, &records, io)?),
+            None => {
+                show_table(io, &records)?;
+                None
+            }
+        };
+        let map = records
+            .into_iter()
+            .map(|r| (r.server_id.clone(), r.password))
+            .collect();
+        (Passwords::PerServer(map), sealed)
+    } else {
+        let password = read_password(args)?;
+        check_rules(&password, &located)?;
+        if !args.yes && !confirm(&question(&located, args, false), located.len())? {
+            writeln!(io.err, "cancelled; nothing was sent")?;
+            return Ok(1);
+        }
+        if args.generate {
+            // Handed over before the first change request: whatever happens next, the
+            // operator holds the password any server may now have.
+            hand_over(io, args.format, &password)?;
+        }
+        (Passwords::Same(password), None)
+    };
     let plan = ResetPlan {
         servers: located,
-        passwords: Passwords::Same(password),
+        passwords,
         check_password: !args.no_check,
         after: args.reboot.map(|k| After {
             reboot: super::reboot::kind(k),
             wait: !args.no_wait,
         }),
-        escrow: None,
+        escrow: sealed.map(|p| p.display().to_string()),
     };
     let engine = session.engine.clone();
     let reports = match session.run(engine.reset(plan), io).await? {
@@ -102,10 +136,24 @@ pub fn exit_code(results: &[ResetResult]) -> i32 {
     if results.iter().all(ok) { 0 } else { 1 }
 }
 
-fn question(located: &[Located], args: &ResetArgs) -> String {
+fn question(located: &[Located], args: &ResetArgs, sealed: bool) -> String {
+    let how = match (
+        sealed,
+        args.generate && located.len() > 1 && !args.same_password,
+    ) {
+        (true, _) => "a unique generated password each, sealed to the [escrow] recipients",
+        (false, true) => "a unique generated password each, shown once on this terminal",
+        (false, false) if located.len() > 1 => "the same password for all (batch API)",
+        _ => "",
+    };
     let mut q = format!(
-        "Reset the root/Administrator password of {} server(s):\n{}",
+        "Reset the root/Administrator password of {} server(s){}:\n{}",
         located.len(),
+        if how.is_empty() {
+            String::new()
+        } else {
+            format!(", {how}")
+        },
         server_lines(located)
     );
     let shutoff = located
@@ -124,6 +172,62 @@ fn question(located: &[Located], args: &ResetArgs) -> String {
         }
     });
     q
+}
+
+/// A fresh password per server, by that server's OS rules.
+fn generate_records(located: &[Located]) -> Vec<Record> {
+    located
+        .iter()
+        .map(|l| {
+            let p = &l.project.project;
+            let os = OsKind::from_metadata(l.server.os_type());
+            Record::generate(l.id(), l.name(), &p.id, &p.region, os)
+        })
+        .collect()
+}
+
+/// Seals every record into one file (fsynced, closed) before anything is sent; prints only
+/// the path and the count.
+fn seal(
+    ctx: &Context,
+    e: &crate::config::EscrowConfig,
+    records: &[Record],
+    io: &mut Io<'_>,
+) -> Result<std::path::PathBuf, AppError> {
+    let dir = e.dir_in(&ctx.data_dir()?);
+    let path = crate::escrow::seal(&dir, &e.recipients, records)?;
+    writeln!(
+        io.err,
+        "sealed {} password(s) to {} recipient(s) in {}; `ecsreset reveal SERVER` shows one",
+        records.len(),
+        e.recipients.len(),
+        path.display()
+    )?;
+    Ok(path)
+}
+
+/// The unique passwords, once, on the terminal stdout is (checked by the caller).
+fn show_table(io: &mut Io<'_>, records: &[Record]) -> Result<(), AppError> {
+    let mut text = zeroize::Zeroizing::new(String::from(
+        "generated passwords (shown once; each applies to its server only):\n",
+    ));
+    for r in records {
+        // Pushed piece by piece: a `format!` would leave an unzeroized copy behind.
+        for part in [
+            "  ",
+            &r.server_id,
+            "  ",
+            &crate::report::clean(&r.name),
+            "  ",
+        ] {
+            text.push_str(part);
+        }
+        text.push_str(r.password.expose());
+        text.push('\n');
+    }
+    io.out.write_all(text.as_bytes())?;
+    io.out.flush()?;
+    Ok(())
 }
 
 fn hand_over(io: &mut Io<'_>, format: Format, pw: &Secret) -> Result<(), AppError> {

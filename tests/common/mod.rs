@@ -334,6 +334,7 @@ impl Captured {
             out: &mut self.out,
             err: &mut self.err,
             err_is_tty: false,
+            out_is_tty: false,
         }
     }
 
