@@ -83,6 +83,19 @@ pub fn session(
     let mut state = State::from_config(config, opts.read_only, StdRng::from_os_rng());
     let no_color = std::env::var("NO_COLOR").ok();
     state.mono |= ui::theme::no_color_requested(no_color.as_deref());
+    // Sent earlier with no outcome recorded (a crash, a kill): the operator must check them.
+    if let Some(dir) = &opts.trail_dir {
+        let open = crate::ops::trail::startup_warnings(dir);
+        if let Some(first) = open.first() {
+            let more = match open.len() {
+                1 => String::new(),
+                n => format!(" (and {} more: `ecsreset trail`)", n - 1),
+            };
+            let text = format!("unfinished operation: {first}{more}");
+            state.last_error = Some(text.clone());
+            state.notice(state::Level::Warn, text);
+        }
+    }
     let wopts = worker::WorkerOptions {
         page_size: config.tuning.page_size,
         concurrency: config.tuning.concurrency,

@@ -1,0 +1,94 @@
+//! Write-ahead, proven on the real binary: SIGKILL in the middle of a batch reset leaves an
+//! intent with no outcome, which `ecsreset trail` lists first as unfinished and every later
+//! command reports at start.
+
+mod common;
+
+use common::*;
+use ecsreset::sim::{Faults, Fleet};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_mid_batch_leaves_an_unfinished_operation_the_next_start_reports() {
+    let env = CliEnv::new(Fleet::generate(1, 8, 141)).await;
+    let ids: Vec<String> = env.fleet.projects[0]
+        .servers
+        .iter()
+        .filter(|s| s.reset_supported && s.status == "ACTIVE")
+        .map(|s| s.id.clone())
+        .collect();
+    let data = env.data_dir();
+    // Every answer takes a while, so the batch request is still in flight when it is killed.
+    env.sim.set_faults(Faults {
+        latency: Duration::from_millis(400),
+        ..Faults::none()
+    });
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecsreset"))
+        .arg("--config")
+        .arg(&env.config)
+        .arg("--data-dir")
+        .arg(&data)
+        .args([
+            "reset",
+            &ids[0],
+            &ids[1],
+            "--generate",
+            "--same-password",
+            "--yes",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let trail = data.join("trail.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&trail).is_ok_and(|t| t.contains("\"phase\":\"intent\"")) {
+        assert!(Instant::now() < deadline, "no intent was written");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap(); // SIGKILL: nothing gets to clean up.
+    child.wait().unwrap();
+    let text = std::fs::read_to_string(&trail).unwrap();
+    assert!(
+        !text.contains("\"phase\":\"outcome\""),
+        "killed before the answer: {text}"
+    );
+    env.sim.set_faults(Faults::none());
+
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ecsreset"))
+            .arg("--config")
+            .arg(&env.config)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["trail", "--format", "json"]);
+    assert!(out.status.success());
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = &rows[0];
+    assert_eq!(first["unfinished"], true, "{rows}");
+    assert_eq!(first["action"], "reset-password");
+    let named: Vec<&str> = first["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, [ids[0].as_str(), ids[1].as_str()]);
+
+    // Any later command says so at start.
+    let out = run(&["list", "--format", "json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unfinished operation"), "{err}");
+    assert!(err.contains("outcome unknown: check the server"), "{err}");
+
+    // Acknowledged after checking: no longer reported.
+    let op = first["op"].as_str().unwrap();
+    assert!(run(&["trail", "--ack", op]).status.success());
+    let out = run(&["list", "--format", "json"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("unfinished operation"));
+}
