@@ -98,7 +98,7 @@ pub async fn run(ctx: &Context, args: &ResetArgs, io: &mut Io<'_>) -> Result<i32
         (Passwords::PerServer(map), sealed)
     } else {
         let password = read_password(args)?;
-        check_rules(&password, &located)?;
+        check_rules(&password, &located, !args.no_check)?;
         if !args.yes && !confirm(&question(&located, args, false), located.len())? {
             writeln!(io.err, "cancelled; nothing was sent")?;
             return Ok(1);
@@ -273,7 +273,8 @@ fn read_password(args: &ResetArgs) -> Result<Secret, AppError> {
 }
 
 /// Every OS among the targets must accept it; the messages never contain the password.
-fn check_rules(pw: &Secret, located: &[Located]) -> Result<(), AppError> {
+/// Without the API check (`--no-check`) only the OS's own rules apply, as in the TUI form.
+fn check_rules(pw: &Secret, located: &[Located], api_check: bool) -> Result<(), AppError> {
     let mut oses: Vec<OsKind> = located
         .iter()
         .map(|l| OsKind::from_metadata(l.server.os_type()))
@@ -282,7 +283,7 @@ fn check_rules(pw: &Secret, located: &[Located]) -> Result<(), AppError> {
     oses.dedup();
     let mut failures = Vec::new();
     for os in oses {
-        for item in password::check(pw.expose(), os)
+        for item in password::check_with(pw.expose(), os, api_check)
             .items
             .iter()
             .filter(|i| !i.passed)
