@@ -25,8 +25,26 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let changes = matches!(
+        cli.command,
+        Some(
+            Command::Reset(_)
+                | Command::Reboot(_)
+                | Command::Start(_)
+                | Command::WindowsPassword(_)
+        )
+    );
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        // A change whose report could not be written must not look like a success: the
+        // trail has its outcome.
+        Err(AppError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe && changes => {
+            eprintln!(
+                "error: stdout was closed (broken pipe) during a change; its outcome is in the \
+                 audit trail (`ecsreset trail`)"
+            );
+            ExitCode::from(1)
+        }
         // `ecsreset list | head` closes the pipe early; that is not an error worth a message.
         Err(AppError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {

@@ -941,3 +941,55 @@ async fn throttling_and_injected_5xx_are_retried_to_a_complete_audit() {
     assert_eq!(again, records, "the same audit despite 5xx answers");
     assert!(env.sim.stats().injected_faults > 0);
 }
+
+// ------------------------------------------------------------- a filter the cloud ignores
+
+/// Against a deployment whose list API ignores `server_id` (it answers with every server),
+/// `reset`, `reboot` and `flag` still touch only the server named.
+#[tokio::test]
+async fn an_ignored_server_filter_never_widens_a_change() {
+    let mut cfg = sim_config(Fleet::generate(2, 10, 151));
+    cfg.quirks.ignore_server_filter = true;
+    let env = CliEnv::with(cfg, Tuning::default(), &[]).await;
+    let id = ids_of(&env, 0, |s| s.reset_supported && s.status == "ACTIVE").remove(0);
+    let all: Vec<String> = env
+        .fleet
+        .projects
+        .iter()
+        .flat_map(|p| p.servers.iter().map(|s| s.id.clone()))
+        .collect();
+
+    let run = env
+        .run(&["reset", &id, "--generate", "--yes", "--format", "json"])
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.err);
+    assert_eq!(run.json()["results"].as_array().unwrap().len(), 1);
+    for other in all.iter().filter(|o| **o != id) {
+        assert!(
+            received(&env.sim, other).is_empty(),
+            "{other} was reset too"
+        );
+    }
+    assert_eq!(received(&env.sim, &id).len(), 1);
+
+    let before: Vec<(String, String)> = env
+        .sim
+        .truth()
+        .into_iter()
+        .map(|t| (t.server_id, t.status))
+        .collect();
+    let run = env.run(&["reboot", &id, "--yes", "--no-wait"]).await;
+    assert_eq!(run.code(), 0, "{}", run.err);
+    assert_eq!(run.out.lines().count(), 1, "{}", run.out);
+    for t in env.sim.truth() {
+        let was = &before.iter().find(|(i, _)| *i == t.server_id).unwrap().1;
+        if t.server_id != id {
+            assert_eq!(&t.status, was, "{} was touched by the reboot", t.server_id);
+        }
+    }
+    assert_eq!(truth_of(&env.sim, &id).status, "REBOOT");
+
+    let run = env.run(&["flag", &id, "--format", "json"]).await;
+    assert_eq!(run.code(), 0, "{}", run.err);
+    assert_eq!(run.json().as_array().unwrap().len(), 1);
+}

@@ -92,3 +92,46 @@ async fn a_kill_mid_batch_leaves_an_unfinished_operation_the_next_start_reports(
     let out = run(&["list", "--format", "json"]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("unfinished operation"));
 }
+
+/// A reset whose stdout is closed before its report is written exits non-zero: the change
+/// happened, and only the trail says how it went.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_pipe_during_a_reset_exits_non_zero() {
+    use std::io::Write;
+    let env = CliEnv::new(Fleet::generate(1, 6, 142)).await;
+    let id = env.fleet.projects[0]
+        .servers
+        .iter()
+        .find(|s| s.reset_supported && s.status == "ACTIVE")
+        .unwrap()
+        .id
+        .clone();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecsreset"))
+        .arg("--config")
+        .arg(&env.config)
+        .arg("--data-dir")
+        .arg(env.data_dir())
+        .args(["reset", &id, "--password-stdin", "--yes"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone before anything is written
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Tq7!pipe-closed-1\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("broken pipe"), "{err}");
+    assert_eq!(
+        received(&env.sim, &id).len(),
+        1,
+        "the reset itself went through"
+    );
+    assert!(env.trail().contains("\"outcome\":\"accepted\""));
+}
