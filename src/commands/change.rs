@@ -126,11 +126,16 @@ impl Session {
 
     fn show(&self, p: &Progress, io: &mut Io<'_>) -> Result<(), AppError> {
         match p {
-            Progress::Warning(w) => writeln!(io.err, "warning: {w}")?,
+            Progress::Warning(w) => writeln!(io.err, "warning: {}", crate::report::clean(w))?,
             Progress::Status {
                 server_id,
                 status: Status::Rebooting { job_id, status } | Status::Starting { job_id, status },
-            } => writeln!(io.err, "{server_id}: job {job_id} {status}")?,
+            } => writeln!(
+                io.err,
+                "{server_id}: job {} {}",
+                crate::report::clean(job_id),
+                crate::report::clean(status)
+            )?,
             Progress::Status { .. } => {}
         }
         Ok(())

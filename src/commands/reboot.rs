@@ -96,14 +96,22 @@ async fn power(ctx: &Context, what: Power, job: Job<'_>, io: &mut Io<'_>) -> Res
             Status::Rebooted => "rebooted".to_owned(),
             Status::Started => "started".to_owned(),
             Status::Rebooting { job_id, .. } | Status::Starting { job_id, .. } if job.no_wait => {
-                format!("job {job_id} started; not followed (--no-wait)")
+                format!(
+                    "job {} started; not followed (--no-wait)",
+                    crate::report::clean(job_id)
+                )
             }
             other => {
                 ok = false;
                 status_text(other)
             }
         };
-        writeln!(io.out, "{}  {text}", r.located.id())?;
+        writeln!(
+            io.out,
+            "{}  {}",
+            r.located.id(),
+            crate::report::clean(&text)
+        )?;
     }
     Ok(if ok { 0 } else { 1 })
 }
