@@ -24,6 +24,8 @@ pub enum ProjectLoad {
     Loading,
     Listed(usize),
     Failed(String),
+    /// The same project as another entry (index), listed there.
+    SameAs(usize),
 }
 
 #[derive(Debug, Clone)]
