@@ -388,3 +388,37 @@ async fn same_project_twice_is_listed_once_and_protected_by_either_entry() {
     let notice = format!("{:?}", h.state.notice);
     assert!(notice.contains("protected"), "{notice}");
 }
+
+/// A list API that ignores `server_id` answers every server of the project to the TUI's
+/// pre-flight: the reset still reaches only the one server marked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_server_filter_ignored_the_tui_resets_only_the_named_server() {
+    let mut h = Harness::new().await;
+    h.sim.set_quirks(ecsreset::sim::Quirks {
+        ignore_server_filter: true,
+        ..Default::default()
+    });
+    let effects = start(&mut h.state);
+    h.run(effects).await;
+    h.settle().await;
+
+    let id = h.select("web-01");
+    feed(&mut h.state, [ch('r')]);
+    type_str(&mut h.state, "Tq7!filter-ign");
+    feed(&mut h.state, [key(KeyCode::Enter)]);
+    type_str(&mut h.state, "Tq7!filter-ign");
+    let effects = feed(&mut h.state, [key(KeyCode::Enter)]);
+    h.run(effects).await;
+    h.settle().await;
+    let effects = feed(&mut h.state, [key(KeyCode::Right), key(KeyCode::Enter)]);
+    assert_eq!(effects.len(), 1, "{:?}", h.state.notice);
+    h.run(effects).await;
+    h.settle().await;
+
+    for t in h.sim.truth() {
+        let n = h.sim.received_passwords(&t.server_id).len();
+        let want = usize::from(t.server_id == id);
+        assert_eq!(n, want, "{} received {n} reset(s)", t.name);
+    }
+    assert_eq!(h.state.resets.get(&id), Some(&ResetStatus::Accepted));
+}
