@@ -204,6 +204,14 @@ impl State {
         s
     }
 
+    /// The first key bound to an action, as the help shows it.
+    pub fn key_of(&self, action: crate::config::Action) -> String {
+        self.keys
+            .keys_for(action)
+            .first()
+            .map_or_else(|| "—".to_owned(), |k| k.to_string())
+    }
+
     pub fn fresh_id(&mut self) -> RequestId {
         let id = RequestId(self.next_id);
         self.next_id += 1;
