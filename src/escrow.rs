@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 pub use identity::Passphrase;
 pub use recipient::{Recipient, RecipientError};
-pub use record::Record;
+pub use record::{Record, generate_for};
 pub use reveal::{Revealed, reveal, reveal_with, terminal_passphrase};
 pub use seal::{EXTENSION, seal};
 

@@ -96,10 +96,16 @@ pub fn session(
             state.notice(state::Level::Warn, text);
         }
     }
+    let escrow = escrow(config, opts);
+    state.escrow = escrow.as_ref().map(|e| state::SealTo {
+        recipients: e.recipients.len(),
+        dir: crate::fsx::home_short(&e.dir),
+    });
     let wopts = worker::WorkerOptions {
         page_size: config.tuning.page_size,
         concurrency: config.tuning.concurrency,
         trail_dir: opts.trail_dir.clone(),
+        escrow,
         ..Default::default()
     };
     let source = config
@@ -111,6 +117,20 @@ pub fn session(
         cloud,
         opts: wopts,
         source,
+    })
+}
+
+/// The configured `[escrow]`, in the data directory in use (the platform's in a demo given
+/// none: sealed files are private and hold only what they say, unlike the trail).
+fn escrow(config: &Config, opts: &TuiOptions) -> Option<worker::Escrow> {
+    let e = config.escrow.as_ref()?;
+    let data = opts
+        .trail_dir
+        .clone()
+        .or_else(|| crate::commands::saved::data_dir(None).ok())?;
+    Some(worker::Escrow {
+        recipients: e.recipients.clone(),
+        dir: e.dir_in(&data),
     })
 }
 
@@ -135,11 +155,11 @@ pub async fn run(
 
 /// `--demo`: starts the in-process simulator with the demo fleet, builds a Config pointing at
 /// it (all its projects, its credentials), and calls [`run`].
-pub async fn run_demo(opts: TuiOptions) -> Result<runtime::Exit, TuiError> {
+pub async fn run_demo(opts: TuiOptions, base: Config) -> Result<runtime::Exit, TuiError> {
     let (sim, projects) = context::start_demo_sim(Fleet::demo())
         .await
         .map_err(|e| TuiError::Sim(e.to_string()))?;
-    let config = context::demo_config(&sim, projects);
+    let config = context::demo_over(base, &sim, projects);
     let result = run(config, opts, None).await;
     sim.shutdown().await;
     result

@@ -402,7 +402,9 @@ async fn the_tui_worker_also_calls_an_unnamed_server_unknown() {
         .send(Request::Reset {
             id: RequestId(1),
             targets,
-            password: ecsreset::secret::Secret::new("Tq7!canned-2"),
+            password: ecsreset::tui::msg::NewPassword::Same(ecsreset::secret::Secret::new(
+                "Tq7!canned-2",
+            )),
             check_password: true,
             reboot: None,
         })

@@ -91,6 +91,51 @@ fn confirm_checking() -> State {
     s
 }
 
+/// With an escrow, ctrl-g on three marked servers: unique sealed passwords.
+fn sealed_form() -> State {
+    let mut s = marked(&["web-01", "web-02", "win-ad-01"]);
+    s.escrow = Some(ecsreset::tui::state::SealTo {
+        recipients: 2,
+        dir: "~/.local/share/ecsreset/escrow".into(),
+    });
+    feed(&mut s, [ch('r'), ctrl('g')]);
+    s
+}
+
+fn sealed_confirm() -> State {
+    let mut s = sealed_form();
+    feed(&mut s, [key(KeyCode::Enter)]);
+    type_str(&mut s, "3");
+    s
+}
+
+fn sealed_results() -> State {
+    let mut s = sealed_confirm();
+    let effects = feed(&mut s, [key(KeyCode::Right), key(KeyCode::Enter)]);
+    let Some(ecsreset::tui::msg::Effect::Api(Request::Reset { id, targets, .. })) = effects.first()
+    else {
+        panic!("no reset sent")
+    };
+    let (id, targets) = (*id, targets.clone());
+    update(
+        &mut s,
+        Msg::Worker(Event::Sealed {
+            id,
+            path: "~/.local/share/ecsreset/escrow/20261201T231500Z-7f3a.age".into(),
+            count: 3,
+        }),
+    );
+    for t in targets {
+        let ev = Event::Reset {
+            id,
+            server_id: t.server_id.clone(),
+            status: ResetStatus::Accepted,
+        };
+        update(&mut s, Msg::Worker(ev));
+    }
+    s
+}
+
 fn results() -> State {
     let mut s = confirm_multi();
     let effects = feed(&mut s, [key(KeyCode::Right), key(KeyCode::Enter)]);
@@ -295,6 +340,9 @@ fn confirm_and_results() {
     snap("confirm_refused_hidden", confirm_refused_and_hidden);
     snap("confirm_checking", confirm_checking);
     snap("results", results);
+    snap("form_sealed", sealed_form);
+    snap("confirm_sealed", sealed_confirm);
+    snap("results_sealed", sealed_results);
     // Pre-flight's refusal is shown with its reason and the marks hidden by the filter are
     // called out; nothing refused is counted.
     let mut s = confirm_refused_and_hidden();

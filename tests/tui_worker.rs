@@ -33,6 +33,13 @@ impl Harness {
     }
 
     async fn with(edit: impl FnOnce(&mut ecsreset::config::Config)) -> Self {
+        Self::build(edit, None).await
+    }
+
+    async fn build(
+        edit: impl FnOnce(&mut ecsreset::config::Config),
+        escrow: Option<worker::Escrow>,
+    ) -> Self {
         let mut cfg = SimConfig::new(Fleet::demo());
         cfg.reboot_duration = Duration::from_millis(300);
         let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
@@ -53,10 +60,15 @@ impl Harness {
         let opts = worker::WorkerOptions {
             poll_interval: Duration::from_millis(100),
             trail_dir: Some(trail.path().to_path_buf()),
+            escrow: escrow.clone(),
             ..Default::default()
         };
         worker::spawn(cloud, opts, rx, tx);
-        let state = State::from_config(&config, false, StdRng::seed_from_u64(3));
+        let mut state = State::from_config(&config, false, StdRng::seed_from_u64(3));
+        state.escrow = escrow.map(|e| ecsreset::tui::state::SealTo {
+            recipients: e.recipients.len(),
+            dir: e.dir.display().to_string(),
+        });
         Self {
             sim,
             state,
@@ -269,7 +281,7 @@ async fn send_reset(h: &mut Harness, id: RequestId, targets: Vec<Target>) {
         .send(Request::Reset {
             id,
             targets,
-            password: Secret::new("Tq7!worker-2"),
+            password: ecsreset::tui::msg::NewPassword::Same(Secret::new("Tq7!worker-2")),
             check_password: true,
             reboot: None,
         })
@@ -421,4 +433,89 @@ async fn with_the_server_filter_ignored_the_tui_resets_only_the_named_server() {
         assert_eq!(n, want, "{} received {n} reset(s)", t.name);
     }
     assert_eq!(h.state.resets.get(&id), Some(&ResetStatus::Accepted));
+}
+
+/// With an escrow, ctrl-g on several marked servers gives each a unique password, sealed
+/// before the first request: the sealed file holds exactly what each server received, all
+/// differ, and none reaches the state, the log pane or the trail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_g_with_an_escrow_seals_a_unique_password_per_server() {
+    use age::secrecy::ExposeSecret;
+    let keys = tempfile::tempdir().unwrap();
+    let id = age::x25519::Identity::generate();
+    let identity = keys.path().join("me.age");
+    std::fs::write(&identity, format!("{}\n", id.to_string().expose_secret())).unwrap();
+    let recipient = ecsreset::escrow::Recipient::parse(&id.to_public().to_string()).unwrap();
+    let dir = keys.path().join("escrow");
+    let escrow = worker::Escrow {
+        recipients: vec![recipient],
+        dir: dir.clone(),
+    };
+    let mut h = Harness::build(|_| {}, Some(escrow)).await;
+    let effects = start(&mut h.state);
+    h.run(effects).await;
+    h.settle().await;
+
+    let names = ["web-01", "web-02", "k8s-node-01"];
+    for n in names {
+        h.select(n);
+        feed(&mut h.state, [ch(' ')]);
+    }
+    feed(&mut h.state, [ch('r'), ctrl_g()]);
+    let Mode::Form(form) = &h.state.mode else {
+        panic!("no form: {:?}", h.state.notice);
+    };
+    assert!(form.sealed && form.password.is_empty());
+    let effects = feed(&mut h.state, [key(KeyCode::Enter)]);
+    h.run(effects).await;
+    h.settle().await;
+    type_str(&mut h.state, "3");
+    let effects = feed(&mut h.state, [key(KeyCode::Right), key(KeyCode::Enter)]);
+    assert_eq!(effects.len(), 1, "{:?}", h.state.notice);
+    h.run(effects).await;
+    h.settle().await;
+
+    let Mode::Results(r) = &h.state.mode else {
+        panic!("no results");
+    };
+    let ecsreset::tui::state::Sealing::Done { path, count } = &r.sealed else {
+        panic!("not sealed: {:?}", r.sealed);
+    };
+    assert_eq!(*count, 3);
+    assert!(path.starts_with(dir.to_str().unwrap()), "{path}");
+    let mut seen = Vec::new();
+    for n in names {
+        let sid = h.id_of(n);
+        let got = h.sim.received_passwords(&sid);
+        assert_eq!(got.len(), 1, "{n}");
+        let revealed =
+            ecsreset::escrow::reveal_with(&dir, &sid, &identity, &|_| None).expect("sealed");
+        assert_eq!(revealed.record.password.expose(), got[0].expose(), "{n}");
+        assert_eq!(
+            h.state.resets.get(&sid),
+            Some(&ResetStatus::Accepted),
+            "{n}"
+        );
+        seen.push(got[0].expose().to_owned());
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 3, "every password differs");
+    let trail = std::fs::read_to_string(h.trail.path().join("trail.jsonl")).unwrap();
+    let logged: String = h
+        .state
+        .log
+        .lines()
+        .iter()
+        .map(|r| format!("{r:?}"))
+        .collect();
+    let state = format!("{:?}", h.state.mode);
+    for p in &seen {
+        assert!(!trail.contains(p.as_str()) && !logged.contains(p.as_str()));
+        assert!(!state.contains(p.as_str()));
+    }
+    assert!(
+        trail.contains(path.as_str()),
+        "the trail names the sealed file"
+    );
 }

@@ -34,8 +34,9 @@ impl Context {
     /// projects IAM discovers (which may not be configured at all).
     pub async fn build_for(global: &GlobalArgs, narrow: bool) -> Result<Self, AppError> {
         let (config, demo) = if global.demo {
+            let base = demo_base(global.config.as_deref())?;
             let (sim, projects) = start_demo_sim(Fleet::demo()).await?;
-            (demo_config(&sim, projects), Some(sim))
+            (demo_over(base, &sim, projects), Some(sim))
         } else {
             (
                 config::load(&LoadOptions::with_process_env(global.config.clone()))?,
@@ -152,7 +153,29 @@ pub async fn start_demo_sim(fleet: Fleet) -> Result<(Sim, Vec<config::ProjectCon
 
 /// A config that points at an in-process simulator: its endpoint, keys and projects.
 pub fn demo_config(sim: &Sim, projects: Vec<config::ProjectConfig>) -> Config {
-    let mut config = Config::default();
+    demo_over(Config::default(), sim, projects)
+}
+
+/// The operator's own config for `--demo --config PATH`: its `[ui]`, `[keys]` and
+/// `[escrow]` apply, while the cloud side (credentials, endpoints, projects, tuning) is the
+/// demo's. Without an explicit path there is none: a demo never depends on a real config.
+pub fn demo_base(path: Option<&std::path::Path>) -> Result<Config, config::ConfigError> {
+    let explicit = path
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| std::env::var_os("ECSRESET_CONFIG").map(Into::into));
+    match explicit {
+        Some(p) => config::load(&LoadOptions::with_process_env(Some(p))),
+        None => Ok(Config::default()),
+    }
+}
+
+/// `base` pointed at the demo simulator: its endpoints, keys and projects replace the
+/// base's; the rest (keys, ui, escrow) stays.
+pub fn demo_over(base: Config, sim: &Sim, projects: Vec<config::ProjectConfig>) -> Config {
+    let defaults = Config::default();
+    let mut config = base;
+    config.tuning = defaults.tuning;
+    config.endpoints = defaults.endpoints;
     config.endpoints.ecs = sim.base_url();
     config.endpoints.iam = sim.base_url();
     let cred = &sim.credentials()[0];

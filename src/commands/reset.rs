@@ -78,7 +78,7 @@ pub async fn run(ctx: &Context, args: &ResetArgs, io: &mut Io<'_>) -> Result<i32
         ));
     }
     let (passwords, sealed) = if unique || escrow.is_some() {
-        let records = generate_records(&located);
+        let records = crate::escrow::generate_for(&located);
         if !args.yes && !confirm(&question(&located, args, escrow.is_some()), located.len())? {
             writeln!(io.err, "cancelled; nothing was sent")?;
             return Ok(1);
@@ -172,18 +172,6 @@ fn question(located: &[Located], args: &ResetArgs, sealed: bool) -> String {
         }
     });
     q
-}
-
-/// A fresh password per server, by that server's OS rules.
-fn generate_records(located: &[Located]) -> Vec<Record> {
-    located
-        .iter()
-        .map(|l| {
-            let p = &l.project.project;
-            let os = OsKind::from_metadata(l.server.os_type());
-            Record::generate(l.id(), l.name(), &p.id, &p.region, os)
-        })
-        .collect()
 }
 
 /// Seals every record into one file (fsynced, closed) before anything is sent; prints only

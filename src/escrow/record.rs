@@ -170,3 +170,16 @@ pub(super) fn decode(plain: &[u8]) -> Result<Vec<Record>, (usize, String)> {
     }
     Ok(out)
 }
+
+/// A fresh password per server, each by that server's OS rules: the records one reset
+/// seals, whichever front end it started in.
+pub fn generate_for(servers: &[crate::ops::plan::Located]) -> Vec<Record> {
+    servers
+        .iter()
+        .map(|l| {
+            let p = &l.project.project;
+            let os = OsKind::from_metadata(l.server.os_type());
+            Record::generate(l.id(), l.name(), &p.id, &p.region, os)
+        })
+        .collect()
+}

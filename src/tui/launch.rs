@@ -21,7 +21,9 @@ pub async fn launch(global: &GlobalArgs) -> Result<super::runtime::Exit, TuiErro
             read_only: global.read_only,
             trail_dir: global.data_dir.clone(),
         };
-        return super::run_demo(opts).await;
+        let base = crate::commands::context::demo_base(global.config.as_deref())
+            .map_err(|e| TuiError::Config(e.to_string()))?;
+        return super::run_demo(opts, base).await;
     }
     let trail_dir = crate::commands::saved::data_dir(global.data_dir.as_deref())
         .map_err(|e| TuiError::Config(e.to_string()))?;

@@ -90,6 +90,28 @@ pub struct Results {
     pub id: RequestId,
     pub servers: Vec<String>,
     pub finished: bool,
+    /// Unique passwords: where they are sealed, once the worker says so.
+    pub sealed: Sealing,
+}
+
+/// Where a reset's unique passwords stand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sealing {
+    /// One password for all (typed or generated in the form).
+    None,
+    /// Being generated and sealed; nothing has been sent yet.
+    Pending,
+    Done {
+        path: String,
+        count: usize,
+    },
+}
+
+/// The `[escrow]` a session seals unique passwords to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealTo {
+    pub recipients: usize,
+    pub dir: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,6 +150,8 @@ pub struct State {
     pub mono: bool,
     pub keys: KeyMap,
     pub read_only: bool,
+    /// With `[escrow]` configured, several servers can each get a unique sealed password.
+    pub escrow: Option<SealTo>,
     pub projects: Vec<ProjectState>,
     pub table: Table,
     pub mode: Mode,
@@ -170,6 +194,7 @@ impl State {
             mono: false,
             keys,
             read_only: false,
+            escrow: None,
             projects,
             table,
             mode: Mode::Browse,

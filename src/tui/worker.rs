@@ -27,6 +27,23 @@ pub struct WorkerOptions {
     pub job_deadline: Duration,
     /// Where the audit trail of resets and reboots is appended; `None` keeps none (the demo).
     pub trail_dir: Option<std::path::PathBuf>,
+    /// Where unique passwords are sealed, and to whom; `None` without `[escrow]`.
+    pub escrow: Option<Escrow>,
+}
+
+#[derive(Clone)]
+pub struct Escrow {
+    pub recipients: Vec<crate::escrow::Recipient>,
+    pub dir: std::path::PathBuf,
+}
+
+impl std::fmt::Debug for Escrow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Escrow")
+            .field("recipients", &self.recipients.len())
+            .field("dir", &self.dir)
+            .finish()
+    }
 }
 
 impl Default for WorkerOptions {
@@ -38,6 +55,7 @@ impl Default for WorkerOptions {
             max_poll_errors: 5,
             job_deadline: Duration::from_secs(30 * 60),
             trail_dir: None,
+            escrow: None,
         }
     }
 }

@@ -44,6 +44,9 @@ pub struct Form {
     pub generated: bool,
     pub check_password: bool,
     pub checklist: Checklist,
+    /// Each server gets a unique generated password, sealed to the escrow before sending:
+    /// nothing is typed, nothing is shown.
+    pub sealed: bool,
 }
 
 impl Form {
@@ -59,6 +62,7 @@ impl Form {
             generated: false,
             check_password: true,
             checklist: password::check_with("", os, true),
+            sealed: false,
         }
     }
 
@@ -120,7 +124,7 @@ impl Form {
 
     /// Every rule passes and the confirmation matches: the only state that may be submitted.
     pub fn ready(&self) -> bool {
-        self.checklist.passed() && self.confirmation_matches()
+        self.sealed || (self.checklist.passed() && self.confirmation_matches())
     }
 
     /// The secret field under the cursor, if the cursor is on one.

@@ -18,7 +18,7 @@ use unicode_width::UnicodeWidthStr;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, c: &Confirm, theme: Theme) {
     let list = server_lines(state, c, theme);
-    let bottom = controls(c, theme);
+    let bottom = controls(state, c, theme);
     // Header + list + controls, inside the border; the list gives way first.
     let want = 1 + list.len() + bottom.len() + 2;
     let width = (area.width.saturating_sub(4)).clamp(40, 100);
@@ -153,7 +153,7 @@ fn server_lines<'a>(state: &State, c: &Confirm, theme: Theme) -> Vec<Line<'a>> {
     out
 }
 
-fn controls<'a>(c: &Confirm, theme: Theme) -> Vec<Line<'a>> {
+fn controls<'a>(state: &State, c: &Confirm, theme: Theme) -> Vec<Line<'a>> {
     let mut out = vec![Line::from(Span::styled(
         "Then (↑↓ to change):",
         theme.dim(),
@@ -175,6 +175,16 @@ fn controls<'a>(c: &Confirm, theme: Theme) -> Vec<Line<'a>> {
             format!("  {shutoff} shut-off server(s) will be started instead of rebooted"),
             theme.warn(),
         )));
+    }
+    if let (true, Some(e)) = (c.form.sealed, state.escrow.as_ref()) {
+        out.push(Line::from(Span::styled(
+            format!(
+                "unique passwords, sealed before sending to {} recipient(s) in",
+                e.recipients
+            ),
+            theme.title(),
+        )));
+        out.push(Line::from(format!("  {}", clean(&e.dir))));
     }
     out.push(Line::from(Span::styled(
         "! the new password applies only after the server (re)starts",

@@ -5,7 +5,7 @@ use super::text::fit;
 use super::theme::Theme;
 use super::{popup_block, reset_text, servers};
 use crate::tui::msg::ResetStatus;
-use crate::tui::state::{Results, State};
+use crate::tui::state::{Results, Sealing, State};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -13,7 +13,9 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, r: &Results, theme: Theme) {
-    let rect = popup(area, 100, 2 + r.servers.len().min(30) as u16);
+    let sealed = sealed_lines(r, theme);
+    let extra = sealed.len() as u16;
+    let rect = popup(area, 100, 2 + extra + r.servers.len().min(30) as u16);
     let title = if r.finished {
         "Reset results — finished (esc closes)".to_owned()
     } else {
@@ -25,13 +27,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, r: &Results, theme: Th
     let inner = popup_block(frame, rect, &title, theme);
     let name_w = 18;
     let rest = usize::from(inner.width).saturating_sub(name_w + 1);
-    let height = usize::from(inner.height).max(1);
+    let mut lines: Vec<Line> = sealed;
+    let height = usize::from(inner.height).saturating_sub(lines.len()).max(1);
     // More servers than rows: ↑↓ scroll, and the last row says what lies below.
     let max_scroll = r.servers.len().saturating_sub(height);
     let scroll = state.popup_scroll.min(max_scroll);
-    let mut lines: Vec<Line> = Vec::new();
+    let top = lines.len();
     for (i, id) in r.servers.iter().enumerate().skip(scroll) {
-        if lines.len() + 1 == height && i + 1 < r.servers.len() {
+        if lines.len() - top + 1 == height && i + 1 < r.servers.len() {
             lines.push(Line::from(Span::styled(
                 format!("↓ {} more (↑↓ scroll)", r.servers.len() - i),
                 theme.dim(),
@@ -59,4 +62,22 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, r: &Results, theme: Th
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Where a reset's unique passwords went, said before any row.
+fn sealed_lines<'a>(r: &Results, theme: Theme) -> Vec<Line<'a>> {
+    match &r.sealed {
+        Sealing::None => Vec::new(),
+        Sealing::Pending => vec![Line::from(Span::styled(
+            "sealing the unique passwords… (nothing is sent before they are on disk)",
+            theme.pending(),
+        ))],
+        Sealing::Done { path, count } => vec![
+            Line::from(Span::styled(
+                format!("{count} unique password(s) sealed in (see `ecsreset reveal`):"),
+                theme.ok(),
+            )),
+            Line::from(format!("  {}", super::text::clean(path))),
+        ],
+    }
 }

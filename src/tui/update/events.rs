@@ -5,7 +5,7 @@ use crate::config::Action;
 use crate::tui::msg::{Effect, Event, FlagResult, ResetStatus};
 use crate::tui::state::form::Preflight;
 use crate::tui::state::table::Flag;
-use crate::tui::state::{Level, Mode, Pending, ProjectLoad, State};
+use crate::tui::state::{Level, Mode, Pending, ProjectLoad, Sealing, State};
 
 pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
     if let Event::Call(record) = event {
@@ -36,6 +36,20 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
         Event::SameProject {
             project, same_as, ..
         } => same_project(state, project, same_as),
+        Event::Sealed { id, path, count } => {
+            if let Mode::Results(r) = &mut state.mode
+                && r.id == id
+            {
+                r.sealed = Sealing::Done {
+                    path: path.clone(),
+                    count,
+                };
+            }
+            state.notice(
+                Level::Info,
+                format!("sealed {count} password(s) in {path}; `ecsreset reveal SERVER` shows one"),
+            );
+        }
         Event::Listed {
             project, servers, ..
         } => listed(state, project, servers, audit),

@@ -37,6 +37,9 @@ const CANNOT: &str = "cannot submit: ";
 
 /// Why the form cannot be submitted yet, if it cannot.
 fn blocker(form: &crate::tui::state::form::Form) -> Option<String> {
+    if form.sealed {
+        return None;
+    }
     if let Some(fail) = form.checklist.first_failure() {
         return Some(format!(
             "{CANNOT}{} (marked ✗ in the checklist)",
@@ -50,10 +53,22 @@ fn blocker(form: &crate::tui::state::form::Form) -> Option<String> {
 fn form_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let chord = KeyChord::from_event(&key);
     let action = state.keys.lookup_form(&chord);
+    let can_seal = state.escrow.is_some();
+    let generate_key = state.key_of(Action::Generate);
     let State { mode, rng, .. } = state;
     let Mode::Form(form) = mode else {
         return Vec::new();
     };
+    if form.sealed && action.is_none() && chord.types_text() {
+        state.notice(
+            Level::Info,
+            format!(
+                "each server gets its own sealed password: nothing to type \
+                 ({generate_key} for one password for all instead)"
+            ),
+        );
+        return Vec::new();
+    }
     // A generated password is shown once; any other key hides it again.
     if form.generated && !matches!(action, Some(Action::Reveal | Action::Generate)) {
         form.generated = false;
@@ -119,7 +134,14 @@ fn form_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             form.reveal = !form.reveal;
             form.generated = false;
         }
+        // With an escrow and several servers, the first press offers unique sealed
+        // passwords; the next one a single generated password for all, and so on.
+        (Some(Action::Generate), _) if can_seal && !form.sealed && form.targets.len() > 1 => {
+            form.clear();
+            form.sealed = true;
+        }
         (Some(Action::Generate), _) => {
+            form.sealed = false;
             let pw = password::generate(rng);
             form.confirm = pw.clone();
             form.password = pw;

@@ -4,10 +4,10 @@ use crate::cloud::wire::RebootType;
 use crate::config::Action;
 use crate::ops::plan::{self, Check};
 use crate::password::OsKind;
-use crate::tui::msg::{Effect, Request, ResetStatus, Target};
+use crate::tui::msg::{Effect, NewPassword, Request, ResetStatus, Target};
 use crate::tui::state::form::{Confirm, Form, RebootChoice, strictest};
 use crate::tui::state::table::Flag;
-use crate::tui::state::{Level, Mode, Pending, Results, State};
+use crate::tui::state::{Level, Mode, Pending, Results, Sealing, State};
 
 /// The marked servers, or the one under the cursor when none is marked.
 fn targets(state: &State) -> Vec<String> {
@@ -124,7 +124,12 @@ pub fn send(state: &mut State, mut confirm: Confirm) -> Vec<Effect> {
     let id = state.fresh_id();
     let targets = targets_of(state, confirm.sendable());
     let refused = confirm.refused().to_vec();
-    let password = std::mem::take(&mut confirm.form.password);
+    let (password, sealed) = if confirm.form.sealed {
+        (NewPassword::UniqueSealed, Sealing::Pending)
+    } else {
+        let typed = std::mem::take(&mut confirm.form.password);
+        (NewPassword::Same(typed), Sealing::None)
+    };
     confirm.form.clear();
     let reboot = match confirm.reboot {
         RebootChoice::None => None,
@@ -148,6 +153,7 @@ pub fn send(state: &mut State, mut confirm: Confirm) -> Vec<Effect> {
         id,
         servers: shown,
         finished: false,
+        sealed,
     });
     state.table.marked.clear();
     state.notice(

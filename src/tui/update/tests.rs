@@ -312,7 +312,7 @@ fn double_enter_sends_exactly_one_reset() {
     else {
         unreachable!()
     };
-    assert_eq!(password.expose(), "Tq7!fixture");
+    assert_eq!(password.same().unwrap().expose(), "Tq7!fixture");
     assert!(*check_password && reboot.is_none());
     assert_eq!(targets.len(), 1);
     assert_eq!(s.pending.get(id), Some(&Pending::Reset));

@@ -63,7 +63,7 @@ fn ctrl_s_twice_opens_the_dialog_once_and_proceeding_twice_sends_once() {
         unreachable!()
     };
     assert_eq!(targets.len(), 1);
-    assert_eq!(password.expose(), PW);
+    assert_eq!(password.same().unwrap().expose(), PW);
 }
 
 #[test]

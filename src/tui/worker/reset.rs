@@ -8,8 +8,7 @@ use crate::cloud::wire::RebootType;
 use crate::ops::engine::{After, Engine, Options, Passwords, ResetPlan};
 use crate::ops::plan::Check;
 use crate::ops::{Progress, Project};
-use crate::secret::Secret;
-use crate::tui::msg::{Event, RequestId, Target};
+use crate::tui::msg::{Event, NewPassword, RequestId, Target};
 use std::sync::Arc;
 
 fn engine(cloud: &Cloud, opts: &WorkerOptions, id: RequestId, tx: &Events) -> Engine {
@@ -77,7 +76,7 @@ pub async fn check(
 
 pub struct ResetJob {
     pub targets: Vec<Target>,
-    pub password: Secret,
+    pub password: NewPassword,
     pub check_password: bool,
     pub reboot: Option<RebootType>,
 }
@@ -94,13 +93,61 @@ pub async fn reset(cloud: Cloud, opts: WorkerOptions, id: RequestId, job: ResetJ
             status: crate::ops::Status::Refused(r.reason),
         });
     }
+    let (passwords, escrow) = match job.password {
+        NewPassword::Same(p) => (Passwords::Same(p), None),
+        NewPassword::UniqueSealed => match seal(opts.escrow.as_ref(), &servers) {
+            Ok((map, path)) => {
+                let _ = tx.send(Event::Sealed {
+                    id,
+                    path: crate::fsx::home_short(&path),
+                    count: map.len(),
+                });
+                (Passwords::PerServer(map), Some(path.display().to_string()))
+            }
+            Err(why) => {
+                for s in &servers {
+                    let _ = tx.send(Event::Reset {
+                        id,
+                        server_id: s.id().to_owned(),
+                        status: crate::ops::Status::Refused(why.clone()),
+                    });
+                }
+                let _ = tx.send(Event::Done { id });
+                return;
+            }
+        },
+    };
     let plan = ResetPlan {
         servers,
-        passwords: Passwords::Same(job.password),
+        passwords,
         check_password: job.check_password,
         after: job.reboot.map(|reboot| After { reboot, wait: true }),
-        escrow: None,
+        escrow,
     };
     e.reset(plan).await;
     let _ = tx.send(Event::Done { id });
+}
+
+/// A fresh password per server by its OS rules, sealed (written, fsynced, closed) before the
+/// first request; the map goes to the engine, the path to the operator.
+fn seal(
+    escrow: Option<&super::Escrow>,
+    servers: &[crate::ops::plan::Located],
+) -> Result<
+    (
+        std::collections::HashMap<String, crate::secret::Secret>,
+        std::path::PathBuf,
+    ),
+    String,
+> {
+    let e =
+        escrow.ok_or_else(|| "no [escrow] is configured to seal unique passwords to".to_owned())?;
+    let records = crate::escrow::generate_for(servers);
+    let path = crate::escrow::seal(&e.dir, &e.recipients, &records)
+        .map_err(|err| format!("sealing the passwords failed, nothing was sent: {err}"))?;
+    let map = records
+        .into_iter()
+        .map(|r| (r.server_id.clone(), r.password))
+        .collect();
+    Ok((map, path))
 }
