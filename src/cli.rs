@@ -137,7 +137,8 @@ pub struct AuditArgs {
 
 #[derive(Debug, Args)]
 pub struct FlagArgs {
-    #[arg(required = true, value_name = "SERVER_ID")]
+    /// Server ids; a name or the short id the TUI shows also works when one server matches
+    #[arg(required = true, value_name = "SERVER")]
     pub servers: Vec<String>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -153,7 +154,8 @@ pub enum RebootKind {
 #[group(skip)]
 #[command(group(clap::ArgGroup::new("source").required(true).multiple(false).args(["password_prompt", "password_stdin", "generate"])))]
 pub struct ResetArgs {
-    #[arg(required = true, value_name = "SERVER_ID")]
+    /// Server ids; a name or the short id the TUI shows also works when one server matches
+    #[arg(required = true, value_name = "SERVER")]
     pub servers: Vec<String>,
     /// Ask for the password on the terminal, twice, without echo
     #[arg(long)]
@@ -190,7 +192,8 @@ pub struct ResetArgs {
 
 #[derive(Debug, Args)]
 pub struct RebootArgs {
-    #[arg(required = true, value_name = "SERVER_ID")]
+    /// Server ids; a name or the short id the TUI shows also works when one server matches
+    #[arg(required = true, value_name = "SERVER")]
     pub servers: Vec<String>,
     #[arg(long = "type", value_enum, default_value = "soft")]
     pub kind: RebootKind,
@@ -207,7 +210,8 @@ pub struct RebootArgs {
 
 #[derive(Debug, Args)]
 pub struct StartArgs {
-    #[arg(required = true, value_name = "SERVER_ID")]
+    /// Server ids; a name or the short id the TUI shows also works when one server matches
+    #[arg(required = true, value_name = "SERVER")]
     pub servers: Vec<String>,
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]

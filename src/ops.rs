@@ -12,6 +12,7 @@
 //! messages, the commands into lines and a final table.
 
 pub mod engine;
+pub mod names;
 pub mod plan;
 pub mod trail;
 

@@ -993,3 +993,59 @@ async fn an_ignored_server_filter_never_widens_a_change() {
     assert_eq!(run.code(), 0, "{}", run.err);
     assert_eq!(run.json().as_array().unwrap().len(), 1);
 }
+
+// ------------------------------------------------------------- names and short ids
+
+/// A server may be named by its name or the short id the TUI shows when exactly one server
+/// matches; a name two servers share is refused with both named, and nothing is sent.
+#[tokio::test]
+async fn a_unique_name_or_short_id_names_a_server_and_an_ambiguous_one_is_refused() {
+    let env = CliEnv::new(Fleet::generate(2, 10, 152)).await;
+    let all: Vec<&ecsreset::sim::SimServer> = env
+        .fleet
+        .projects
+        .iter()
+        .flat_map(|p| p.servers.iter())
+        .collect();
+    let count = |name: &str| all.iter().filter(|s| s.name == name).count();
+    let unique = all
+        .iter()
+        .find(|s| s.reset_supported && s.status == "ACTIVE" && count(&s.name) == 1)
+        .expect("a server with a name of its own");
+    let shared = all
+        .iter()
+        .find(|s| count(&s.name) > 1)
+        .expect("a name two servers share");
+
+    let run = env.run(&["flag", &unique.name, "--format", "json"]).await;
+    assert_eq!(run.code(), 0, "{}", run.err);
+    assert_eq!(run.json()[0]["server_id"], unique.id.as_str());
+
+    let short = &unique.id[..8];
+    let run = env
+        .run(&["reset", short, "--generate", "--yes", "--format", "json"])
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.err);
+    assert_eq!(received(&env.sim, &unique.id).len(), 1);
+
+    let run = env
+        .run(&[
+            "reset",
+            &shared.name,
+            "--generate",
+            "--yes",
+            "--format",
+            "json",
+        ])
+        .await;
+    let err = run
+        .result
+        .as_ref()
+        .expect_err("an ambiguous name ran")
+        .to_string();
+    assert!(err.contains("matches 2 servers"), "{err}");
+    for s in all.iter().filter(|s| s.name == shared.name) {
+        assert!(err.contains(&s.id), "{err}");
+        assert!(received(&env.sim, &s.id).is_empty(), "{} was reset", s.id);
+    }
+}

@@ -137,7 +137,8 @@ impl Engine {
         ids: &[String],
     ) -> Result<Vec<Located>, EngineError> {
         let projects = plan::merge_projects(projects.to_vec());
-        let asked = plan::dedupe(ids);
+        let ids = self.resolve_names(&projects, ids).await?;
+        let asked = plan::dedupe(&ids);
         let mut found = Vec::new();
         for p in &projects {
             for s in self.cloud.servers_by_id(&p.project, &asked).await? {
@@ -145,6 +146,30 @@ impl Engine {
             }
         }
         Ok(plan::assign(&asked, found, &projects)?)
+    }
+
+    /// Full ids for names and short ids: every project is listed once, and each reference
+    /// must match exactly one server there ([`super::names::resolve`]).
+    async fn resolve_names(
+        &self,
+        projects: &[Project],
+        refs: &[String],
+    ) -> Result<Vec<String>, EngineError> {
+        if refs.iter().all(|r| super::names::is_full_id(r)) {
+            return Ok(refs.to_vec());
+        }
+        let mut listed = Vec::new();
+        for p in projects {
+            for s in self
+                .cloud
+                .list_servers(&p.project, crate::cloud::ecs::MAX_PAGE)
+                .await?
+            {
+                listed.push((p.clone(), s));
+            }
+        }
+        super::names::resolve(refs, &listed)
+            .map_err(|e| EngineError::Locate(plan::LocateError::Unresolved(e)))
     }
 
     /// Reads the detail of exactly these servers again, per project; a server its project no

@@ -91,6 +91,9 @@ pub enum LocateError {
     NotFound { ids: Vec<String>, searched: String },
     #[error("server {id} was found in more than one project ({}); name the project with --project", projects.join(" and "))]
     Ambiguous { id: String, projects: Vec<String> },
+    /// A name or short id that matches no server, or several.
+    #[error("{0}")]
+    Unresolved(String),
 }
 
 /// Gives every asked id exactly one project, from what each project answered (already
