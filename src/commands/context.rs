@@ -105,6 +105,7 @@ pub fn settings(
         config.endpoints.iam.clone(),
         creds,
     );
+    s.csms_endpoint = config.endpoints.csms.clone();
     s.ca_bundle = config.endpoints.ca_bundle.clone();
     s.proxy = config.endpoints.proxy.clone();
     s.concurrency = config.tuning.concurrency;
@@ -155,6 +156,7 @@ pub fn demo_config(sim: &Sim, projects: Vec<config::ProjectConfig>) -> Config {
     let mut config = Config::default();
     config.endpoints.ecs = sim.base_url();
     config.endpoints.iam = sim.base_url();
+    config.endpoints.csms = sim.base_url();
     let cred = &sim.credentials()[0];
     config.credentials = Some(config::Credentials {
         access_key: cred.access_key.clone(),
