@@ -191,3 +191,51 @@ async fn a_server_that_cannot_have_a_secret_refuses_the_run_before_anything_is_s
         "nothing sealed either"
     );
 }
+
+/// Both sinks agree, and the sealed file opens with either kind of identity: sealed to an
+/// age key and an SSH key, `reveal` with each gives what the server received and what its
+/// CSMS secret holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reveal_with_an_age_or_an_ssh_identity_matches_the_server_and_csms() {
+    use age::secrecy::ExposeSecret;
+    let (env, ids) = setup(164).await;
+    let age_id = age::x25519::Identity::generate();
+    let age_key = env.dir.path().join("operator.age");
+    write_private(&age_key, age_id.to_string().expose_secret());
+    let ssh_key = env.dir.path().join("id_ed25519");
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "op@test", "-f"])
+        .arg(&ssh_key)
+        .status()
+        .expect("ssh-keygen runs");
+    assert!(made.success());
+    let ssh_pub = std::fs::read_to_string(ssh_key.with_extension("pub")).unwrap();
+    let region = env.fleet.projects[0].region.clone().unwrap();
+    env.write_config(
+        &env.secret_key(),
+        &[],
+        &format!(
+            "\n[escrow]\nrecipients = [\"{}\", \"{}\"]\ncsms = {{ region = \"{region}\" }}\n",
+            age_id.to_public(),
+            ssh_pub.trim()
+        ),
+    );
+    let run = env.run(&reset_args(&ids)).await;
+    assert_eq!(run.code(), 0, "{}", run.err);
+    assert!(run.err.contains("to 2 recipient(s)"), "{}", run.err);
+    let dir = env.data_dir().join(ecsreset::escrow::DEFAULT_DIR);
+    for id in &ids {
+        let sent = received(&env.sim, id);
+        assert_eq!(latest(&env, id), sent);
+        for key in [&age_key, &ssh_key] {
+            let (record, _) = ecsreset::escrow::reveal(&dir, id, key)
+                .unwrap_or_else(|e| panic!("{}: {e}", key.display()));
+            assert_eq!(
+                record.password.expose(),
+                sent[0],
+                "{id} with {}",
+                key.display()
+            );
+        }
+    }
+}
