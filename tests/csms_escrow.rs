@@ -70,6 +70,11 @@ async fn each_secret_holds_the_password_its_server_received_and_all_differ() {
     let (env, ids) = setup(161).await;
     let run = env.run(&reset_args(&ids)).await;
     assert_eq!(run.code(), 0, "{}", run.err);
+    assert!(
+        run.err.contains("also goes to its CSMS secret (region "),
+        "{}",
+        run.err
+    );
     let out = run.json();
     let mut seen = Vec::new();
     for id in &ids {

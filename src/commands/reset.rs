@@ -99,7 +99,18 @@ pub async fn run(ctx: &Context, args: &ResetArgs, io: &mut Io<'_>) -> Result<i32
         }
         // Handed over before the first change request: sealed, or shown once.
         let sealed = match escrow {
-            Some(e) => Some(seal(ctx, e, &records, io)?),
+            Some(e) => {
+                let path = seal(ctx, e, &records, io)?;
+                if let Some(c) = csms_cfg {
+                    writeln!(
+                        io.err,
+                        "each password also goes to its CSMS secret ({}) just before its \
+                         server's reset; the trail names secret and version",
+                        csms_where(c)
+                    )?;
+                }
+                Some(path)
+            }
             None => {
                 show_table(io, &records)?;
                 None
@@ -221,15 +232,19 @@ async fn csms_plan(
     })
 }
 
-fn csms_note(cfg: &crate::escrow::CsmsConfig) -> String {
+fn csms_where(cfg: &crate::escrow::CsmsConfig) -> String {
     let region = cfg.region.as_deref().map_or_else(
         || "each server's own region".to_owned(),
         |r| format!("region {r}"),
     );
+    format!("{region}, secret {:?}", cfg.name.as_str())
+}
+
+fn csms_note(cfg: &crate::escrow::CsmsConfig) -> String {
     format!(
-        "\nEach password is also stored in CSMS ({region}, secret {:?}) before that server's \
-         reset; a server whose secret cannot be written is not reset.",
-        cfg.name.as_str()
+        "\nEach password is also stored in CSMS ({}) before that server's reset; a server \
+         whose secret cannot be written is not reset.",
+        csms_where(cfg)
     )
 }
 

@@ -113,24 +113,24 @@ fn known_project(shared: &Shared, project: &str) -> Option<Response> {
 }
 
 /// Exactly one of text and binary, within the size limit.
-fn value_of(text: Option<&str>, binary: Option<&str>) -> Result<Secret, Response> {
+fn value_of(text: Option<&str>, binary: Option<&str>) -> Result<Secret, Box<Response>> {
     let v = match (text, binary) {
         (Some(t), None) => t,
         (None, Some(b)) => b,
         _ => {
-            return Err(error(
+            return Err(Box::new(error(
                 400,
                 "CSMS.0002",
                 "The value of parameter is invalid: exactly one of secret_string and secret_binary.",
-            ));
+            )));
         }
     };
     if v.is_empty() || v.len() > MAX_VALUE {
-        return Err(error(
+        return Err(Box::new(error(
             400,
             "CSMS.0002",
             "The value of parameter is invalid: the secret value must hold 1 to 32768 bytes.",
-        ));
+        )));
     }
     Ok(Secret::new(v))
 }
@@ -163,7 +163,7 @@ pub(crate) fn create(shared: &Shared, project: &str, body: &[u8]) -> Response {
     }
     let value = match value_of(req.secret_string.as_deref(), req.secret_binary.as_deref()) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut secrets = lock(&shared.secrets.secrets);
     let key = (project.to_owned(), req.name.clone().into_owned());
@@ -212,7 +212,7 @@ pub(crate) fn create_version(shared: &Shared, project: &str, name: &str, body: &
     };
     let value = match value_of(req.secret_string.as_deref(), req.secret_binary.as_deref()) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let stages = req.version_stages.unwrap_or_else(|| vec![CURRENT.into()]);
     if stages.is_empty() || stages.len() > 12 || stages.iter().any(|s| s.is_empty() || s.len() > 64)
