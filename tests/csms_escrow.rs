@@ -244,3 +244,35 @@ async fn reveal_with_an_age_or_an_ssh_identity_matches_the_server_and_csms() {
         }
     }
 }
+
+/// The simulator checks CSMS signatures like every other API: a wrong secret key stores
+/// nothing; the right one creates, then versions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csms_calls_are_signature_checked_and_versions_follow_creation() {
+    let env = CliEnv::new(Fleet::generate(1, 2, 165)).await;
+    let p = regional(&env.fleet).remove(0);
+    let value = ecsreset::secret::Secret::new("Xy7-unused-Q2");
+    let mut wrong = settings(&env.sim);
+    wrong.credentials.secret_key = ecsreset::secret::Secret::new("not-the-key");
+    let e = ecsreset::cloud::Cloud::new(wrong)
+        .unwrap()
+        .store_secret(&p, "ecs-x", &value)
+        .await
+        .unwrap_err();
+    assert_eq!(e.api().map(|a| a.code.as_str()), Some("APIGW.0301"), "{e}");
+    assert!(env.sim.csms_names(&p.id).is_empty());
+    let c = client(&env.sim);
+    let first = c.store_secret(&p, "ecs-x", &value).await.unwrap();
+    assert!(
+        first.created && first.version.as_deref() == Some("v1"),
+        "{first:?}"
+    );
+    let next = c.store_secret(&p, "ecs-x", &value).await.unwrap();
+    assert!(
+        !next.created && next.version.as_deref() == Some("v2"),
+        "{next:?}"
+    );
+    let dup = c.create_secret(&p, "ecs-x", &value).await.unwrap_err();
+    assert_eq!(dup.api().map(|a| a.status), Some(400), "{dup}");
+    assert_eq!(env.sim.csms_names(&p.id), ["ecs-x"]);
+}
