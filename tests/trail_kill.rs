@@ -144,7 +144,7 @@ async fn a_broken_pipe_during_a_reset_exits_non_zero() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_after_sealing_leaves_the_sealed_file_and_an_unfinished_operation() {
     use age::secrecy::ExposeSecret;
-    let env = CliEnv::new(Fleet::generate(1, 8, 143)).await;
+    let env = CliEnv::new(Fleet::generate(1, 8, 145)).await;
     let ids: Vec<String> = env.fleet.projects[0]
         .servers
         .iter()
@@ -235,6 +235,77 @@ async fn a_kill_after_sealing_leaves_the_sealed_file_and_an_unfinished_operation
         assert!(
             ecsreset::escrow::reveal(&sealed_dir, id, &key).is_ok(),
             "{id} is sealed whether or not its reset started"
+        );
+    }
+}
+
+/// SIGTERM and SIGINT during a batch in flight: the process records the operation as
+/// interrupted (still unfinished: nothing says what the cloud did), says so, and exits 128+n.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_and_sigint_mid_batch_record_the_interruption_and_exit_non_zero() {
+    use rustix::process::{Pid, Signal, kill_process};
+    for (signal, number, seed) in [(Signal::TERM, 15, 143), (Signal::INT, 2, 144)] {
+        let env = CliEnv::new(Fleet::generate(1, 8, seed)).await;
+        let ids: Vec<String> = env.fleet.projects[0]
+            .servers
+            .iter()
+            .filter(|s| s.reset_supported && s.status == "ACTIVE")
+            .map(|s| s.id.clone())
+            .take(2)
+            .collect();
+        let data = env.data_dir();
+        env.sim.set_faults(Faults {
+            latency: Duration::from_millis(1500),
+            ..Faults::none()
+        });
+        let child = Command::new(env!("CARGO_BIN_EXE_ecsreset"))
+            .arg("--config")
+            .arg(&env.config)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["reset", &ids[0], &ids[1], "--password-stdin", "--yes"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.as_ref().unwrap();
+            stdin.write_all(b"Tq7!signal-mid-1\n").unwrap();
+        }
+        let trail = data.join("trail.jsonl");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !std::fs::read_to_string(&trail).is_ok_and(|t| t.contains("\"phase\":\"intent\"")) {
+            assert!(Instant::now() < deadline, "no intent was written");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let pid = Pid::from_raw(child.id() as i32).unwrap();
+        kill_process(pid, signal).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(128 + number), "{err}");
+        assert!(
+            err.contains(&format!("stopped by signal {number}")),
+            "{err}"
+        );
+        assert!(err.contains("2 server(s) had a request in flight"), "{err}");
+        let text = std::fs::read_to_string(&trail).unwrap();
+        assert!(text.contains("\"outcome\":\"interrupted\""), "{text}");
+        assert!(!text.contains("Tq7!signal-mid-1"));
+        env.sim.set_faults(Faults::none());
+        let out = Command::new(env!("CARGO_BIN_EXE_ecsreset"))
+            .arg("--config")
+            .arg(&env.config)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["trail", "--format", "json"])
+            .output()
+            .unwrap();
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            rows[0]["unfinished"], true,
+            "an interruption is not an outcome: {rows}"
         );
     }
 }

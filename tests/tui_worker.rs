@@ -29,6 +29,10 @@ struct Harness {
 
 impl Harness {
     async fn new() -> Self {
+        Self::with(|_| {}).await
+    }
+
+    async fn with(edit: impl FnOnce(&mut ecsreset::config::Config)) -> Self {
         let mut cfg = SimConfig::new(Fleet::demo());
         cfg.reboot_duration = Duration::from_millis(300);
         let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
@@ -37,6 +41,7 @@ impl Harness {
         let mut config = demo_config(&sim, demo_projects(&Fleet::demo()));
         // The first project names only its region: the worker must look its id up in IAM.
         config.projects[0].id = None;
+        edit(&mut config);
         let (tx, events) = mpsc::unbounded_channel();
         let obs_tx = tx.clone();
         let observer: Observer = Arc::new(move |r| {
@@ -338,4 +343,82 @@ async fn preflight_refuses_an_unsupported_server_and_the_other_goes_ahead() {
         region: "cn-north-4".into(),
     };
     h.sim.shutdown().await;
+}
+
+/// The same project configured twice, once by region (resolved through IAM) and once by id
+/// with `protected = true`: it is listed once, and the protection of the second entry holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_project_twice_is_listed_once_and_protected_by_either_entry() {
+    let mut h = Harness::with(|c| {
+        let mut again = c.projects[0].clone();
+        again.id = Some(Fleet::demo().projects[0].id.clone());
+        again.name = Some("again".into());
+        again.protected = true;
+        c.projects.push(again);
+    })
+    .await;
+    assert!(
+        !h.state.projects[0].protected,
+        "the first entry alone is not protected"
+    );
+    let effects = start(&mut h.state);
+    h.run(effects).await;
+    h.settle().await;
+
+    assert_eq!(
+        h.state.table.rows().len(),
+        h.sim.truth().len(),
+        "listed once"
+    );
+    assert!(h.state.projects[0].protected);
+    let first = h
+        .state
+        .table
+        .rows()
+        .iter()
+        .find(|r| r.project == 0 && r.flag == Flag::Supported)
+        .map(|r| r.name().to_owned())
+        .expect("a supported server in the first project");
+    h.select(&first);
+    feed(&mut h.state, [ch('r')]);
+    assert!(
+        !matches!(h.state.mode, Mode::Form(_)),
+        "the reset form opened for a protected project"
+    );
+    let notice = format!("{:?}", h.state.notice);
+    assert!(notice.contains("protected"), "{notice}");
+}
+
+/// A list API that ignores `server_id` answers every server of the project to the TUI's
+/// pre-flight: the reset still reaches only the one server marked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_server_filter_ignored_the_tui_resets_only_the_named_server() {
+    let mut h = Harness::new().await;
+    h.sim.set_quirks(ecsreset::sim::Quirks {
+        ignore_server_filter: true,
+        ..Default::default()
+    });
+    let effects = start(&mut h.state);
+    h.run(effects).await;
+    h.settle().await;
+
+    let id = h.select("web-01");
+    feed(&mut h.state, [ch('r')]);
+    type_str(&mut h.state, "Tq7!filter-ign");
+    feed(&mut h.state, [key(KeyCode::Enter)]);
+    type_str(&mut h.state, "Tq7!filter-ign");
+    let effects = feed(&mut h.state, [key(KeyCode::Enter)]);
+    h.run(effects).await;
+    h.settle().await;
+    let effects = feed(&mut h.state, [key(KeyCode::Right), key(KeyCode::Enter)]);
+    assert_eq!(effects.len(), 1, "{:?}", h.state.notice);
+    h.run(effects).await;
+    h.settle().await;
+
+    for t in h.sim.truth() {
+        let n = h.sim.received_passwords(&t.server_id).len();
+        let want = usize::from(t.server_id == id);
+        assert_eq!(n, want, "{} received {n} reset(s)", t.name);
+    }
+    assert_eq!(h.state.resets.get(&id), Some(&ResetStatus::Accepted));
 }

@@ -158,6 +158,13 @@ pub enum Event {
         project: usize,
         project_id: String,
     },
+    /// Config entry `project` names the same project as entry `same_as` (by id, and by region
+    /// through IAM): it is listed once, under `same_as`, and protection on either applies.
+    SameProject {
+        id: RequestId,
+        project: usize,
+        same_as: usize,
+    },
     Listed {
         id: RequestId,
         project: usize,
@@ -194,6 +201,7 @@ impl Event {
         match self {
             Event::Call(_) | Event::Warning(_) => None,
             Event::ProjectResolved { id, .. }
+            | Event::SameProject { id, .. }
             | Event::Listed { id, .. }
             | Event::ListFailed { id, .. }
             | Event::Flags { id, .. }

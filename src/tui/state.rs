@@ -24,6 +24,8 @@ pub enum ProjectLoad {
     Loading,
     Listed(usize),
     Failed(String),
+    /// The same project as another entry (index), listed there.
+    SameAs(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -200,6 +202,14 @@ impl State {
         s.read_only = read_only || config.ui.read_only;
         s.mono = config.ui.theme == crate::config::Theme::Mono;
         s
+    }
+
+    /// The first key bound to an action, as the help shows it.
+    pub fn key_of(&self, action: crate::config::Action) -> String {
+        self.keys
+            .keys_for(action)
+            .first()
+            .map_or_else(|| "—".to_owned(), |k| k.to_string())
     }
 
     pub fn fresh_id(&mut self) -> RequestId {

@@ -200,12 +200,11 @@ async fn resolve(
             id: pid,
             region: spec.region,
         };
-        if index.contains_key(&r) {
-            let error = "the same project is configured twice; listed once".to_owned();
-            let _ = tx.send(Event::ListFailed {
+        if let Some(&same_as) = index.get(&r) {
+            let _ = tx.send(Event::SameProject {
                 id,
                 project: spec.index,
-                error,
+                same_as,
             });
             continue;
         }

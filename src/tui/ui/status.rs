@@ -119,11 +119,7 @@ fn fit_tail(s: &str, width: usize) -> String {
 
 /// The first key bound to an action, as the help shows it.
 pub fn key_of(state: &State, action: Action) -> String {
-    state
-        .keys
-        .keys_for(action)
-        .first()
-        .map_or_else(|| "—".to_owned(), |k| k.to_string())
+    state.key_of(action)
 }
 
 /// Why resets are disabled for the current target, if they are.

@@ -33,6 +33,9 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
                 p.id = Some(project_id);
             }
         }
+        Event::SameProject {
+            project, same_as, ..
+        } => same_project(state, project, same_as),
         Event::Listed {
             project, servers, ..
         } => listed(state, project, servers, audit),
@@ -69,6 +72,17 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
         Event::Call(_) | Event::Warning(_) => {}
     }
     Vec::new()
+}
+
+/// Protection on either entry protects the one project both name.
+fn same_project(state: &mut State, project: usize, same_as: usize) {
+    let protected = state.projects.get(project).is_some_and(|p| p.protected);
+    if let Some(first) = state.projects.get_mut(same_as) {
+        first.protected |= protected;
+    }
+    if let Some(p) = state.projects.get_mut(project) {
+        p.load = ProjectLoad::SameAs(same_as);
+    }
 }
 
 fn listed(

@@ -1,6 +1,8 @@
 //! Opening the reset form (with every refusal explained) and sending the reset.
 
 use crate::cloud::wire::RebootType;
+use crate::config::Action;
+use crate::ops::plan::{self, Check};
 use crate::password::OsKind;
 use crate::tui::msg::{Effect, Request, ResetStatus, Target};
 use crate::tui::state::form::{Confirm, Form, RebootChoice, strictest};
@@ -20,7 +22,9 @@ fn targets(state: &State) -> Vec<String> {
     }
 }
 
-/// Why this server may not be reset, if it may not.
+/// Why this server may not be reset, if it may not: the change engine's own rules
+/// ([`crate::ops::plan::refusal`]) over what the table knows now, plus what only the session
+/// knows (a reset already in flight, a flag still being read). Pre-flight asks again.
 fn refusal(state: &State, server_id: &str) -> Option<String> {
     let Some(row) = state.table.get(server_id) else {
         return Some(format!("server {server_id} is no longer listed; refresh"));
@@ -30,13 +34,6 @@ fn refusal(state: &State, server_id: &str) -> Option<String> {
     } else {
         row.name()
     };
-    let project = &state.projects[row.project];
-    if project.protected {
-        return Some(format!(
-            "project {} is protected (protected = true in the config): resets are disabled there",
-            project.label
-        ));
-    }
     if state
         .resets
         .get(server_id)
@@ -44,18 +41,27 @@ fn refusal(state: &State, server_id: &str) -> Option<String> {
     {
         return Some(format!("a reset of {name} is still in progress"));
     }
-    match &row.flag {
-        Flag::Supported => None,
-        Flag::Unsupported => Some(format!(
-            "{name} does not support one-click reset (flag ✗ unsupported)"
-        )),
-        Flag::Checking => Some(format!(
-            "the reset flag of {name} is still being checked; resets need ✓ supported"
-        )),
-        Flag::Unknown(e) => Some(format!(
-            "the reset flag of {name} is unknown ({e}); resets need ✓ supported: press ctrl-r or A to check again"
-        )),
-    }
+    let flag = match &row.flag {
+        Flag::Supported => Ok(true),
+        Flag::Unsupported => Ok(false),
+        Flag::Checking => {
+            return Some(format!(
+                "the reset flag of {name} is still being checked; resets need ✓ supported"
+            ));
+        }
+        Flag::Unknown(e) => Err(e.clone()),
+    };
+    let project = &state.projects[row.project];
+    let why = plan::refusal(Check::Reset, &row.detail, project.protected, Some(&flag))?;
+    let hint = match &row.flag {
+        Flag::Unknown(_) if why.starts_with("reset flag") => format!(
+            "; {} or {} checks again",
+            state.key_of(Action::Refresh),
+            state.key_of(Action::Audit)
+        ),
+        _ => String::new(),
+    };
+    Some(format!("{name} ({}): {why}{hint}", project.label))
 }
 
 pub fn open_form(state: &mut State) {

@@ -393,8 +393,8 @@ fn refusals_read_only_protected_unsupported_unknown_checking() {
     assert!(notice(&s).contains("read-only"));
     let cases = [
         ("vault-01", "protected"),
-        ("db-01", "does not support"),
-        ("legacy-app", "unknown"),
+        ("db-01", "not supported"),
+        ("legacy-app", "status ERROR"),
         ("cache-01", "still being checked"),
     ];
     for (name, why) in cases {
