@@ -4,6 +4,7 @@
 //! [`http::Transport`], so the concurrency bound and the adaptive rate apply to the whole app.
 
 pub mod bms;
+pub mod csms;
 pub mod ecs;
 pub mod error;
 pub mod http;
@@ -29,6 +30,8 @@ pub struct Settings {
     /// URL templates that may contain `{region}`.
     pub ecs_endpoint: String,
     pub iam_endpoint: String,
+    /// CSMS (`[escrow] csms`); defaults to Huawei's `kms.{region}` host.
+    pub csms_endpoint: String,
     pub ca_bundle: Option<PathBuf>,
     /// Proxy for https endpoints, from `[endpoints] proxy`; `HTTPS_PROXY` / `ALL_PROXY` apply
     /// when it is unset. Plain http (the loopback simulator) never goes through a proxy.
@@ -51,6 +54,7 @@ impl Settings {
         Self {
             ecs_endpoint: ecs_endpoint.into(),
             iam_endpoint: iam_endpoint.into(),
+            csms_endpoint: crate::config::DEFAULT_CSMS_ENDPOINT.to_owned(),
             ca_bundle: None,
             proxy: None,
             credentials,
@@ -76,6 +80,7 @@ pub struct Cloud {
     transport: Arc<http::Transport>,
     ecs: Arc<str>,
     iam: Arc<str>,
+    csms: Arc<str>,
 }
 
 impl Cloud {
@@ -83,6 +88,7 @@ impl Cloud {
         // Fail at start-up, not on the first call, when an endpoint is unusable.
         check_template(&settings.ecs_endpoint)?;
         check_template(&settings.iam_endpoint)?;
+        check_template(&settings.csms_endpoint)?;
         let mut builder = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)
@@ -121,6 +127,7 @@ impl Cloud {
             transport: Arc::new(transport),
             ecs: settings.ecs_endpoint.into(),
             iam: settings.iam_endpoint.into(),
+            csms: settings.csms_endpoint.into(),
         })
     }
 
@@ -138,6 +145,10 @@ impl Cloud {
 
     pub(crate) fn iam_base(&self, region: &str) -> Result<reqwest::Url, CloudError> {
         endpoint(&self.iam, region)
+    }
+
+    pub(crate) fn csms_base(&self, region: &str) -> Result<reqwest::Url, CloudError> {
+        endpoint(&self.csms, region)
     }
 
     pub(crate) async fn send(&self, call: &http::Call) -> Result<http::Answer, CloudError> {

@@ -46,6 +46,8 @@ pub const ENV_PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
 
 /// Huawei's public ECS host pattern; `{region}` is replaced per project.
 pub const DEFAULT_ECS_ENDPOINT: &str = "https://ecs.{region}.myhuaweicloud.com";
+/// Huawei's CSMS host pattern (the SDK's `CsmsRegion`: prefix `kms`, not `csms`).
+pub const DEFAULT_CSMS_ENDPOINT: &str = "https://kms.{region}.myhuaweicloud.com";
 /// Huawei's global IAM host.
 pub const DEFAULT_IAM_ENDPOINT: &str = "https://iam.myhuaweicloud.com";
 
@@ -83,6 +85,8 @@ pub struct Endpoints {
     pub ecs: String,
     /// Base URL of IAM, may contain `{region}`; no trailing slash.
     pub iam: String,
+    /// Base URL of CSMS (`[escrow] csms`), may contain `{region}`; no trailing slash.
+    pub csms: String,
     /// Extra PEM roots for private clouds.
     pub ca_bundle: Option<PathBuf>,
     /// `http(s)://host:port` of a proxy for https endpoints; never used for plain http.
@@ -104,6 +108,7 @@ impl Default for Endpoints {
         Self {
             ecs: DEFAULT_ECS_ENDPOINT.to_owned(),
             iam: DEFAULT_IAM_ENDPOINT.to_owned(),
+            csms: DEFAULT_CSMS_ENDPOINT.to_owned(),
             ca_bundle: None,
             proxy: None,
         }
@@ -209,6 +214,8 @@ pub struct EscrowConfig {
     pub recipients: Vec<crate::escrow::Recipient>,
     /// As configured; None = [`crate::escrow::DEFAULT_DIR`] in the data directory.
     pub dir: Option<PathBuf>,
+    /// `csms = { … }`: also store each password as a CSMS secret.
+    pub csms: Option<crate::escrow::CsmsConfig>,
 }
 
 impl EscrowConfig {

@@ -11,9 +11,13 @@
 //! ([`Recipient`]); identities are age identity files and unencrypted or passphrase-protected
 //! OpenSSH keys.
 //!
+//! With `[escrow] csms`, each password is also stored as a secret of Huawei Cloud's CSMS
+//! ([`csms`] names the secret; the change engine writes it before that server's reset).
+//!
 //! Plaintext buffers of ours are zeroized; the age crate's own chunk buffers are beyond our
 //! reach.
 
+pub mod csms;
 mod identity;
 mod recipient;
 mod record;
@@ -25,6 +29,7 @@ mod tests;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use csms::{CsmsConfig, NameTemplate};
 pub use identity::Passphrase;
 pub use recipient::{Recipient, RecipientError};
 pub use record::{Record, generate_for};

@@ -11,6 +11,7 @@
 //! Progress goes out through a [`Sink`] as [`Progress`] events; the TUI turns them into
 //! messages, the commands into lines and a final table.
 
+pub mod csms;
 pub mod engine;
 pub mod names;
 pub mod plan;

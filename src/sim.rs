@@ -1,4 +1,4 @@
-//! The built-in ECS+IAM simulator.
+//! The built-in ECS+IAM(+CSMS) simulator.
 //!
 //! One loopback listener serves the ECS (`/v1/...`) and IAM (`/v3/...`) paths the app uses,
 //! checks the SDK-HMAC-SHA256 signature of every request with the same [`crate::cloud::sign`]
@@ -25,6 +25,7 @@ mod generate;
 mod jobs;
 pub mod probe;
 mod reply;
+mod routes_csms;
 mod routes_ecs;
 mod routes_iam;
 mod routes_password;
@@ -285,6 +286,23 @@ impl Sim {
     /// `os-server-password` hands out encrypted).
     pub fn stored_windows_password(&self, server_id: &str) -> Option<Secret> {
         self.shared.windows_passwords.plain(server_id)
+    }
+
+    /// The values of a CSMS secret's versions, oldest first (the last is `latest`); empty
+    /// when the project holds no such secret.
+    pub fn csms_values(&self, project_id: &str, name: &str) -> Vec<Secret> {
+        self.shared.secrets.values(project_id, name)
+    }
+
+    /// The names of a project's CSMS secrets, sorted.
+    pub fn csms_names(&self, project_id: &str) -> Vec<String> {
+        self.shared.secrets.names(project_id)
+    }
+
+    /// Puts a CSMS secret in `PENDING_DELETE`, as a scheduled deletion does: new versions and
+    /// reads are refused. False when there is no such secret.
+    pub fn csms_schedule_deletion(&self, project_id: &str, name: &str) -> bool {
+        self.shared.secrets.schedule_deletion(project_id, name)
     }
 
     /// Deletes a server, e.g. to test one that vanished between listing and flag check.

@@ -780,3 +780,81 @@ impl Env {
         run
     }
 }
+
+/// `[escrow] csms`: each generated password goes to the sealed file and to its CSMS secret,
+/// and nowhere else: not stdout, not stderr (trace logging on), not the trail nor any other
+/// file of the data directory, not argv.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passwords_stored_in_csms_reach_no_output_log_or_trail() {
+    let env = Env::new(Fleet::generate(1, 10, 305)).await;
+    let ok = env.ids(0, |s| s.reset_supported && s.status == "ACTIVE");
+    assert!(ok.len() >= 3, "{ok:?}");
+    let ids = &ok[..3];
+    let identity = age::x25519::Identity::generate();
+    let good = std::fs::read_to_string(&env.config).unwrap();
+    write_private(
+        &env.config,
+        &format!(
+            "{good}\n[escrow]\nrecipients = [\"{}\"]\ncsms = {{ name = \"ecs-{{server_id}}\" }}\n",
+            identity.to_public()
+        ),
+    );
+    let mut args = vec!["reset"];
+    args.extend(ids.iter().map(String::as_str));
+    args.extend(["--generate", "--yes", "--format", "json"]);
+    let run = env.run(&args).await;
+    assert_eq!(run.code, Some(0), "{}", run.err);
+    run.assert_traced();
+    let project = &env.fleet.projects[0].id;
+    let mut passwords = Vec::new();
+    for id in ids {
+        let got = received(&env.sim, id);
+        assert_eq!(got.len(), 1, "{id}");
+        let stored: Vec<String> = env
+            .sim
+            .csms_values(project, &format!("ecs-{id}"))
+            .iter()
+            .map(|v| v.expose().to_owned())
+            .collect();
+        assert_eq!(
+            stored, got,
+            "{id}: the secret holds what the server received"
+        );
+        passwords.push(got[0].clone());
+    }
+    let trail = std::fs::read_to_string(env.data_dir().join("trail.jsonl")).unwrap();
+    for id in ids {
+        assert!(
+            trail.contains(&format!("\"csms_secret\":\"ecs-{id}\"")),
+            "{trail}"
+        );
+    }
+    let files = files_under(&env.data_dir());
+    assert!(files.len() >= 2, "the trail and the sealed file: {files:?}");
+    for pw in &passwords {
+        for (place, text) in [
+            ("stdout", &run.out),
+            ("stderr", &run.err),
+            ("argv", &run.argv.join(" ")),
+        ] {
+            assert!(
+                !text.contains(pw.as_str()),
+                "a password leaked into {place}"
+            );
+        }
+        for f in &files {
+            let bytes = std::fs::read(f).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(pw.as_str()),
+                "a password leaked into {}",
+                f.display()
+            );
+        }
+    }
+    let mut distinct = passwords.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 3);
+    env.assert_data_dir_clean();
+    write_private(&env.config, &good);
+}

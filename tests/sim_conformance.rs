@@ -10,6 +10,9 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 const PASSWORD: &str = "Qx7-Lm2.Rt9@vb";
+/// What ecsreset's own client stores in CSMS for the SDK to read back.
+const CSMS_VALUE: &str = "Vz4-Kp8.Wq2@nc";
+const CSMS_SECRET: &str = "ecs-conformance";
 
 fn python(args: &[&str], env: &[(&str, String)]) -> std::io::Result<Output> {
     let mut cmd = Command::new("python3");
@@ -33,7 +36,8 @@ fn python(args: &[&str], env: &[(&str, String)]) -> std::io::Result<Output> {
 }
 
 fn sdk_missing() -> Option<String> {
-    let probe = "import huaweicloudsdkcore, huaweicloudsdkecs.v2, huaweicloudsdkiam.v3";
+    let probe = "import huaweicloudsdkcore, huaweicloudsdkecs.v2, huaweicloudsdkiam.v3, \
+                 huaweicloudsdkcsms.v1";
     match python(&["-c", probe], &[]) {
         Ok(out) if out.status.success() => None,
         // The last line of the traceback, e.g. "ModuleNotFoundError: No module named ...".
@@ -81,7 +85,36 @@ async fn the_official_python_sdk_works_against_the_simulator() {
             Some((t.server_id, pw.expose().to_owned()))
         })
         .collect();
+    // Stored twice by ecsreset's client: created, then a new version; the SDK must read
+    // the second.
+    let client = client_of(&sim);
+    let p = ecsreset::cloud::ProjectRef {
+        id: project.clone(),
+        region: "cn-north-4".into(),
+    };
+    let first = client
+        .store_secret(
+            &p,
+            CSMS_SECRET,
+            &ecsreset::secret::Secret::new("old-value-1"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        first.created && first.version.as_deref() == Some("v1"),
+        "{first:?}"
+    );
+    let second = client
+        .store_secret(&p, CSMS_SECRET, &ecsreset::secret::Secret::new(CSMS_VALUE))
+        .await
+        .unwrap();
+    assert!(
+        !second.created && second.version.as_deref() == Some("v2"),
+        "{second:?}"
+    );
     let env = vec![
+        ("ECSRESET_SIM_CSMS_SECRET", CSMS_SECRET.to_owned()),
+        ("ECSRESET_SIM_CSMS_VALUE", CSMS_VALUE.to_owned()),
         ("ECSRESET_SIM_URL", sim.base_url()),
         ("ECSRESET_SIM_AK", cred.access_key.clone()),
         ("ECSRESET_SIM_SK", cred.secret_key.expose().to_owned()),
@@ -102,7 +135,25 @@ async fn the_official_python_sdk_works_against_the_simulator() {
     println!("{stdout}");
     eprintln!("{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the SDK conformance script failed");
-    assert_eq!(stdout.lines().last(), Some("9 passed, 0 failed"));
+    assert_eq!(stdout.lines().last(), Some("10 passed, 0 failed"));
+    assert!(
+        stdout.contains(&format!("ok   csms_secrets: read {CSMS_SECRET}")),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(CSMS_VALUE),
+        "the script never prints the value"
+    );
+    // What the SDK wrote is what the simulator holds, oldest first.
+    let made: Vec<String> = sim
+        .csms_values(&p.id, "sdk-conformance")
+        .iter()
+        .map(|s| s.expose().to_owned())
+        .collect();
+    assert_eq!(
+        made,
+        [format!("first-{PASSWORD}"), format!("second-{PASSWORD}")]
+    );
 
     // The ciphertext the SDK read decrypts, with the key pair, to what the simulator stored;
     // and the SDK's DELETE cleared it.
@@ -159,10 +210,30 @@ async fn the_official_python_sdk_works_against_the_simulator() {
         "DELETE /v1/{project_id}/cloudservers/{server_id}/os-server-password",
         "GET /v3/auth/projects",
         "GET /v3/projects",
+        "POST /v1/{project_id}/secrets",
+        "POST /v1/{project_id}/secrets/{secret_name}/versions",
+        "GET /v1/{project_id}/secrets/{secret_name}/versions",
+        "GET /v1/{project_id}/secrets/{secret_name}/versions/{version_id}",
     ] {
         assert!(
             stats.per_route.contains_key(api),
             "{api} was exercised: {stats:?}"
         );
     }
+}
+
+/// ecsreset's own client for the simulator, CSMS included.
+fn client_of(sim: &Sim) -> ecsreset::cloud::Cloud {
+    let c = &sim.credentials()[0];
+    let mut s = ecsreset::cloud::Settings::new(
+        sim.base_url(),
+        sim.base_url(),
+        ecsreset::cloud::Credentials {
+            access_key: c.access_key.clone(),
+            secret_key: c.secret_key.clone(),
+            security_token: c.security_token.clone(),
+        },
+    );
+    s.csms_endpoint = sim.base_url();
+    ecsreset::cloud::Cloud::new(s).unwrap()
 }

@@ -1,6 +1,7 @@
 //! Write-ahead, proven on the real binary: SIGKILL in the middle of a batch reset leaves an
 //! intent with no outcome, which `ecsreset trail` lists first as unfinished and every later
-//! command reports at start.
+//! command reports at start; SIGKILL after sealing leaves the sealed file (and the CSMS
+//! secrets) holding the passwords of the unfinished operation.
 
 mod common;
 
@@ -134,6 +135,108 @@ async fn a_broken_pipe_during_a_reset_exits_non_zero() {
         "the reset itself went through"
     );
     assert!(env.trail().contains("\"outcome\":\"accepted\""));
+}
+
+/// Escrow, proven on the real binary: a SIGKILL after sealing and before any reset answer
+/// leaves the sealed file (it opens with the operator's key and holds every server), the
+/// CSMS secret of each server already holding that same password, and the reset as an
+/// unfinished operation that names the sealed file's servers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_after_sealing_leaves_the_sealed_file_and_an_unfinished_operation() {
+    use age::secrecy::ExposeSecret;
+    let env = CliEnv::new(Fleet::generate(1, 8, 145)).await;
+    let ids: Vec<String> = env.fleet.projects[0]
+        .servers
+        .iter()
+        .filter(|s| s.reset_supported && s.status == "ACTIVE")
+        .map(|s| s.id.clone())
+        .take(2)
+        .collect();
+    let identity = age::x25519::Identity::generate();
+    let key = env.dir.path().join("operator.key");
+    write_private(&key, identity.to_string().expose_secret());
+    env.write_config(
+        &env.secret_key(),
+        &[],
+        &format!(
+            "\n[escrow]\nrecipients = [\"{}\"]\ncsms = {{}}\n",
+            identity.to_public()
+        ),
+    );
+    let data = env.data_dir();
+    let sealed_dir = data.join(ecsreset::escrow::DEFAULT_DIR);
+    env.sim.set_faults(Faults {
+        latency: Duration::from_millis(400),
+        ..Faults::none()
+    });
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecsreset"))
+        .arg("--config")
+        .arg(&env.config)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["reset", &ids[0], &ids[1], "--generate", "--yes"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let trail = data.join("trail.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&trail).is_ok_and(|t| t.contains("\"phase\":\"intent\"")) {
+        assert!(Instant::now() < deadline, "no intent was written");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the reset ended before its intent was seen"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap(); // SIGKILL: nothing gets to clean up.
+    child.wait().unwrap();
+    env.sim.set_faults(Faults::none());
+    let text = std::fs::read_to_string(&trail).unwrap();
+    assert!(!text.contains("\"phase\":\"outcome\""), "{text}");
+
+    let files: Vec<_> = std::fs::read_dir(&sealed_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "one sealed file for the run: {files:?}");
+    let out = Command::new(env!("CARGO_BIN_EXE_ecsreset"))
+        .arg("--config")
+        .arg(&env.config)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["trail", "--format", "json"])
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unfinished: Vec<&serde_json::Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["unfinished"] == true)
+        .collect();
+    assert!(!unfinished.is_empty(), "{rows}");
+    let project = &env.fleet.projects[0].id;
+    for row in unfinished {
+        assert_eq!(row["action"], "reset-password");
+        for s in row["servers"].as_array().unwrap() {
+            let id = s["id"].as_str().unwrap();
+            let (record, file) = ecsreset::escrow::reveal(&sealed_dir, id, &key).unwrap();
+            assert_eq!(file, files[0]);
+            let stored = env.sim.csms_values(project, &format!("ecs-{id}"));
+            assert_eq!(
+                stored.last().map(|v| v.expose()),
+                Some(record.password.expose()),
+                "{id}: CSMS holds the sealed password before the reset was sent"
+            );
+        }
+    }
+    for id in &ids {
+        assert!(
+            ecsreset::escrow::reveal(&sealed_dir, id, &key).is_ok(),
+            "{id} is sealed whether or not its reset started"
+        );
+    }
 }
 
 /// SIGTERM and SIGINT during a batch in flight: the process records the operation as

@@ -106,6 +106,7 @@ pub fn settings(
         config.endpoints.iam.clone(),
         creds,
     );
+    s.csms_endpoint = config.endpoints.csms.clone();
     s.ca_bundle = config.endpoints.ca_bundle.clone();
     s.proxy = config.endpoints.proxy.clone();
     s.concurrency = config.tuning.concurrency;
@@ -178,6 +179,7 @@ pub fn demo_over(base: Config, sim: &Sim, projects: Vec<config::ProjectConfig>) 
     config.endpoints = defaults.endpoints;
     config.endpoints.ecs = sim.base_url();
     config.endpoints.iam = sim.base_url();
+    config.endpoints.csms = sim.base_url();
     let cred = &sim.credentials()[0];
     config.credentials = Some(config::Credentials {
         access_key: cred.access_key.clone(),

@@ -40,6 +40,11 @@ pub struct ResetResult {
     pub detail: String,
     pub request_id: Option<String>,
     pub reboot: Option<String>,
+    /// The CSMS secret and version holding the new password (`[escrow] csms`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csms_secret: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csms_version: Option<String>,
     /// The reboot's verdict: `Some(false)` when it failed or was not confirmed.
     #[serde(skip)]
     pub reboot_ok: Option<bool>,
@@ -77,15 +82,35 @@ pub async fn run(ctx: &Context, args: &ResetArgs, io: &mut Io<'_>) -> Result<i32
                 .into(),
         ));
     }
+    let csms_cfg = escrow.and_then(|e| e.csms.as_ref());
+    let csms = match csms_cfg {
+        Some(c) => Some(csms_plan(ctx, c, &located).await?),
+        None => None,
+    };
     let (passwords, sealed) = if unique || escrow.is_some() {
         let records = crate::escrow::generate_for(&located);
-        if !args.yes && !confirm(&question(&located, args, escrow.is_some()), located.len())? {
+        let mut q = question(&located, args, escrow.is_some());
+        if let Some(c) = csms_cfg {
+            q.push_str(&csms_note(c));
+        }
+        if !args.yes && !confirm(&q, located.len())? {
             writeln!(io.err, "cancelled; nothing was sent")?;
             return Ok(1);
         }
         // Handed over before the first change request: sealed, or shown once.
         let sealed = match escrow {
-            Some(e) => Some(seal(ctx, e, &records, io)?),
+            Some(e) => {
+                let path = seal(ctx, e, &records, io)?;
+                if let Some(c) = csms_cfg {
+                    writeln!(
+                        io.err,
+                        "each password also goes to its CSMS secret ({}) just before its \
+                         server's reset; the trail names secret and version",
+                        csms_where(c)
+                    )?;
+                }
+                Some(path)
+            }
             None => {
                 show_table(io, &records)?;
                 None
@@ -119,6 +144,7 @@ pub async fn run(ctx: &Context, args: &ResetArgs, io: &mut Io<'_>) -> Result<i32
             wait: !args.no_wait,
         }),
         escrow: sealed.map(|p| p.display().to_string()),
+        csms,
     };
     let engine = session.engine.clone();
     let reports = match session.run(engine.reset(plan), io).await? {
@@ -172,6 +198,54 @@ fn question(located: &[Located], args: &ResetArgs, sealed: bool) -> String {
         }
     });
     q
+}
+
+/// The CSMS secret of every server, or a refusal naming each server that cannot have one,
+/// before anything is generated or sent.
+async fn csms_plan(
+    ctx: &Context,
+    cfg: &crate::escrow::CsmsConfig,
+    located: &[Located],
+) -> Result<crate::ops::csms::CsmsPlan, AppError> {
+    // A secret outside the server's own region lives in a project of the CSMS region: the
+    // first configured one there, else the region's main project (IAM).
+    let mut projects: std::collections::HashMap<String, Option<String>> = Default::default();
+    for l in located {
+        let region = crate::ops::csms::region_for(cfg, l);
+        if region == l.project.project.region || projects.contains_key(region) {
+            continue;
+        }
+        let id = match ctx.targets.iter().find(|t| t.project.region == region) {
+            Some(t) => Some(t.project.id.clone()),
+            None => ctx.cloud.project_id_for(region).await.ok(),
+        };
+        projects.insert(region.to_owned(), id);
+    }
+    let project_in = |r: &str| projects.get(r).cloned().flatten();
+    crate::ops::csms::plan(located, cfg, &project_in).map_err(|refused| {
+        let lines: Vec<String> = refused.iter().map(ToString::to_string).collect();
+        AppError::Refused(format!(
+            "[escrow] csms: no CSMS secret for {} server(s); nothing was sent:\n  {}",
+            refused.len(),
+            lines.join("\n  ")
+        ))
+    })
+}
+
+fn csms_where(cfg: &crate::escrow::CsmsConfig) -> String {
+    let region = cfg.region.as_deref().map_or_else(
+        || "each server's own region".to_owned(),
+        |r| format!("region {r}"),
+    );
+    format!("{region}, secret {:?}", cfg.name.as_str())
+}
+
+fn csms_note(cfg: &crate::escrow::CsmsConfig) -> String {
+    format!(
+        "\nEach password is also stored in CSMS ({}) before that server's reset; a server \
+         whose secret cannot be written is not reset.",
+        csms_where(cfg)
+    )
 }
 
 /// Seals every record into one file (fsynced, closed) before anything is sent; prints only
@@ -322,6 +396,8 @@ fn result(r: &Report) -> ResetResult {
             other => status_text(other),
         }),
         reboot_ok,
+        csms_secret: r.csms.as_ref().map(|c| c.secret.clone()),
+        csms_version: r.csms.as_ref().and_then(|c| c.version.clone()),
     }
 }
 

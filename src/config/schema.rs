@@ -47,6 +47,7 @@ impl RawCredentials {
 pub(super) struct RawEndpoints {
     pub ecs: Field<String>,
     pub iam: Field<String>,
+    pub csms: Field<String>,
     pub ca_bundle: Field<String>,
     pub proxy: Field<String>,
 }
@@ -91,6 +92,15 @@ pub(super) struct RawLog {
 pub(super) struct RawEscrow {
     pub recipients: Spanned<Vec<Spanned<String>>>,
     pub dir: Field<String>,
+    pub csms: Field<RawCsms>,
+}
+
+/// `[escrow] csms = { region = "…", name = "ecs-{server_id}" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCsms {
+    pub region: Field<String>,
+    pub name: Field<String>,
 }
 
 /// The `[keys]` table in document order, so the first bad entry is the one reported.

@@ -10,13 +10,13 @@ use toml::Spanned;
 use super::error::{ConfigError, Location, Seg, render};
 use super::keys::{Action, KeyChord, KeyMap};
 use super::schema::{
-    Field, RawEndpoints, RawEscrow, RawKeys, RawLog, RawProject, RawTuning, RawUi,
+    Field, RawCsms, RawEndpoints, RawEscrow, RawKeys, RawLog, RawProject, RawTuning, RawUi,
 };
 use super::{
-    DEFAULT_ECS_ENDPOINT, DEFAULT_IAM_ENDPOINT, Endpoints, EscrowConfig, LogConfig, ProjectConfig,
-    Theme, Tuning, Ui,
+    DEFAULT_CSMS_ENDPOINT, DEFAULT_ECS_ENDPOINT, DEFAULT_IAM_ENDPOINT, Endpoints, EscrowConfig,
+    LogConfig, ProjectConfig, Theme, Tuning, Ui,
 };
-use crate::escrow::Recipient;
+use crate::escrow::{CsmsConfig, NameTemplate, Recipient};
 
 /// What validation needs to know about the file: its name, its text (for line numbers) and
 /// its directory (for relative paths).
@@ -123,6 +123,7 @@ pub(super) fn endpoints(raw: Option<RawEndpoints>, cx: &Ctx) -> Result<Endpoints
     let r = raw.unwrap_or_default();
     let ecs = url(r.ecs, "endpoints.ecs", DEFAULT_ECS_ENDPOINT, cx)?;
     let iam = url(r.iam, "endpoints.iam", DEFAULT_IAM_ENDPOINT, cx)?;
+    let csms = url(r.csms, "endpoints.csms", DEFAULT_CSMS_ENDPOINT, cx)?;
     let ca_bundle = match r.ca_bundle {
         None => None,
         Some(v) => {
@@ -151,6 +152,7 @@ pub(super) fn endpoints(raw: Option<RawEndpoints>, cx: &Ctx) -> Result<Endpoints
     Ok(Endpoints {
         ecs,
         iam,
+        csms,
         ca_bundle,
         proxy,
     })
@@ -442,5 +444,36 @@ pub(super) fn escrow(
         }
         other => other.map(|d| cx.path(d.get_ref())),
     };
-    Ok(Some(EscrowConfig { recipients, dir }))
+    let csms = r.csms.map(|c| csms(c, cx)).transpose()?;
+    Ok(Some(EscrowConfig {
+        recipients,
+        dir,
+        csms,
+    }))
+}
+
+/// `[escrow] csms`: a region id if given, a secret-name template CSMS can accept.
+fn csms(raw: Spanned<RawCsms>, cx: &Ctx) -> Result<CsmsConfig, ConfigError> {
+    let RawCsms { region, name } = raw.into_inner();
+    let region = match region {
+        None => None,
+        Some(r) if is_region_id(r.get_ref()) => Some(r.into_inner()),
+        Some(r) => {
+            let key = "escrow.csms.region";
+            let message = format!(
+                "{key} must be a region id such as \"cn-north-4\" (lowercase letters, digits and \
+                 single dashes), got {:?}",
+                r.get_ref()
+            );
+            return Err(cx.invalid(r.span(), key, message));
+        }
+    };
+    let name = match name {
+        None => NameTemplate::default(),
+        Some(n) => NameTemplate::parse(n.get_ref()).map_err(|why| {
+            let key = "escrow.csms.name";
+            cx.invalid(n.span(), key, format!("{key} {:?} {why}", n.get_ref()))
+        })?,
+    };
+    Ok(CsmsConfig { region, name })
 }

@@ -1,9 +1,11 @@
 //! The change engine's I/O: locate, pre-flight, send with the write-ahead trail, follow jobs.
 //! Both the TUI worker and the headless commands drive exactly these functions.
 
+use super::csms::CsmsPlan;
 use super::plan::{self, Check, LocateError, Located, Refusal};
 use super::trail::{self, Line, TrailServer};
 use super::{Action, Outcome, Progress, Project, Status};
+use crate::cloud::csms::Stored;
 use crate::cloud::wire::RebootType;
 use crate::cloud::{Cloud, CloudError, ProjectRef};
 use crate::secret::Secret;
@@ -69,6 +71,9 @@ pub struct ResetPlan {
     pub after: Option<After>,
     /// The sealed file holding the passwords, named in every trail line.
     pub escrow: Option<String>,
+    /// `[escrow] csms`: each password is stored in its CSMS secret before its reset is
+    /// sent; a server whose secret cannot be written is not reset.
+    pub csms: Option<CsmsPlan>,
 }
 
 /// Where one server ended up.
@@ -81,6 +86,8 @@ pub struct Report {
     /// The reboot or start that followed a reset.
     pub after: Option<Status>,
     pub job_id: Option<String>,
+    /// The CSMS secret (and version) that holds the new password.
+    pub csms: Option<Stored>,
 }
 
 /// An operation whose intent is on disk and whose answer is not in yet.
@@ -357,7 +364,8 @@ impl Engine {
     pub async fn reset(&self, plan: ResetPlan) -> Vec<Report> {
         let ok = plan.servers.clone();
         let mut reports: Vec<Report> = Vec::new();
-        let batch = matches!(plan.passwords, Passwords::Same(_));
+        // The CSMS write is per server, before that server's own request.
+        let batch = matches!(plan.passwords, Passwords::Same(_)) && plan.csms.is_none();
         for (_, group) in by_project(&ok) {
             if batch && group.len() > 1 {
                 reports.extend(self.reset_batch(&group, &plan).await);
@@ -390,6 +398,10 @@ impl Engine {
             self.status(l.id(), Status::Failed(why.clone()));
             return report(l.clone(), Status::Failed(why), None);
         };
+        let stored = match self.store_in_csms(l, pw, plan).await {
+            Ok(stored) => stored,
+            Err(refused) => return refused,
+        };
         let op = match self.intend(Action::ResetPassword, p, &[l]) {
             Ok(op) => op,
             Err(e) => return self.not_sent(l, e),
@@ -408,11 +420,60 @@ impl Engine {
             vec![
                 outcome_line(&op, Action::ResetPassword, l, &status)
                     .request_id(request_id.as_deref())
-                    .escrow(plan.escrow.as_deref()),
+                    .escrow(plan.escrow.as_deref())
+                    .csms(
+                        stored.as_ref().map(|s| s.secret.as_str()),
+                        stored.as_ref().and_then(|s| s.version.as_deref()),
+                    ),
             ],
         );
         self.status(l.id(), status.clone());
-        report(l.clone(), status, request_id)
+        Report {
+            csms: stored,
+            ..report(l.clone(), status, request_id)
+        }
+    }
+
+    /// With a CSMS plan, the password goes into the server's secret first; if that fails the
+    /// server is refused (recorded as not sent) and its reset never leaves.
+    async fn store_in_csms(
+        &self,
+        l: &Located,
+        pw: &Secret,
+        plan: &ResetPlan,
+    ) -> Result<Option<Stored>, Report> {
+        let Some(csms) = &plan.csms else {
+            return Ok(None);
+        };
+        let (secret, answer) = match csms.targets.get(l.id()) {
+            None => (None, None),
+            Some(t) => (
+                Some(t),
+                Some(self.cloud.store_secret(&t.project, &t.secret, pw).await),
+            ),
+        };
+        let why = match (secret, answer) {
+            (_, Some(Ok(stored))) => return Ok(Some(stored)),
+            (Some(t), Some(Err(e))) => format!(
+                "not reset: its new password could not be stored in CSMS secret {} ({}): {}",
+                t.secret,
+                t.project.region,
+                describe(&e)
+            ),
+            _ => "not reset: no CSMS secret was planned for this server".to_owned(),
+        };
+        let status = Status::Refused(why);
+        let op = trail::new_op_id();
+        self.outcome(
+            &op,
+            vec![
+                outcome_line(&op, Action::ResetPassword, l, &status)
+                    .escrow(plan.escrow.as_deref())
+                    .csms(secret.map(|t| t.secret.as_str()), None),
+            ],
+        );
+        self.status(l.id(), status.clone());
+        Err(report(l.clone(), status, None))
     }
 
     fn not_sent(&self, l: &Located, why: String) -> Report {
@@ -767,6 +828,7 @@ fn report(located: Located, status: Status, request_id: Option<String>) -> Repor
         request_id,
         after: None,
         job_id: None,
+        csms: None,
     }
 }
 

@@ -63,6 +63,12 @@ pub struct Line {
     /// The sealed file that holds this server's new password, when escrow is used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escrow: Option<String>,
+    /// The CSMS secret that holds this server's new password (`[escrow] csms`), and its
+    /// version; never the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csms_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csms_version: Option<String>,
 }
 
 impl Line {
@@ -88,6 +94,8 @@ impl Line {
             job_id: None,
             error: None,
             escrow: None,
+            csms_secret: None,
+            csms_version: None,
         }
     }
 
@@ -128,6 +136,11 @@ impl OutcomeLine {
     }
     pub fn escrow(mut self, file: Option<&str>) -> Self {
         self.0.escrow = file.map(str::to_owned);
+        self
+    }
+    pub fn csms(mut self, secret: Option<&str>, version: Option<&str>) -> Self {
+        self.0.csms_secret = secret.map(str::to_owned);
+        self.0.csms_version = version.map(str::to_owned);
         self
     }
 }

@@ -9,17 +9,54 @@ use crate::cloud::sign::pct_decode;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Api {
-    ListServers { project: String },
-    ResetFlag { project: String, server: String },
-    ResetPassword { project: String, server: String },
-    BatchResetPassword { project: String },
-    Action { project: String },
-    ShowJob { project: String, job: String },
-    ShowServerPassword { project: String, server: String },
-    DeleteServerPassword { project: String, server: String },
+    ListServers {
+        project: String,
+    },
+    ResetFlag {
+        project: String,
+        server: String,
+    },
+    ResetPassword {
+        project: String,
+        server: String,
+    },
+    BatchResetPassword {
+        project: String,
+    },
+    Action {
+        project: String,
+    },
+    ShowJob {
+        project: String,
+        job: String,
+    },
+    ShowServerPassword {
+        project: String,
+        server: String,
+    },
+    DeleteServerPassword {
+        project: String,
+        server: String,
+    },
     AuthProjects,
     Projects,
     AuthDomains,
+    CreateSecret {
+        project: String,
+    },
+    CreateSecretVersion {
+        project: String,
+        name: String,
+    },
+    ListSecretVersions {
+        project: String,
+        name: String,
+    },
+    ShowSecretVersion {
+        project: String,
+        name: String,
+        version: String,
+    },
 }
 
 impl Api {
@@ -64,6 +101,20 @@ impl Api {
                     server: own(id),
                 }
             }
+            ("POST", ["v1", p, "secrets"]) => Api::CreateSecret { project: own(p) },
+            ("POST", ["v1", p, "secrets", n, "versions"]) => Api::CreateSecretVersion {
+                project: own(p),
+                name: own(n),
+            },
+            ("GET", ["v1", p, "secrets", n, "versions"]) => Api::ListSecretVersions {
+                project: own(p),
+                name: own(n),
+            },
+            ("GET", ["v1", p, "secrets", n, "versions", v]) => Api::ShowSecretVersion {
+                project: own(p),
+                name: own(n),
+                version: own(v),
+            },
             ("GET", ["v3", "auth", "projects"]) => Api::AuthProjects,
             ("GET", ["v3", "projects"]) => Api::Projects,
             ("GET", ["v3", "auth", "domains"]) => Api::AuthDomains,
@@ -76,7 +127,11 @@ impl Api {
     pub(crate) fn is_change(&self) -> bool {
         matches!(
             self,
-            Api::ResetPassword { .. } | Api::BatchResetPassword { .. } | Api::Action { .. }
+            Api::ResetPassword { .. }
+                | Api::BatchResetPassword { .. }
+                | Api::Action { .. }
+                | Api::CreateSecret { .. }
+                | Api::CreateSecretVersion { .. }
         )
     }
 
@@ -100,6 +155,14 @@ impl Api {
             }
             Api::DeleteServerPassword { .. } => {
                 "DELETE /v1/{project_id}/cloudservers/{server_id}/os-server-password"
+            }
+            Api::CreateSecret { .. } => "POST /v1/{project_id}/secrets",
+            Api::CreateSecretVersion { .. } => {
+                "POST /v1/{project_id}/secrets/{secret_name}/versions"
+            }
+            Api::ListSecretVersions { .. } => "GET /v1/{project_id}/secrets/{secret_name}/versions",
+            Api::ShowSecretVersion { .. } => {
+                "GET /v1/{project_id}/secrets/{secret_name}/versions/{version_id}"
             }
             Api::AuthProjects => "GET /v3/auth/projects",
             Api::Projects => "GET /v3/projects",
@@ -157,6 +220,33 @@ mod tests {
             Some(Api::DeleteServerPassword { .. })
         ));
         assert_eq!(c("PUT", "/v1/p/cloudservers/s/os-server-password"), None);
+        assert_eq!(
+            c("POST", "/v1/p/secrets"),
+            Some(Api::CreateSecret {
+                project: "p".into()
+            })
+        );
+        assert_eq!(
+            c("POST", "/v1/p/secrets/ecs-1/versions"),
+            Some(Api::CreateSecretVersion {
+                project: "p".into(),
+                name: "ecs-1".into()
+            })
+        );
+        assert!(matches!(
+            c("GET", "/v1/p/secrets/ecs-1/versions"),
+            Some(Api::ListSecretVersions { .. })
+        ));
+        assert_eq!(
+            c("GET", "/v1/p/secrets/ecs-1/versions/latest"),
+            Some(Api::ShowSecretVersion {
+                project: "p".into(),
+                name: "ecs-1".into(),
+                version: "latest".into()
+            })
+        );
+        assert_eq!(c("GET", "/v1/p/secrets"), None);
+        assert_eq!(c("PUT", "/v1/p/secrets/ecs-1/versions"), None);
         assert_eq!(c("GET", "/v3/auth/projects"), Some(Api::AuthProjects));
         assert_eq!(c("GET", "/v3/projects"), Some(Api::Projects));
         for (m, p) in [

@@ -212,7 +212,7 @@ fn build_config(args: &SimCliArgs, sk: Option<Secret>) -> Result<(SimConfig, Str
 pub fn client_config(base_url: &str, access_key: &str, secret_key: &str, fleet: &Fleet) -> String {
     let q = |s: &str| toml::Value::String(s.to_owned()).to_string();
     let mut text = format!(
-        "[endpoints]\necs = {url}\niam = {url}\n\n[credentials]\naccess_key = {}\nsecret_key = {}\n",
+        "[endpoints]\necs = {url}\niam = {url}\ncsms = {url}\n\n[credentials]\naccess_key = {}\nsecret_key = {}\n",
         q(access_key),
         q(secret_key),
         url = q(base_url),

@@ -9,7 +9,9 @@ use super::faults::{Faults, Injected, Redirect};
 use super::reply::{self, ecs_error, gateway_error, not_found_api, raw, throttled};
 use super::state::World;
 use super::throttle::Throttle;
-use super::{SimConfig, SimStats, jobs, lock, routes_ecs, routes_iam, routes_password};
+use super::{
+    SimConfig, SimStats, jobs, lock, routes_csms, routes_ecs, routes_iam, routes_password,
+};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
@@ -39,6 +41,7 @@ pub(crate) struct Shared {
     pub(crate) reboot_duration: Duration,
     pub(crate) quirks: Mutex<super::Quirks>,
     pub(crate) windows_passwords: routes_password::Store,
+    pub(crate) secrets: routes_csms::Store,
 }
 
 /// Put into each request by the accept loop: notifying it closes the connection unanswered.
@@ -50,6 +53,7 @@ impl Shared {
         let windows_passwords = routes_password::Store::new(&cfg.fleet, cfg.windows_key.as_ref());
         Self {
             windows_passwords,
+            secrets: routes_csms::Store::default(),
             world: Mutex::new(World::new(cfg.fleet)),
             verifier: Verifier::new(
                 cfg.credentials,
@@ -194,6 +198,18 @@ fn dispatch(shared: &Shared, api: &Api, parts: &Parts, body: &[u8]) -> Response 
         Api::DeleteServerPassword { project, server } => {
             routes_password::delete(shared, project, server)
         }
+        Api::CreateSecret { project } => routes_csms::create(shared, project, body),
+        Api::CreateSecretVersion { project, name } => {
+            routes_csms::create_version(shared, project, name, body)
+        }
+        Api::ListSecretVersions { project, name } => {
+            routes_csms::list_versions(shared, project, name)
+        }
+        Api::ShowSecretVersion {
+            project,
+            name,
+            version,
+        } => routes_csms::show_version(shared, project, name, version),
         Api::AuthProjects => routes_iam::auth_projects(shared, &base),
         Api::Projects => routes_iam::projects(shared, &base, query),
         Api::AuthDomains => routes_iam::auth_domains(shared, &base),

@@ -62,6 +62,7 @@ pub fn settings(sim: &Sim) -> cloud::Settings {
             security_token: c.security_token.clone(),
         },
     );
+    s.csms_endpoint = sim.base_url();
     s.rate_per_second = 1000.0;
     s.connect_timeout = Duration::from_secs(5);
     s.request_timeout = Duration::from_secs(10);
@@ -364,7 +365,7 @@ pub fn config_text(
     protected: &[&str],
 ) -> String {
     let mut text = format!(
-        "[endpoints]\necs = {url}\niam = {url}\n\n[credentials]\naccess_key = {}\nsecret_key = {}\n\n\
+        "[endpoints]\necs = {url}\niam = {url}\ncsms = {url}\n\n[credentials]\naccess_key = {}\nsecret_key = {}\n\n\
          [tuning]\npage_size = {}\nretries = {}\nretry_base_ms = {}\nconcurrency = {}\n\
          rate_per_second = {:?}\nconnect_timeout_secs = 5\nrequest_timeout_secs = 10\n",
         q(&sim.credentials()[0].access_key),

@@ -11,7 +11,9 @@ Inputs come from the environment only (a secret key never goes on a command line
 ECSRESET_SIM_URL, ECSRESET_SIM_AK, ECSRESET_SIM_SK, ECSRESET_SIM_PROJECT_ID (a project with
 at least 9 servers, some reset-supported and ACTIVE, some not supported), optional
 ECSRESET_SIM_DOMAIN_ID (else the SDK discovers it through the simulator's IAM),
-ECSRESET_SIM_PASSWORD (the password to reset to), ECSRESET_SIM_JOB_TIMEOUT (seconds, 30).
+ECSRESET_SIM_PASSWORD (the password to reset to), ECSRESET_SIM_JOB_TIMEOUT (seconds, 30),
+ECSRESET_SIM_CSMS_SECRET and ECSRESET_SIM_CSMS_VALUE (a CSMS secret ecsreset stored, and the
+value its newest version must hold; the CSMS check is skipped without them).
 Prints one line per check and finally `N passed, M failed`; exits 1 on any failure.
 """
 
@@ -24,6 +26,15 @@ import traceback
 from huaweicloudsdkcore.auth.credentials import BasicCredentials, GlobalCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkcore.http.http_config import HttpConfig
+from huaweicloudsdkcsms.v1 import (
+    CreateSecretRequest,
+    CreateSecretRequestBody,
+    CreateSecretVersionRequest,
+    CreateSecretVersionRequestBody,
+    CsmsClient,
+    ListSecretVersionsRequest,
+    ShowSecretVersionRequest,
+)
 from huaweicloudsdkecs.v2 import (
     BatchRebootServersRequest,
     BatchRebootServersRequestBody,
@@ -51,6 +62,8 @@ SK = os.environ["ECSRESET_SIM_SK"]
 PROJECT = os.environ["ECSRESET_SIM_PROJECT_ID"]
 DOMAIN = os.environ.get("ECSRESET_SIM_DOMAIN_ID") or None
 PASSWORD = os.environ.get("ECSRESET_SIM_PASSWORD", "Qx7-Lm2.Rt9@vb")
+CSMS_SECRET = os.environ.get("ECSRESET_SIM_CSMS_SECRET")
+CSMS_VALUE = os.environ.get("ECSRESET_SIM_CSMS_VALUE")
 JOB_TIMEOUT = float(os.environ.get("ECSRESET_SIM_JOB_TIMEOUT", "30"))
 PAGE = 4
 
@@ -68,6 +81,17 @@ def ecs(sk=SK):
     creds = BasicCredentials(AK, sk, PROJECT)
     return (
         EcsClient.new_builder()
+        .with_http_config(http_config())
+        .with_credentials(creds)
+        .with_endpoints([URL])
+        .build()
+    )
+
+
+def csms():
+    creds = BasicCredentials(AK, SK, PROJECT)
+    return (
+        CsmsClient.new_builder()
         .with_http_config(http_config())
         .with_credentials(creds)
         .with_endpoints([URL])
@@ -231,6 +255,51 @@ def check_server_password():
     return f"{len(cipher) * 8}-bit ciphertext for {target.name}, then cleared"
 
 
+def check_csms_secrets():
+    if not (CSMS_SECRET and CSMS_VALUE):
+        return "skipped: no ECSRESET_SIM_CSMS_SECRET / ECSRESET_SIM_CSMS_VALUE"
+    client = csms()
+    # What ecsreset stored reads back through the SDK, without the value being printed.
+    shown = client.show_secret_version(
+        ShowSecretVersionRequest(secret_name=CSMS_SECRET, version_id="latest")
+    )
+    expect(shown.version.secret_string == CSMS_VALUE, "latest holds what ecsreset stored")
+    meta = shown.version.version_metadata
+    expect(meta.secret_name == CSMS_SECRET and "SYSCURRENT" in meta.version_stages, f"{meta}")
+    # The SDK's own create and new version are accepted, and stages move as documented.
+    name = "sdk-conformance"
+    created = client.create_secret(
+        CreateSecretRequest(
+            body=CreateSecretRequestBody(name=name, secret_string="first-" + PASSWORD)
+        )
+    )
+    expect(created.secret.name == name and created.secret.state == "ENABLED", f"{created.secret}")
+    second = client.create_secret_version(
+        CreateSecretVersionRequest(
+            secret_name=name,
+            body=CreateSecretVersionRequestBody(secret_string="second-" + PASSWORD),
+        )
+    )
+    expect(second.version_metadata.id == "v2", f"{second.version_metadata}")
+    expect(second.version_metadata.version_stages == ["SYSCURRENT"], "the new one is current")
+    listed = client.list_secret_versions(ListSecretVersionsRequest(secret_name=name))
+    stages = {v.id: v.version_stages for v in listed.version_metadatas}
+    expect(stages == {"v1": ["SYSPREVIOUS"], "v2": ["SYSCURRENT"]}, f"{stages}")
+    first = client.show_secret_version(ShowSecretVersionRequest(secret_name=name, version_id="v1"))
+    expect(first.version.secret_string == "first-" + PASSWORD, "v1 keeps its value")
+    expect_error(
+        lambda: client.create_secret_version(
+            CreateSecretVersionRequest(
+                secret_name="no-such-secret",
+                body=CreateSecretVersionRequestBody(secret_string="x"),
+            )
+        ),
+        400,
+        "CSMS.0106",
+    )
+    return f"read {CSMS_SECRET}; created {name} v1, v2"
+
+
 def check_iam_projects():
     client = iam()
     projects = client.keystone_list_auth_projects(KeystoneListAuthProjectsRequest()).projects
@@ -259,6 +328,7 @@ CHECKS = [
     check_reset_refusals,
     check_reboot_job,
     check_server_password,
+    check_csms_secrets,
     check_iam_projects,
     check_wrong_secret_key,
 ]

@@ -102,7 +102,7 @@ fn empty_repeated_missing_and_unknown_keys_are_errors() {
     assert_eq!(
         error_of("[escrow]\nrecipient = []\n"),
         "config file FILE: line 2, column 1: unknown key \"recipient\" in [escrow] (expected one \
-         of: recipients, dir)"
+         of: recipients, dir, csms)"
     );
     let e = error_of(&format!(
         "[escrow]\nrecipients = [\"{ED25519_PK}\"]\ndir = \" \"\n"
@@ -115,6 +115,81 @@ fn empty_repeated_missing_and_unknown_keys_are_errors() {
     assert!(
         e.starts_with("config file FILE: line 2")
             && e.contains("escrow.recipients: expected an array"),
+        "{e}"
+    );
+}
+
+#[test]
+fn csms_takes_a_region_and_a_name_template_with_defaults() {
+    let c = config_of(&format!(
+        "[escrow]\nrecipients = [\"{ED25519_PK}\"]\ncsms = {{ region = \"cn-north-4\", name = \"pw-{{region}}-{{server_id}}\" }}\n"
+    ));
+    let csms = c.escrow.unwrap().csms.unwrap();
+    assert_eq!(csms.region.as_deref(), Some("cn-north-4"));
+    assert_eq!(csms.name.as_str(), "pw-{region}-{server_id}");
+    let d = config_of(&format!(
+        "[escrow]\nrecipients = [\"{ED25519_PK}\"]\ncsms = {{}}\n"
+    ))
+    .escrow
+    .unwrap()
+    .csms
+    .unwrap();
+    assert_eq!(d.region, None);
+    assert_eq!(d.name.as_str(), crate::escrow::csms::DEFAULT_NAME);
+    assert_eq!(
+        config_of(&format!("[escrow]\nrecipients = [\"{ED25519_PK}\"]\n"))
+            .escrow
+            .unwrap()
+            .csms,
+        None
+    );
+}
+
+#[test]
+fn a_bad_csms_entry_names_the_file_the_line_and_the_key() {
+    let with = |csms: &str| {
+        error_of(&format!(
+            "[escrow]\nrecipients = [\"{ED25519_PK}\"]\n\ncsms = {csms}\n"
+        ))
+    };
+    assert_eq!(
+        with(r#"{ name = "ecs-{id}" }"#),
+        "config file FILE: line 4: escrow.csms.name \"ecs-{id}\" has an unknown placeholder \
+         {id}; use {server_id}, {name}, {region}, {project_id}"
+    );
+    assert_eq!(
+        with(r#"{ name = "ecs-{name}" }"#),
+        "config file FILE: line 4: escrow.csms.name \"ecs-{name}\" must contain {server_id}: \
+         each server needs a secret of its own"
+    );
+    assert!(
+        with(r#"{ name = "ecs.{server_id}" }"#).starts_with(
+            "config file FILE: line 4: escrow.csms.name \"ecs.{server_id}\" holds '.'"
+        ),
+        "{}",
+        with(r#"{ name = "ecs.{server_id}" }"#)
+    );
+    assert_eq!(
+        with(r#"{ region = "North 4" }"#),
+        "config file FILE: line 4: escrow.csms.region must be a region id such as \
+         \"cn-north-4\" (lowercase letters, digits and single dashes), got \"North 4\""
+    );
+    let e = with(r#"{ regoin = "cn-north-4" }"#);
+    assert!(
+        e.starts_with("config file FILE: line 4") && e.contains("unknown key \"regoin\""),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_csms_endpoint_defaults_to_the_kms_host_and_can_be_overridden() {
+    let c = config_of("");
+    assert_eq!(c.endpoints.csms, "https://kms.{region}.myhuaweicloud.com");
+    let c = config_of("[endpoints]\ncsms = \"http://127.0.0.1:8800/\"\n");
+    assert_eq!(c.endpoints.csms, "http://127.0.0.1:8800");
+    let e = error_of("[endpoints]\ncsms = \"ftp://x\"\n");
+    assert!(
+        e.starts_with("config file FILE: line 2: endpoints.csms must be"),
         "{e}"
     );
 }

@@ -123,6 +123,7 @@ pub async fn reset(cloud: Cloud, opts: WorkerOptions, id: RequestId, job: ResetJ
         check_password: job.check_password,
         after: job.reboot.map(|reboot| After { reboot, wait: true }),
         escrow,
+        csms: None,
     };
     e.reset(plan).await;
     let _ = tx.send(Event::Done { id });
