@@ -33,8 +33,11 @@ struct Shared {
     ceiling: Option<f64>,
     /// The user's rate, across all APIs: fixed spacing, on top of each API's own pacing.
     spacing: Option<Mutex<Spacing>>,
-    lanes: Mutex<HashMap<ApiClass, Vec<(String, Arc<Lane>)>>>,
+    lanes: Mutex<HashMap<ApiClass, Hosts>>,
 }
+
+/// One API's lanes, by gateway host.
+type Hosts = Vec<(String, Arc<Lane>)>;
 
 /// One API on one host.
 struct Lane {

@@ -104,7 +104,9 @@ fn drive(
             sent += 1;
             flying.push((now + RTT, slot, ok));
         }
-        if std::env::var_os("PACER_TRACE").is_some() && (now - t0).as_micros() % 50_000 == 0 {
+        if std::env::var_os("PACER_TRACE").is_some()
+            && (now - t0).as_micros().is_multiple_of(50_000)
+        {
             println!(
                 "t {:>6.3} rate {:>8.1} done {done:>5} sent {sent:>5} throttled {throttled:>4} window {}",
                 (now - t0).as_secs_f64(),
