@@ -368,7 +368,7 @@ fn main() {
     }
     let started = Instant::now();
     let mut done = rt.block_on(futures::future::join_all(runs));
-    done.sort_by(|a, b| (!a.stated, a.limit as u64).cmp(&(!b.stated, b.limit as u64)));
+    done.sort_by_key(|r| (!r.stated, r.limit as u64));
     print_limited(&done);
     println!(
         "(all runs at once, {:.0} s)",
