@@ -1,15 +1,21 @@
-//! Audit throughput against the simulator, printed as ratios to the theoretical bound.
+//! Audit throughput against the simulator, printed as ratios, all scenarios in one run.
 //!
-//! Run: `cargo bench --bench audit`. Two scenarios, both in this one run:
-//! 1. latency-bound: 2,000 servers over 10 projects, 20 ms per request. The lower bound is
-//!    one list round plus `flags × latency / concurrency`. Target: ≤ 1.2× the bound.
-//! 2. throttle-bound: the simulator's token bucket at a fixed rate below the client's ceiling.
-//!    Prints the achieved flag rate as a fraction of that rate (target ≥ 0.9) and the share of
-//!    requests the simulator throttled.
+//! Run: `cargo bench --bench audit`.
+//! 1. latency-bound: 2,000 servers over 10 projects, 20 ms per request, concurrency 16 and
+//!    a 5,000/s ceiling. The lower bound is one list round plus `flags × latency /
+//!    concurrency`. Target: ≤ 1.2× the bound.
+//! 2. finding the limit: the simulator's token bucket per key and API at 10, 60, 200 and
+//!    500 calls/s (20 ms per request, 2,000 servers), once with the policy stated in each
+//!    429 and once without; the client runs from the DEFAULT config (no rate ceiling,
+//!    default concurrency, retries and back-off), so it is told nothing. Prints the flag rate
+//!    from the first to the last flag as a fraction of the limit (target ≥ 0.9), the share of
+//!    all requests answered 429 (target ≤ 3%), and flags that disagree with the simulator
+//!    (target 0). The eight runs go at once, each against its own simulator; the 10/s ones
+//!    take about 200 s. `BENCH_LIMITS=60,500` picks limits, `BENCH_SERVERS` the fleet size.
 
 use ecsreset::audit::{self, AuditEvent, AuditOptions};
 use ecsreset::cloud::{Cloud, Credentials, ProjectRef, RetryPolicy, Settings};
-use ecsreset::sim::{Faults, Fleet, Sim, SimConfig};
+use ecsreset::sim::{Faults, Fleet, Sim, SimConfig, ThrottleStyle, ThrottleWindow};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -30,18 +36,28 @@ struct Remote {
     _rt: tokio::runtime::Runtime,
 }
 
-fn start_remote(faults: Faults, throttle: Option<f64>) -> (Remote, Vec<ProjectRef>) {
+fn start_remote(
+    faults: Faults,
+    throttle: Option<f64>,
+    style: ThrottleStyle,
+    servers: usize,
+) -> (Remote, Vec<ProjectRef>) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .expect("runtime");
-    let (sim, projects) = rt.block_on(start(faults, throttle));
+    let (sim, projects) = rt.block_on(start(faults, throttle, style, servers));
     (Remote { sim, _rt: rt }, projects)
 }
 
-async fn start(faults: Faults, throttle: Option<f64>) -> (Sim, Vec<ProjectRef>) {
-    let fleet = Fleet::generate(PROJECTS, SERVERS, 42);
+async fn start(
+    faults: Faults,
+    throttle: Option<f64>,
+    style: ThrottleStyle,
+    servers: usize,
+) -> (Sim, Vec<ProjectRef>) {
+    let fleet = Fleet::generate(PROJECTS, servers, 42);
     let projects = fleet
         .projects
         .iter()
@@ -54,14 +70,11 @@ async fn start(faults: Faults, throttle: Option<f64>) -> (Sim, Vec<ProjectRef>) 
     let mut cfg = SimConfig::new(fleet);
     cfg.faults = faults;
     cfg.throttle = throttle;
+    cfg.throttle_style = style;
     let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("simulator starts");
     (sim, projects)
-}
-
-fn client(sim: &Sim, concurrency: usize, ceiling: f64) -> Cloud {
-    client_observed(sim, concurrency, ceiling, None)
 }
 
 fn client_observed(
@@ -117,9 +130,7 @@ async fn audit_once(cloud: &Cloud, projects: &[ProjectRef], concurrency: usize) 
 }
 
 async fn latency_bound(remote: &Remote, projects: &[ProjectRef], latency: Duration) {
-    // The app's default concurrency: the figure an operator gets without tuning anything.
-    let default = ecsreset::config::Tuning::default().concurrency as f64;
-    let concurrency = env_or("BENCH_CONCURRENCY", default) as usize;
+    let concurrency = env_or("BENCH_CONCURRENCY", 16.0) as usize;
     let ceiling = env_or("BENCH_CEILING", 5000.0);
     let sim = &remote.sim;
     let latencies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -172,33 +183,136 @@ async fn latency_bound(remote: &Remote, projects: &[ProjectRef], latency: Durati
     println!("unknown flags    {:>8}", run.unknown);
 }
 
-async fn throttle_bound(remote: &Remote, projects: &[ProjectRef], sim_rate: f64) {
-    let (concurrency, ceiling) = (32, 2.0 * sim_rate);
+/// What one run against a throttling simulator came to.
+struct Limited {
+    limit: f64,
+    stated: bool,
+    flags: usize,
+    span: f64,
+    unknown: usize,
+    wrong: usize,
+    requests: u64,
+    throttled: u64,
+    flag_rate: Option<f64>,
+    learned: bool,
+}
+
+async fn find_the_limit(
+    remote: Remote,
+    projects: Vec<ProjectRef>,
+    limit: f64,
+    stated: bool,
+) -> Limited {
     let sim = &remote.sim;
-    let cloud = client(sim, concurrency, ceiling);
-    let run = audit_once(&cloud, projects, concurrency).await;
+    let cred = &sim.credentials()[0];
+    // The default config with only the endpoint and the keys filled in, as a user has it.
+    let mut config = ecsreset::config::Config::default();
+    config.endpoints.ecs = sim.base_url();
+    config.endpoints.iam = sim.base_url();
+    config.credentials = Some(ecsreset::config::Credentials {
+        access_key: cred.access_key.clone(),
+        secret_key: cred.secret_key.clone(),
+        security_token: None,
+        project_id: None,
+    });
+    let settings = ecsreset::commands::context::settings(&config, None).expect("settings");
+    let cloud = Cloud::new(settings).expect("client");
+    let truth: std::collections::HashMap<String, bool> = sim
+        .truth()
+        .into_iter()
+        .map(|t| (t.server_id, t.reset_supported))
+        .collect();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let sink = |e: AuditEvent| {
+        if let AuditEvent::Flag {
+            server_id,
+            outcome,
+            at,
+            ..
+        } = e
+        {
+            seen.lock().unwrap().push((server_id, outcome.ok(), at));
+        }
+    };
+    let opts = AuditOptions {
+        page_size: config.tuning.page_size,
+        concurrency: config.tuning.concurrency,
+    };
+    audit::run(&cloud, &projects, opts, &sink).await;
+    let seen = seen.into_inner().unwrap();
+    let first = seen.iter().map(|s| s.2).min().unwrap();
+    let last = seen.iter().map(|s| s.2).max().unwrap();
+    let unknown = seen.iter().filter(|s| s.1.is_none()).count();
+    let wrong = seen
+        .iter()
+        .filter(|(id, flag, _)| flag.is_some_and(|f| truth.get(id) != Some(&f)))
+        .count()
+        + truth.len().saturating_sub(seen.len());
     let stats = sim.stats();
-    let achieved = run.flags as f64 / run.wall.as_secs_f64();
+    let flag_lane = cloud
+        .limiter()
+        .report()
+        .into_iter()
+        .find(|r| r.api == ecsreset::cloud::limiter::ApiClass::EcsFlag);
+    Limited {
+        limit,
+        stated,
+        flags: seen.len(),
+        span: (last - first).num_microseconds().unwrap_or(0) as f64 / 1e6,
+        unknown,
+        wrong,
+        requests: stats.total_requests,
+        throttled: stats.throttled,
+        flag_rate: flag_lane.as_ref().map(|l| l.rate),
+        learned: flag_lane.is_some_and(|l| l.policy.is_some()),
+    }
+}
+
+fn print_limited(runs: &[Limited]) {
     println!(
-        "== throttle-bound audit: simulator bucket {sim_rate}/s per key and API, client ceiling {ceiling}/s, concurrency {concurrency}"
+        "== finding the limit: default config (no rate ceiling), 20 ms per request, {} servers over {PROJECTS} projects",
+        runs.first().map_or(0, |r| r.flags)
     );
     println!(
-        "wall time        {:>8.3} s for {} flags",
-        run.wall.as_secs_f64(),
-        run.flags
+        "{:>7}  {:<8}  {:>9}  {:>13}  {:>12}  {:>14}  {:>7}  {:>6}  {:>16}",
+        "limit/s",
+        "policy",
+        "flags/s",
+        "rate / limit",
+        "throttled",
+        "429 / requests",
+        "unknown",
+        "wrong",
+        "final flag rate"
     );
-    println!("achieved rate    {achieved:>8.1} /s");
-    println!(
-        "fraction of rate {:>8.3}   (target >= 0.9)",
-        achieved / sim_rate
-    );
-    println!(
-        "throttled share  {:>8.3}   ({} of {} requests answered 429)",
-        stats.throttled as f64 / stats.total_requests as f64,
-        stats.throttled,
-        stats.total_requests
-    );
-    println!("unknown flags    {:>8}", run.unknown);
+    for r in runs {
+        let achieved = (r.flags.saturating_sub(1)) as f64 / r.span;
+        println!(
+            "{:>7}  {:<8}  {:>9.1}  {:>6.3} {:<6}  {:>5.2}% {:<5}  {:>6} / {:<6}  {:>7}  {:>6}  {:>9.1}/s{}",
+            r.limit,
+            if r.stated { "stated" } else { "hidden" },
+            achieved,
+            achieved / r.limit,
+            if achieved / r.limit >= 0.9 {
+                "ok"
+            } else {
+                "MISS"
+            },
+            100.0 * r.throttled as f64 / r.requests as f64,
+            if r.throttled * 100 <= r.requests * 3 {
+                "ok"
+            } else {
+                "MISS"
+            },
+            r.throttled,
+            r.requests,
+            r.unknown,
+            r.wrong,
+            r.flag_rate.unwrap_or(f64::NAN),
+            if r.learned { " (policy read)" } else { "" },
+        );
+    }
+    println!("targets: rate / limit >= 0.9 (first to last flag), throttled <= 3%, wrong = 0");
 }
 
 /// Lets a reader re-run one scenario with other settings without editing the file.
@@ -216,22 +330,48 @@ fn main() {
         .build()
         .expect("runtime");
     let latency = Duration::from_millis(20);
-    let (remote, projects) = start_remote(
-        Faults {
-            latency,
-            ..Faults::default()
-        },
-        None,
-    );
-    rt.block_on(latency_bound(&remote, &projects, latency));
-    drop(remote);
-    if std::env::var_os("BENCH_ONLY_LATENCY").is_none() {
-        let sim_rate = 200.0;
-        let faults = Faults {
-            latency: Duration::from_millis(5),
-            ..Faults::default()
-        };
-        let (remote, projects) = start_remote(faults, Some(sim_rate));
-        rt.block_on(throttle_bound(&remote, &projects, sim_rate));
+    if std::env::var_os("BENCH_ONLY_LIMITS").is_none() {
+        let (remote, projects) = start_remote(
+            Faults {
+                latency,
+                ..Faults::default()
+            },
+            None,
+            ThrottleStyle::default(),
+            SERVERS,
+        );
+        rt.block_on(latency_bound(&remote, &projects, latency));
+        drop(remote);
     }
+    if std::env::var_os("BENCH_ONLY_LATENCY").is_some() {
+        return;
+    }
+    let limits: Vec<f64> = std::env::var("BENCH_LIMITS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10.0, 60.0, 200.0, 500.0]);
+    let servers = env_or("BENCH_SERVERS", (PROJECTS * SERVERS) as f64) as usize / PROJECTS;
+    let mut runs = Vec::new();
+    for stated in [true, false] {
+        for &limit in &limits {
+            let style = ThrottleStyle {
+                window: ThrottleWindow::Second,
+                policy_in_message: stated,
+            };
+            let faults = Faults {
+                latency,
+                ..Faults::default()
+            };
+            let (remote, projects) = start_remote(faults, Some(limit), style, servers);
+            runs.push(find_the_limit(remote, projects, limit, stated));
+        }
+    }
+    let started = Instant::now();
+    let mut done = rt.block_on(futures::future::join_all(runs));
+    done.sort_by_key(|r| (!r.stated, r.limit as u64));
+    print_limited(&done);
+    println!(
+        "(all runs at once, {:.0} s)",
+        started.elapsed().as_secs_f64()
+    );
 }

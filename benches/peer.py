@@ -8,6 +8,7 @@ Build first, then run from the repository root:
     python3 benches/peer.py --bin /path/to/ecsreset --projects 2 --servers 500
     python3 benches/peer.py --skip-tui-memory    # part 1 only
     python3 benches/peer.py --tui-memory         # part 2 only
+    python3 benches/peer.py --throttle           # part 3 only: finding the gateway's limit
 
 The binary defaults to $CARGO_TARGET_DIR/release/ecsreset, else target/release/ecsreset.
 Nothing is built here; nothing leaves 127.0.0.1.
@@ -33,6 +34,16 @@ not throttle unless --rate-limit is given), runs the TUI in a pseudo-terminal (2
 TERM=xterm-256color), follows its screen with a small terminal emulator until the status
 line shows every server and no "flags pending", then reads VmHWM/VmRSS from /proc/PID/status
 and quits with `q`.
+
+Part 3 (`--throttle`, not run by default: about 5 minutes) starts one `ecsreset sim` per
+gateway limit (`--limits`, default 10,60,200,500 calls/s per key and API; 20 ms latency;
+`--throttle-projects` x `--throttle-servers`, default 2 x 1000) twice: once stating the
+policy in each 429, once not (`--rate-limit-quiet`). Against each it runs (a) `ecsreset audit`
+from the DEFAULT config (no [tuning]: no rate ceiling, the limiter finds the limit; all
+eight at once, one per simulator) and then (c) the SDK's threaded script (as in part 1,
+`--concurrency` wide), whose failed calls are counted by HTTP status. ecsreset's rate is
+flags / the process's whole wall time (start-up and listing included, so a little under
+what `cargo bench --bench audit` reports from first to last flag).
 
 The client config is the one `ecsreset sim --write-config` writes (mode 0600, in a private
 temporary directory) plus a [tuning] table: `--concurrency` (default 16, ecsreset's default)
@@ -190,14 +201,14 @@ class Sim:
     config: Path
 
 
-def start_sim(children, binary, workdir, tag, projects, servers, seed, latency_ms):
+def start_sim(children, binary, workdir, tag, projects, servers, seed, latency_ms, extra=()):
     """Starts `ecsreset sim` on a free loopback port and waits until it serves."""
     config = workdir / f"{tag}.toml"
     log = workdir / f"{tag}.sim.out"
     argv = [
         str(binary), "sim", "--listen", "127.0.0.1:0",
         "--projects", str(projects), "--servers", str(servers), "--seed", str(seed),
-        "--latency-ms", str(latency_ms), "--write-config", str(config),
+        "--latency-ms", str(latency_ms), "--write-config", str(config), *extra,
     ]
     with open(log, "wb") as out, open(workdir / f"{tag}.sim.err", "wb") as err:
         proc = subprocess.Popen(
@@ -325,6 +336,47 @@ def peer_concurrent(cfg):
     return flags, len(calls)
 
 
+def sdk_error_kind(e):
+    """The HTTP status of a failed SDK call, or the exception's class name."""
+    status = getattr(e, "status_code", None)
+    return str(status) if status else type(e).__name__
+
+
+def peer_threaded(cfg):
+    """Part 3: the threaded script against a throttling gateway; every failure is counted."""
+    from huaweicloudsdkecs.v2 import ListServersDetailsRequest, ShowResetPasswordFlagRequest
+
+    width = cfg["concurrency"]
+    calls, errors, flags = [], {}, {}
+
+    def failed(e):
+        kind = sdk_error_kind(e)
+        errors[kind] = errors.get(kind, 0) + 1
+
+    def listing(p):
+        try:
+            return p, sdk_list(clients[p], cfg["page_size"], calls)
+        except Exception as e:  # the whole project is lost, as a failed list is in ecsreset
+            failed(e)
+            return p, []
+
+    def flag(w):
+        calls.append(1)
+        try:
+            resp = clients[w[0]].show_reset_password_flag(ShowResetPasswordFlagRequest(server_id=w[1]))
+        except Exception as e:
+            failed(e)
+            return None
+        return {"True": True, "False": False}.get(resp.resetpwd_flag)
+
+    clients = {p: sdk_client(cfg, p, width) for p in cfg["projects"]}
+    with ThreadPoolExecutor(max_workers=width) as pool:
+        work = [(p, sid) for p, ids in pool.map(listing, clients) for sid in ids]
+        for (p, sid), f in zip(work, pool.map(flag, work)):
+            flags[f"{p}/{sid}"] = f
+    return flags, len(calls), errors
+
+
 def peer_main(kind, config_path):
     """Child mode: audit with the SDK, print flags, calls and in-process figures as JSON."""
     wall0 = time.monotonic()
@@ -335,11 +387,16 @@ def peer_main(kind, config_path):
     cfg = read_client_config(config_path)
     os.environ.setdefault("HUAWEICLOUD_SDK_IAM_ENDPOINT", cfg["url"])
     wall1, cpu1 = time.monotonic(), time.process_time()
-    flags, calls = (peer_sequential if kind == "sequential" else peer_concurrent)(cfg)
+    errors = {}
+    if kind == "threaded":
+        flags, calls, errors = peer_threaded(cfg)
+    else:
+        flags, calls = (peer_sequential if kind == "sequential" else peer_concurrent)(cfg)
     json.dump(
         {
             "flags": flags,
             "calls": calls,
+            "errors": errors,
             "import_wall": wall1 - wall0,
             "work_wall": time.monotonic() - wall1,
             "work_cpu": time.process_time() - cpu1,
@@ -720,6 +777,84 @@ def part2(children, binary, workdir, args):
     )
 
 
+# --------------------------------------------------------------------------- part 3
+
+
+def truth_of(flags_a, flags_b):
+    """Servers both runs determined and on which they disagree (the simulator's truth is
+    not printed by it, so two independent clients are compared)."""
+    return sum(1 for k in flags_a.keys() & flags_b.keys()
+               if flags_a[k] is not None and flags_b[k] is not None and flags_a[k] != flags_b[k])
+
+
+def part3(children, binary, workdir, args):
+    limits = [float(x) for x in args.limits.split(",") if x.strip()]
+    sims = []
+    try:
+        for stated in (True, False):
+            for limit in limits:
+                tag = f"limit-{limit:g}-{'stated' if stated else 'hidden'}"
+                extra = ["--rate-limit", f"{limit:g}"] + ([] if stated else ["--rate-limit-quiet"])
+                sim = start_sim(children, binary, workdir, tag, args.throttle_projects,
+                                args.throttle_servers, args.seed, LATENCY_MS, extra)
+                sims.append((limit, stated, tag, sim))
+        total = sims[0][3].servers
+        print()
+        print(f"Finding the limit: {len(sims)} simulators, {total} servers each, {LATENCY_MS} ms; "
+              "ecsreset from the default config (no [tuning]), all at once")
+        running = []
+        for limit, stated, tag, sim in sims:
+            argv = [str(binary), "--config", str(sim.config), "audit", "--format", "json"]
+            out, err = open(workdir / f"{tag}.a.out", "wb"), open(workdir / f"{tag}.a.err", "wb")
+            started = time.monotonic()
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=child_env())
+            children.add(proc.pid, f"ecsreset {tag}")
+            running.append((proc, started, out, err))
+        walls = []
+        for proc, started, out, err in running:
+            _, status, _ = os.wait4(proc.pid, 0)
+            walls.append(time.monotonic() - started)
+            children.reaped(proc.pid)
+            out.close()
+            err.close()
+            code = os.waitstatus_to_exitcode(status)
+            if code not in (0, 2):
+                raise RuntimeError(f"ecsreset audit exited {code}")
+        missing = sdk_missing()
+        if missing:
+            print(f"(c) skipped: {missing}")
+        head = (f"{'limit/s':>8} {'policy':<7} {'(a) flags/s':>12} {'/ limit':>8} {'unknown':>8}"
+                f" {'(c) wall s':>11} {'(c) flags ok':>13} {'(c) errors by status':<28} {'disagree':>8}")
+        print(head)
+        print("-" * len(head))
+        for (limit, stated, tag, sim), wall in zip(sims, walls):
+            records = json.loads((workdir / f"{tag}.a.out").read_text())
+            a = {f"{r['project_id']}/{r['server_id']}": r["reset_supported"] for r in records}
+            unknown = sum(1 for v in a.values() if v is None)
+            rate = (len(a) - unknown) / wall
+            c_text = f"{'-':>11} {'-':>13} {'-':<28} {'-':>8}"
+            if not missing:
+                time.sleep(1.5)  # the bucket of this key refills before the SDK starts
+                argv = [sys.executable, str(Path(__file__).resolve()), "--peer", "threaded",
+                        "--config", str(sim.config)]
+                m = run_measured(children, f"sdk-{tag}", argv, workdir)
+                if m.exit_code != 0:
+                    raise RuntimeError(f"SDK run exited {m.exit_code}: {m.stderr.strip()[-2000:]}")
+                doc = json.loads(m.stdout)
+                ok = sum(1 for v in doc["flags"].values() if v is not None)
+                errs = ", ".join(f"{k}: {v}" for k, v in sorted(doc["errors"].items())) or "none"
+                c_text = (f"{m.wall:>11.2f} {f'{ok}/{total}':>13} {errs:<28} "
+                          f"{truth_of(a, doc['flags']):>8}")
+            print(f"{limit:>8g} {'stated' if stated else 'hidden':<7} {rate:>12.1f} {rate / limit:>8.3f}"
+                  f" {unknown:>8} {c_text}")
+        print("(a) target: >= 0.9 of the limit, 0 unknown; 'disagree' counts servers both determined "
+              "differently (must be 0)")
+    finally:
+        for *_, sim in sims:
+            stop_pid(sim.pid, 3.0)
+            children.reaped(sim.pid)
+
+
 # --------------------------------------------------------------------------- entry
 
 
@@ -745,8 +880,12 @@ def parse_args(argv):
     part = p.add_mutually_exclusive_group()
     part.add_argument("--tui-memory", action="store_true", help="run only part 2, the TUI memory check")
     part.add_argument("--skip-tui-memory", action="store_true", help="run only part 1")
+    part.add_argument("--throttle", action="store_true", help="run only part 3, finding the gateway's limit")
+    p.add_argument("--limits", default="10,60,200,500", help="part 3's gateway limits, calls/s (default 10,60,200,500)")
+    p.add_argument("--throttle-projects", type=int, default=2, help="projects per part-3 simulator (default 2)")
+    p.add_argument("--throttle-servers", type=int, default=1000, help="servers per project in part 3 (default 1000)")
     p.add_argument("--tui-timeout", type=float, default=180.0, help="seconds to wait for the TUI audit (default 180)")
-    p.add_argument("--peer", choices=["sequential", "concurrent"], help=argparse.SUPPRESS)
+    p.add_argument("--peer", choices=["sequential", "concurrent", "threaded"], help=argparse.SUPPRESS)
     p.add_argument("--config", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     limits = [
@@ -777,6 +916,9 @@ def main(argv):
         with tempfile.TemporaryDirectory(prefix="ecsreset-peer-") as tmp:
             workdir = Path(tmp)
             os.chmod(workdir, 0o700)
+            if args.throttle:
+                part3(children, args.bin, workdir, args)
+                return 0
             if not args.tui_memory:
                 part1(children, args.bin, workdir, args)
             if not args.skip_tui_memory:

@@ -282,9 +282,16 @@ pub struct SimArgs {
     /// Share of requests answered 429 at random (0..1)
     #[arg(long, default_value_t = 0.0)]
     pub throttle_rate: f64,
-    /// Token-bucket limit per access key and API, requests per second
+    /// Token-bucket limit per access key and API, calls per --rate-limit-window
     #[arg(long)]
     pub rate_limit: Option<f64>,
+    /// The window --rate-limit counts over: second or minute
+    #[arg(long, default_value = "second", value_parser = ["second", "minute"])]
+    pub rate_limit_window: String,
+    /// Leave the policy ("limit:N,time:1 second") out of 429 messages, so a client must
+    /// find the limit itself
+    #[arg(long)]
+    pub rate_limit_quiet: bool,
     /// Share of connections dropped without an answer (0..1)
     #[arg(long, default_value_t = 0.0)]
     pub drop_rate: f64,

@@ -1,7 +1,8 @@
 //! The Huawei Cloud client: endpoints per region, credentials, limits, retries and typed errors.
 //!
 //! [`Cloud`] is cheap to clone and shared by every task; all calls go through one
-//! [`http::Transport`], so the concurrency bound and the adaptive rate apply to the whole app.
+//! [`http::Transport`], so the concurrency bound and each API's adaptive rate apply to the
+//! whole app.
 
 pub mod bms;
 pub mod csms;
@@ -37,7 +38,9 @@ pub struct Settings {
     /// when it is unset. Plain http (the loopback simulator) never goes through a proxy.
     pub proxy: Option<String>,
     pub credentials: Credentials,
+    /// Hard ceiling on calls in flight across all APIs.
     pub concurrency: usize,
+    /// Hard ceiling on calls per second across all APIs; `f64::INFINITY` for none.
     pub rate_per_second: f64,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
@@ -58,8 +61,8 @@ impl Settings {
             ca_bundle: None,
             proxy: None,
             credentials,
-            concurrency: 16,
-            rate_per_second: 20.0,
+            concurrency: 256,
+            rate_per_second: f64::INFINITY,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),

@@ -129,9 +129,11 @@ pub struct ProjectConfig {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tuning {
-    /// Requests in flight at once, 1..=256.
+    /// Most requests in flight at once, 1..=256; below it, each API's limiter keeps about
+    /// its rate times the round trip in flight.
     pub concurrency: usize,
-    /// Request rate ceiling shared by all projects, > 0.
+    /// Hard ceiling on the request rate of all projects and APIs together, > 0. The default,
+    /// `f64::INFINITY`, is none: each API's limiter finds the gateway's limit itself.
     pub rate_per_second: f64,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
@@ -146,8 +148,8 @@ pub struct Tuning {
 impl Default for Tuning {
     fn default() -> Self {
         Self {
-            concurrency: 16,
-            rate_per_second: 20.0,
+            concurrency: 256,
+            rate_per_second: f64::INFINITY,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             retries: 4,

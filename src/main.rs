@@ -103,6 +103,14 @@ fn sim_args(a: &SimArgs) -> ecsreset::sim::SimCliArgs {
         error_rate: a.error_rate,
         throttle_rate: a.throttle_rate,
         rate_limit: a.rate_limit,
+        throttle_style: ecsreset::sim::ThrottleStyle {
+            window: if a.rate_limit_window == "minute" {
+                ecsreset::sim::ThrottleWindow::Minute
+            } else {
+                ecsreset::sim::ThrottleWindow::Second
+            },
+            policy_in_message: !a.rate_limit_quiet,
+        },
         drop_rate: a.drop_rate,
         garbage_rate: a.garbage_rate,
         write_config: a.write_config.clone(),

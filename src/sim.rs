@@ -36,6 +36,7 @@ mod throttle;
 pub use cli::{SimCliArgs, run_cli, run_cli_until};
 pub use faults::{Faults, Redirect};
 pub use fleet::{Fleet, SimProject, SimServer};
+pub use throttle::{ThrottleStyle, ThrottleWindow};
 
 use crate::secret::Secret;
 use rand::Rng;
@@ -95,8 +96,11 @@ pub struct SimConfig {
     pub fleet: Fleet,
     pub credentials: Vec<SimCredential>,
     pub faults: Faults,
-    /// Token-bucket rate in requests per second per (AK, API); `None` = unlimited.
+    /// Token-bucket limit per (AK, API), calls per window of `throttle_style`; `None` =
+    /// unlimited.
     pub throttle: Option<f64>,
+    /// The window of that limit, and whether a 429 states it.
+    pub throttle_style: ThrottleStyle,
     /// How long a reboot/start/stop keeps a server in its transitional state.
     pub reboot_duration: Duration,
     /// Largest accepted distance between `X-Sdk-Date` and the simulator's clock.
@@ -136,6 +140,7 @@ impl SimConfig {
             credentials: vec![SimCredential::generate()],
             faults: Faults::default(),
             throttle: None,
+            throttle_style: ThrottleStyle::default(),
             reboot_duration: Duration::from_secs(3),
             max_skew: Duration::from_secs(15 * 60),
             lockout_threshold: 5,
@@ -266,6 +271,10 @@ impl Sim {
 
     pub fn set_throttle(&self, rate: Option<f64>) {
         self.shared.throttle.set_rate(rate);
+    }
+
+    pub fn set_throttle_style(&self, style: ThrottleStyle) {
+        self.shared.throttle.set_style(style);
     }
 
     pub fn stats(&self) -> SimStats {

@@ -126,8 +126,10 @@ async fn chaotic_audit(fleet: Fleet, seed: u64, retries: u32) -> (CliEnv, Verdic
     let mut cfg = sim_config(fleet);
     cfg.seed = Some(seed);
     cfg.faults = chaos();
-    // The random 429s make the limiter cut its rate again and again (by design: a 429 means
-    // slow down); a high ceiling keeps its sawtooth fast enough for a test.
+    // The random 429s state the gateway's default policy (200/s): the limiter settles under
+    // it, and a 429 far under that policy does not cut its rate (see the limiter's tests), so
+    // 10% of answers throttled at random cannot drag the audit to a crawl. The ceiling only
+    // sets where the rate starts.
     let tuning = Tuning {
         page_size: 200,
         retries,
@@ -143,8 +145,8 @@ async fn chaotic_audit(fleet: Fleet, seed: u64, retries: u32) -> (CliEnv, Verdic
     let stats = env.sim.stats();
     println!(
         "chaos audit (retries {retries}): {} servers, {} reported, {} unknown {:?}, \
-         unlisted projects {:?}, 0 wrong, exit {}, {:.1} s; simulator: {} requests, \
-         {} injected faults ({} dropped)",
+         unlisted projects {:?}, 0 wrong, exit {}, {:.1} s ({:.0} flags/s); simulator: \
+         {} requests, {} injected faults ({} dropped)",
         v.servers,
         v.reported,
         v.unknown,
@@ -152,6 +154,7 @@ async fn chaotic_audit(fleet: Fleet, seed: u64, retries: u32) -> (CliEnv, Verdic
         v.unlisted,
         v.code,
         took.as_secs_f64(),
+        v.reported as f64 / took.as_secs_f64(),
         stats.total_requests,
         stats.injected_faults,
         stats.dropped,
@@ -441,4 +444,70 @@ async fn the_tui_worker_also_calls_an_unnamed_server_unknown() {
         .map(|l| l["outcome"].to_string())
         .collect();
     assert_eq!(outcomes, ["\"unknown\""; 2], "{text}");
+}
+
+/// A throttling gateway, the limit stated in each 429 or not at all, and a client without a
+/// rate ceiling: every flag is right, and the flag API's limiter ends near the gateway's
+/// limit, under a stated one, without having been told anything beforehand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_finds_a_gateway_limit_stated_or_not() {
+    use ecsreset::audit::{self, AuditEvent, AuditOptions};
+    use ecsreset::cloud::limiter::ApiClass;
+    use ecsreset::sim::{ThrottleStyle, ThrottleWindow};
+    const LIMIT: f64 = 25.0;
+    for stated in [true, false] {
+        let fleet = Fleet::generate(2, 60, 77);
+        let projects = regional(&fleet);
+        let mut cfg = sim_config(fleet);
+        cfg.throttle = Some(LIMIT);
+        cfg.throttle_style = ThrottleStyle {
+            window: ThrottleWindow::Second,
+            policy_in_message: stated,
+        };
+        let sim = start(cfg).await;
+        let mut s = settings(&sim);
+        s.rate_per_second = f64::INFINITY;
+        s.concurrency = 256;
+        s.retry = fast_retry(4);
+        let cloud = ecsreset::cloud::Cloud::new(s).unwrap();
+        let flags = std::sync::Mutex::new(Vec::new());
+        let sink = |e: AuditEvent| {
+            if let AuditEvent::Flag {
+                server_id, outcome, ..
+            } = e
+            {
+                flags.lock().unwrap().push((server_id, outcome.ok()));
+            }
+        };
+        let opts = AuditOptions {
+            page_size: 1000,
+            concurrency: 256,
+        };
+        audit::run(&cloud, &projects, opts, &sink).await;
+        let flags = flags.into_inner().unwrap();
+        assert_eq!(flags.len(), 120);
+        for (id, flag) in &flags {
+            let truth = truth_of(&sim, id).reset_supported;
+            assert_eq!(*flag, Some(truth), "{id}, policy stated {stated}");
+        }
+        let stats = sim.stats();
+        assert!(stats.throttled > 0, "the gateway throttled: {stats:?}");
+        let lane = cloud
+            .limiter()
+            .report()
+            .into_iter()
+            .find(|r| r.api == ApiClass::EcsFlag)
+            .unwrap();
+        println!("policy stated {stated}: {lane:?}, {stats:?}");
+        if stated {
+            assert_eq!(lane.policy.map(|p| p.limit), Some(25));
+            assert!(lane.rate <= LIMIT, "{lane:?}");
+        } else {
+            assert_eq!(lane.policy, None);
+        }
+        assert!(
+            lane.rate > 0.5 * LIMIT && lane.rate < 1.6 * LIMIT,
+            "{lane:?}"
+        );
+    }
 }

@@ -6,6 +6,7 @@
 
 use super::ecs::{ResetAccepted, decode, to_body};
 use super::http::Call;
+use super::limiter::ApiClass;
 use super::server_password::{PasswordCleared, ServerPasswordResponse, confirm_change};
 use super::sign::{QueryValue, pct};
 use super::wire::{ResetFlagResponse, ResetPasswordOption, ResetPasswordRequest};
@@ -77,6 +78,12 @@ impl Cloud {
             body: None,
             project_id: Some(p.id.clone()),
             idempotent: true,
+            api: match tail.rsplit('/').next() {
+                Some("detail") => ApiClass::BmsList,
+                Some("os-resetpwd-flag") => ApiClass::BmsFlag,
+                Some("os-reset-password") => ApiClass::BmsReset,
+                _ => ApiClass::ServerPassword,
+            },
         })
     }
 

@@ -1,6 +1,7 @@
 //! ECS calls: list servers (paged), reset flag, reset (single and batch), reboot, job status.
 
 use super::http::Call;
+use super::limiter::ApiClass;
 use super::sign::{QueryValue, pct};
 use super::wire::{
     BatchRebootRequest, BatchResetPasswordRequest, BatchResetPasswordResponse, BatchStartRequest,
@@ -32,8 +33,15 @@ pub struct BatchAccepted {
 }
 
 impl Cloud {
-    fn ecs_call(&self, p: &ProjectRef, method: Method, tail: &str) -> Result<Call, CloudError> {
+    fn ecs_call(
+        &self,
+        p: &ProjectRef,
+        api: ApiClass,
+        method: Method,
+        tail: &str,
+    ) -> Result<Call, CloudError> {
         Ok(Call {
+            api,
             method,
             base: self.ecs_base(&p.region)?,
             path: format!("/v1/{}{tail}", pct(&p.id)),
@@ -51,7 +59,7 @@ impl Cloud {
         page: u32,
         limit: u32,
     ) -> Result<ListServersResponse, CloudError> {
-        let mut call = self.ecs_call(p, Method::GET, "/cloudservers/detail")?;
+        let mut call = self.ecs_call(p, ApiClass::EcsList, Method::GET, "/cloudservers/detail")?;
         call.query = vec![
             (
                 "limit".into(),
@@ -106,7 +114,8 @@ impl Cloud {
     ) -> Result<Vec<ServerDetail>, CloudError> {
         let mut found = Vec::new();
         for chunk in ids.chunks(100) {
-            let mut call = self.ecs_call(p, Method::GET, "/cloudservers/detail")?;
+            let mut call =
+                self.ecs_call(p, ApiClass::EcsList, Method::GET, "/cloudservers/detail")?;
             call.query = vec![
                 ("limit".into(), QueryValue::Int(MAX_PAGE.into())),
                 ("server_id".into(), QueryValue::Str(chunk.join(","))),
@@ -140,6 +149,7 @@ impl Cloud {
     pub async fn reset_flag(&self, p: &ProjectRef, server_id: &str) -> Result<bool, CloudError> {
         let call = self.ecs_call(
             p,
+            ApiClass::EcsFlag,
             Method::GET,
             &format!("/cloudservers/{}/os-resetpwd-flag", pct(server_id)),
         )?;
@@ -173,6 +183,7 @@ impl Cloud {
         };
         let mut call = self.ecs_call(
             p,
+            ApiClass::EcsReset,
             Method::PUT,
             &format!("/cloudservers/{}/os-reset-password", pct(server_id)),
         )?;
@@ -226,7 +237,12 @@ impl Cloud {
             dry_run: Some(dry_run),
             servers: ids(server_ids),
         };
-        let mut call = self.ecs_call(p, Method::PUT, "/cloudservers/os-reset-passwords")?;
+        let mut call = self.ecs_call(
+            p,
+            ApiClass::EcsBatchReset,
+            Method::PUT,
+            "/cloudservers/os-reset-passwords",
+        )?;
         call.body = Some(to_body(&body)?);
         call.idempotent = dry_run;
         let answer = self.send(&call).await?;
@@ -255,7 +271,8 @@ impl Cloud {
                 servers: ids(server_ids),
             },
         };
-        let mut call = self.ecs_call(p, Method::POST, "/cloudservers/action")?;
+        let mut call =
+            self.ecs_call(p, ApiClass::EcsAction, Method::POST, "/cloudservers/action")?;
         call.body = Some(to_body(&body)?);
         call.idempotent = false;
         let created: JobCreated = decode_change(self.send(&call).await?)?;
@@ -273,7 +290,8 @@ impl Cloud {
                 servers: ids(server_ids),
             },
         };
-        let mut call = self.ecs_call(p, Method::POST, "/cloudservers/action")?;
+        let mut call =
+            self.ecs_call(p, ApiClass::EcsAction, Method::POST, "/cloudservers/action")?;
         call.body = Some(to_body(&body)?);
         call.idempotent = false;
         let created: JobCreated = decode_change(self.send(&call).await?)?;
@@ -281,7 +299,12 @@ impl Cloud {
     }
 
     pub async fn job(&self, p: &ProjectRef, job_id: &str) -> Result<JobResponse, CloudError> {
-        let call = self.ecs_call(p, Method::GET, &format!("/jobs/{}", pct(job_id)))?;
+        let call = self.ecs_call(
+            p,
+            ApiClass::Job,
+            Method::GET,
+            &format!("/jobs/{}", pct(job_id)),
+        )?;
         decode(self.send(&call).await?)
     }
 }

@@ -2,7 +2,7 @@
 //! Secrets are exposed here (signing key, security token, request bodies) and nowhere else.
 
 use super::error::{CloudError, decode_error};
-use super::limiter::Limiter;
+use super::limiter::{ApiClass, Limiter, Outcome, Policy};
 use super::retry::{Attempt, RetryPolicy, parse_retry_after, should_retry};
 use super::sign::{self, QueryValue, SignInput};
 use crate::report::clean;
@@ -59,6 +59,8 @@ pub struct Call {
     pub project_id: Option<String>,
     /// Reads may be retried after they were sent; changes may not.
     pub idempotent: bool,
+    /// Which of the gateway's limits the call counts against.
+    pub api: ApiClass,
 }
 
 #[derive(Debug)]
@@ -92,15 +94,16 @@ enum Failure {
 impl Transport {
     /// Sends with retries; a status of 400 or more becomes [`CloudError::Api`].
     pub async fn send(&self, call: &Call) -> Result<Answer, CloudError> {
+        let host = authority(&call.base);
         let mut attempt = 0;
         loop {
             attempt += 1;
             // Latency in the log is the network's, not the time spent queueing for a slot.
-            let permit = self.limiter.acquire().await;
+            let permit = self.limiter.acquire(call.api, &host).await;
             let started = Instant::now();
             let at = Utc::now();
             let result = self.attempt(call).await;
-            drop(permit);
+            permit.finish(outcome(&result));
             let (kind, retry_after) = match &result {
                 Ok(_) => (None, None),
                 Err(Failure::Api(a, ra)) => (Some(Attempt::Status(a.status)), *ra),
@@ -113,16 +116,21 @@ impl Transport {
                 .is_some_and(|k| attempt <= self.retry.retries && should_retry(call.idempotent, k));
             self.observe(call, at, started.elapsed(), attempt, retry, &result);
             match result {
-                Ok(answer) => {
-                    self.limiter.on_success();
-                    return Ok(answer);
-                }
+                Ok(answer) => return Ok(answer),
                 Err(failure) if !retry => return Err(self.finish(call, failure)),
                 Err(_) => {
-                    let delay = self
-                        .retry
-                        .delay(attempt, retry_after, rand::random::<f64>());
-                    tokio::time::sleep(delay).await;
+                    let throttled = kind == Some(Attempt::Status(429));
+                    let delay = if throttled && retry_after.is_none() && attempt == 1 {
+                        // The limiter has already slowed this API down; its next slot is
+                        // the pause. Repeated 429s back off as well.
+                        Duration::ZERO
+                    } else {
+                        let n = if throttled { attempt - 1 } else { attempt };
+                        self.retry.delay(n, retry_after, rand::random::<f64>())
+                    };
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
                 }
             }
         }
@@ -188,9 +196,6 @@ impl Transport {
             body,
             request_id,
         };
-        if status == 429 {
-            self.limiter.on_throttled();
-        }
         if status >= 400 {
             return Err(Failure::Api(answer, retry_after));
         }
@@ -304,6 +309,19 @@ impl Transport {
                 will_retry,
             });
         }
+    }
+}
+
+/// What an attempt says about the API's rate: a 429 (with the policy its body states), an
+/// answer of any other kind, or nothing (no answer, a server fault, an unreadable body).
+fn outcome(result: &Result<Answer, Failure>) -> Outcome {
+    match result {
+        Ok(_) => Outcome::Ok,
+        Err(Failure::Api(a, _)) if a.status == 429 => {
+            Outcome::Throttled(Policy::parse(&String::from_utf8_lossy(&a.body)))
+        }
+        Err(Failure::Api(a, _)) if a.status < 500 => Outcome::Ok,
+        Err(_) => Outcome::Other,
     }
 }
 

@@ -20,6 +20,7 @@ impl Cloud {
             body: None,
             project_id: None,
             idempotent: true,
+            api: super::limiter::ApiClass::Iam,
         };
         let resp: ProjectsResponse = decode(self.send(&call).await?)?;
         Ok(resp.projects)

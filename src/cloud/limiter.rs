@@ -1,189 +1,260 @@
-//! Concurrency bound plus an adaptive request-rate ceiling shared by every call of a client.
+//! How fast and how many calls go out: one adaptive limiter per API and gateway host (the
+//! gateway limits each API separately, and every project in a region goes through the same
+//! host), under the user's optional hard ceilings on concurrency and rate.
 //!
-//! The rate follows AIMD, like TCP: cut by [`DECREASE`] on a throttled answer, climb back by a
-//! fixed number of requests per second for each second of success, never above the ceiling.
-//! A gentler cut than TCP's halving suits a gateway's token bucket: the sawtooth between the
-//! limit and `DECREASE × limit` averages about 0.9 of the limit instead of 0.75.
-//! [`Pacer`] is the pure core (time is passed in); [`Limiter`] adds the async waiting.
+//! [`Pacer`] is the pure core (rate, slots, in-flight bound; time is passed in); this module
+//! adds the waiting and the bookkeeping of calls in flight.
 
-use std::sync::{Arc, Mutex};
+mod class;
+mod pacer;
+mod policy;
+#[cfg(test)]
+mod tests;
+
+pub use class::ApiClass;
+pub use pacer::{Outcome, Pacer, Phase};
+pub use policy::Policy;
+
+use std::collections::HashMap;
+use std::pin::pin;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-
-pub const DECREASE: f64 = 0.8;
-
-#[derive(Debug, Clone)]
-pub struct Pacer {
-    rate: f64,
-    ceiling: f64,
-    floor: f64,
-    /// Requests per second regained per second of throttle-free traffic.
-    climb: f64,
-    next_slot: Option<Instant>,
-    last_throttle: Option<Instant>,
-}
-
-impl Pacer {
-    pub fn new(ceiling: f64) -> Self {
-        let ceiling = if ceiling.is_finite() && ceiling > 0.0 {
-            ceiling
-        } else {
-            1.0
-        };
-        Self {
-            rate: ceiling,
-            ceiling,
-            floor: (ceiling / 64.0).max(0.2).min(ceiling),
-            climb: (ceiling / 8.0).max(0.5),
-            next_slot: None,
-            last_throttle: None,
-        }
-    }
-
-    pub fn rate(&self) -> f64 {
-        self.rate
-    }
-
-    /// Reserves the next send slot at or after `now` and returns it.
-    pub fn reserve(&mut self, now: Instant) -> Instant {
-        let slot = match self.next_slot {
-            Some(next) if next > now => next,
-            _ => now,
-        };
-        self.next_slot = Some(slot + Duration::from_secs_f64(1.0 / self.rate));
-        slot
-    }
-
-    /// A 429: cut the rate, at most once per current interval so a burst of 429s from
-    /// requests already in flight counts as one signal.
-    pub fn on_throttled(&mut self, now: Instant) {
-        let recent = self
-            .last_throttle
-            .is_some_and(|t| now.duration_since(t) < Duration::from_secs_f64(1.0 / self.rate));
-        if !recent {
-            self.rate = (self.rate * DECREASE).max(self.floor);
-            self.last_throttle = Some(now);
-        }
-    }
-
-    /// A non-throttled answer `elapsed` after the previous one: climb additively.
-    pub fn on_success(&mut self, elapsed: Duration) {
-        let gain = self.climb * elapsed.as_secs_f64().min(1.0);
-        self.rate =
-            (self.rate + gain.max(self.climb / self.rate.max(1.0) / 10.0)).min(self.ceiling);
-    }
-}
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 /// Shared by every task of a client; cheap to clone.
 #[derive(Clone)]
 pub struct Limiter {
-    slots: Arc<Semaphore>,
-    pacer: Arc<Mutex<(Pacer, Instant)>>,
+    shared: Arc<Shared>,
 }
 
+struct Shared {
+    /// The user's concurrency: calls in flight across all APIs.
+    slots: Arc<Semaphore>,
+    ceiling: Option<f64>,
+    /// The user's rate, across all APIs: fixed spacing, on top of each API's own pacing.
+    spacing: Option<Mutex<Spacing>>,
+    lanes: Mutex<HashMap<ApiClass, Hosts>>,
+}
+
+/// One API's lanes, by gateway host.
+type Hosts = Vec<(String, Arc<Lane>)>;
+
+/// One API on one host.
+struct Lane {
+    state: Mutex<LaneState>,
+    /// Room in the in-flight bound.
+    wake: Notify,
+    /// Held by the caller waiting for the next slot.
+    turn: tokio::sync::Mutex<()>,
+    /// The rate changed: the slot being waited for may have moved.
+    changed: Notify,
+}
+
+struct LaneState {
+    pacer: Pacer,
+    in_flight: usize,
+}
+
+struct Spacing {
+    interval: Duration,
+    next: Option<Instant>,
+}
+
+/// What one API's limiter looks like now, for benchmarks and diagnostics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaneReport {
+    pub api: ApiClass,
+    pub host: String,
+    pub rate: f64,
+    pub phase: Phase,
+    pub policy: Option<Policy>,
+    pub throttled: u64,
+    pub window: usize,
+}
+
+/// Held while a call is in flight; [`Permit::finish`] reports its answer.
 pub struct Permit {
     _slot: OwnedSemaphorePermit,
+    lane: Arc<Lane>,
+    sent: Instant,
 }
 
 impl Limiter {
+    /// `concurrency` and `rate_ceiling` are hard ceilings; a non-finite or non-positive
+    /// ceiling means none: each API's rate is then found from the gateway's answers.
     pub fn new(concurrency: usize, rate_ceiling: f64) -> Self {
+        let ceiling = Some(rate_ceiling).filter(|c| c.is_finite() && *c > 0.0);
         Self {
-            slots: Arc::new(Semaphore::new(concurrency.max(1))),
-            pacer: Arc::new(Mutex::new((Pacer::new(rate_ceiling), Instant::now()))),
+            shared: Arc::new(Shared {
+                slots: Arc::new(Semaphore::new(concurrency.max(1))),
+                ceiling,
+                spacing: ceiling.map(|c| {
+                    Mutex::new(Spacing {
+                        interval: Duration::from_secs_f64(1.0 / c),
+                        next: None,
+                    })
+                }),
+                lanes: Mutex::new(HashMap::new()),
+            }),
         }
     }
 
-    /// Waits for a free concurrency slot and the next rate slot.
-    pub async fn acquire(&self) -> Permit {
+    /// Waits for a concurrency slot, room in the API's in-flight bound, and the API's next
+    /// send slot (and the global one under a user-set rate). Dropping the future at any
+    /// point gives back what it held.
+    pub async fn acquire(&self, api: ApiClass, host: &str) -> Permit {
         let slot = self
+            .shared
             .slots
             .clone()
             .acquire_owned()
             .await
             .expect("the semaphore is never closed");
-        let now = Instant::now();
-        let at = self.lock().0.reserve(now);
-        // A timer, even an expired one, waits for the next 1 ms tick: skip it when free.
-        if at > now {
-            tokio::time::sleep_until(at.into()).await;
+        let lane = self.lane(api, host);
+        loop {
+            let mut notified = pin!(lane.wake.notified());
+            notified.as_mut().enable();
+            {
+                let mut s = lane.lock();
+                if s.in_flight < s.pacer.window() {
+                    s.in_flight += 1;
+                    if s.in_flight < s.pacer.window() {
+                        // Room for more: pass the wake-up on rather than swallowing it.
+                        lane.wake.notify_one();
+                    }
+                    break;
+                }
+            }
+            notified.await;
         }
-        Permit { _slot: slot }
+        // From here on a dropped future (a cancelled call) gives the in-flight place back.
+        let mut permit = Permit {
+            _slot: slot,
+            lane,
+            sent: Instant::now(),
+        };
+        {
+            // One caller at a time waits for the next slot, so each interval is taken at the
+            // rate of the moment: a cut or a rise applies to the very next call.
+            let _turn = permit.lane.turn.lock().await;
+            loop {
+                let mut changed = pin!(permit.lane.changed.notified());
+                changed.as_mut().enable();
+                let now = Instant::now();
+                let at = {
+                    let mut s = permit.lane.lock();
+                    let at = s.pacer.next_slot(now);
+                    if at <= now {
+                        s.pacer.take_slot(at);
+                    }
+                    at
+                };
+                if at <= now {
+                    break;
+                }
+                tokio::select! {
+                    () = tokio::time::sleep_until(at.into()) => {}
+                    () = changed => {}
+                }
+            }
+        }
+        if let Some(spacing) = &self.shared.spacing {
+            let now = Instant::now();
+            let at = lock(spacing).reserve(now);
+            if at > now {
+                tokio::time::sleep_until(at.into()).await;
+            }
+        }
+        permit.sent = Instant::now();
+        permit
     }
 
-    pub fn on_throttled(&self) {
-        self.lock().0.on_throttled(Instant::now());
+    /// The lowest current rate among the hosts of `api`; `None` before its first call.
+    pub fn rate(&self, api: ApiClass) -> Option<f64> {
+        self.report()
+            .into_iter()
+            .filter(|r| r.api == api)
+            .map(|r| r.rate)
+            .reduce(f64::min)
     }
 
-    pub fn on_success(&self) {
-        let mut guard = self.lock();
-        let now = Instant::now();
-        let elapsed = now.duration_since(guard.1);
-        guard.1 = now;
-        guard.0.on_success(elapsed);
+    /// Every API's limiter in use, sorted by API and host.
+    pub fn report(&self) -> Vec<LaneReport> {
+        let lanes = lock(&self.shared.lanes);
+        let mut out: Vec<LaneReport> = lanes
+            .iter()
+            .flat_map(|(api, hosts)| {
+                hosts.iter().map(|(host, lane)| {
+                    let s = lane.lock();
+                    LaneReport {
+                        api: *api,
+                        host: host.clone(),
+                        rate: s.pacer.rate(),
+                        phase: s.pacer.phase(),
+                        policy: s.pacer.policy(),
+                        throttled: s.pacer.throttled(),
+                        window: s.pacer.window(),
+                    }
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| (a.api, &a.host).cmp(&(b.api, &b.host)));
+        out
     }
 
-    pub fn rate(&self) -> f64 {
-        self.lock().0.rate()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, (Pacer, Instant)> {
-        // A panic while holding this lock cannot leave the pacer inconsistent; keep going.
-        self.pacer.lock().unwrap_or_else(|e| e.into_inner())
+    fn lane(&self, api: ApiClass, host: &str) -> Arc<Lane> {
+        let mut lanes = lock(&self.shared.lanes);
+        let hosts = lanes.entry(api).or_default();
+        if let Some((_, lane)) = hosts.iter().find(|(h, _)| h == host) {
+            return lane.clone();
+        }
+        let lane = Arc::new(Lane {
+            state: Mutex::new(LaneState {
+                pacer: Pacer::new(self.shared.ceiling),
+                in_flight: 0,
+            }),
+            wake: Notify::new(),
+            turn: tokio::sync::Mutex::new(()),
+            changed: Notify::new(),
+        });
+        hosts.push((host.to_owned(), lane.clone()));
+        lane
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slots_are_spaced_by_the_rate() {
-        let mut p = Pacer::new(10.0);
-        let t0 = Instant::now();
-        let a = p.reserve(t0);
-        let b = p.reserve(t0);
-        let c = p.reserve(t0);
-        assert_eq!(a, t0);
-        assert_eq!(b - a, Duration::from_millis(100));
-        assert_eq!(c - b, Duration::from_millis(100));
-        // An idle gap does not bank up a burst.
-        let later = t0 + Duration::from_secs(5);
-        assert_eq!(p.reserve(later), later);
+impl Permit {
+    /// Reports the answer (or its absence) and frees the in-flight place.
+    pub fn finish(self, outcome: Outcome) {
+        self.lane
+            .lock()
+            .pacer
+            .record(self.sent, Instant::now(), outcome);
+        self.lane.changed.notify_waiters();
     }
+}
 
-    #[test]
-    fn throttling_cuts_once_per_burst_and_success_climbs_back_to_the_ceiling() {
-        let mut p = Pacer::new(100.0);
-        let t0 = Instant::now();
-        p.on_throttled(t0);
-        p.on_throttled(t0 + Duration::from_millis(1));
-        assert_eq!(p.rate(), 80.0);
-        p.on_throttled(t0 + Duration::from_millis(100));
-        assert_eq!(p.rate(), 64.0);
-        for _ in 0..20 {
-            p.on_success(Duration::from_secs(1));
-        }
-        assert_eq!(p.rate(), 100.0);
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.lane.lock().in_flight -= 1;
+        self.lane.wake.notify_one();
     }
+}
 
-    #[test]
-    fn never_below_the_floor_and_bad_ceilings_are_sane() {
-        let mut p = Pacer::new(10.0);
-        let t0 = Instant::now();
-        for i in 0..50 {
-            p.on_throttled(t0 + Duration::from_secs(i * 10));
-        }
-        assert!(p.rate() >= 0.2);
-        assert_eq!(Pacer::new(f64::NAN).rate(), 1.0);
-        assert_eq!(Pacer::new(-3.0).rate(), 1.0);
+impl Lane {
+    fn lock(&self) -> MutexGuard<'_, LaneState> {
+        lock(&self.state)
     }
+}
 
-    #[tokio::test]
-    async fn concurrency_is_bounded() {
-        let l = Limiter::new(2, 1000.0);
-        let _a = l.acquire().await;
-        let _b = l.acquire().await;
-        let third = tokio::time::timeout(Duration::from_millis(50), l.acquire()).await;
-        assert!(third.is_err(), "a third permit must wait");
+impl Spacing {
+    fn reserve(&mut self, now: Instant) -> Instant {
+        let slot = self.next.filter(|n| *n > now).unwrap_or(now);
+        self.next = Some(slot + self.interval);
+        slot
     }
+}
+
+/// A panic while holding one of these locks cannot leave the state inconsistent; keep going.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -30,8 +30,9 @@ pub struct SimCliArgs {
     pub error_rate: f64,
     /// Share of requests answered 429 at random.
     pub throttle_rate: f64,
-    /// Token-bucket rate per (AK, API), requests per second.
+    /// Token-bucket limit per (AK, API), calls per window of `throttle_style`.
     pub rate_limit: Option<f64>,
+    pub throttle_style: super::ThrottleStyle,
     pub drop_rate: f64,
     pub garbage_rate: f64,
     pub write_config: Option<PathBuf>,
@@ -57,6 +58,7 @@ impl Default for SimCliArgs {
             error_rate: 0.0,
             throttle_rate: 0.0,
             rate_limit: None,
+            throttle_style: super::ThrottleStyle::default(),
             drop_rate: 0.0,
             garbage_rate: 0.0,
             write_config: None,
@@ -95,6 +97,20 @@ pub async fn run_cli_until(
     };
     writeln!(out, "ecsreset simulator listening on {}", sim.base_url()).map_err(io)?;
     writeln!(out, "  fleet: {origin}; {}", fleet_summary(&fleet)).map_err(io)?;
+    if let Some(limit) = args.rate_limit {
+        let style = args.throttle_style;
+        let stated = if style.policy_in_message {
+            "stated in each 429"
+        } else {
+            "not stated in 429s"
+        };
+        writeln!(
+            out,
+            "  throttle: {limit} calls per {} per access key and API, {stated}",
+            style.window.unit()
+        )
+        .map_err(io)?;
+    }
     writeln!(out, "  access key: {}", cred.access_key).map_err(io)?;
     if from_env {
         writeln!(out, "  secret key: from ${SK_ENV} (not shown)").map_err(io)?;
@@ -184,6 +200,7 @@ fn build_config(args: &SimCliArgs, sk: Option<Secret>) -> Result<(SimConfig, Str
     }
     cfg.credentials = vec![cred];
     cfg.throttle = args.rate_limit;
+    cfg.throttle_style = args.throttle_style;
     cfg.quirks.ignore_server_filter = args.ignore_server_filter;
     cfg.faults = Faults {
         latency: Duration::from_millis(args.latency_ms),

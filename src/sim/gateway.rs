@@ -61,7 +61,7 @@ impl Shared {
                 cfg.lockout_threshold,
                 cfg.lockout_duration,
             ),
-            throttle: Throttle::new(cfg.throttle),
+            throttle: Throttle::new(cfg.throttle, cfg.throttle_style),
             faults: Mutex::new(cfg.faults),
             redirect_changes: Mutex::new(None),
             rng: Mutex::new(match cfg.seed {
@@ -123,9 +123,9 @@ async fn pipeline(shared: &Shared, req: Request, rid: &str) -> Response {
             return gateway_error(401, "APIGW.0301", msg, rid);
         }
     };
-    if let Err(limit) = shared.throttle.admit(&ak, api.key(), Instant::now()) {
+    if let Err(stated) = shared.throttle.admit(&ak, api.key(), Instant::now()) {
         shared.count(|s| s.throttled += 1);
-        return throttled(limit, rid);
+        return throttled(stated, rid);
     }
     let (fault, drop_after) = {
         let mut rng = lock(&shared.rng);
@@ -229,8 +229,7 @@ async fn inject(shared: &Shared, fault: Injected, parts: &Parts, rid: &str) -> R
             "Ecs.0000",
             "Service unavailable, please try again later.",
         ),
-        // 200 per second per API is the gateway's documented default policy.
-        Injected::Throttle => throttled(shared.throttle.limit_text().unwrap_or(200), rid),
+        Injected::Throttle => throttled(shared.throttle.injected(), rid),
         Injected::Garbage(true) => raw(
             200,
             reply::JSON,

@@ -58,16 +58,16 @@ pub(crate) fn gateway_error(
     )
 }
 
-/// 429 `APIGW.0308`, worded like the gateway's flow-control policy message.
-pub(crate) fn throttled(limit: u64, rid: &str) -> Response {
-    gateway_error(
-        429,
-        "APIGW.0308",
-        format!(
-            "The throttling threshold has been reached: policy user over ratelimit,limit:{limit},time:1 second"
-        ),
-        rid,
-    )
+/// 429 `APIGW.0308`, worded like the gateway's flow-control message, with the policy
+/// (`limit`, window unit) when the simulated gateway states it.
+pub(crate) fn throttled(policy: Option<(u64, &str)>, rid: &str) -> Response {
+    let mut message = "The throttling threshold has been reached".to_owned();
+    if let Some((limit, unit)) = policy {
+        message.push_str(&format!(
+            ": policy user over ratelimit,limit:{limit},time:1 {unit}"
+        ));
+    }
+    gateway_error(429, "APIGW.0308", message, rid)
 }
 
 pub(crate) fn not_found_api(rid: &str) -> Response {
