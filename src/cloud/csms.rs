@@ -146,6 +146,7 @@ impl Cloud {
             body: None,
             project_id: Some(p.id.clone()),
             idempotent: true,
+            api: super::limiter::ApiClass::Csms,
         })
     }
 
