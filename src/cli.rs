@@ -42,6 +42,9 @@ pub struct GlobalArgs {
     /// Only these projects (region name, project id or label); repeatable
     #[arg(long = "project", global = true, value_name = "REGION|ID")]
     pub projects: Vec<String>,
+    /// Terminal UI: clicks select and sort, the wheel scrolls (as `[ui] mouse = true`)
+    #[arg(long)]
+    pub mouse: bool,
 }
 
 #[derive(Debug, Subcommand)]
