@@ -993,3 +993,68 @@ async fn an_ignored_server_filter_never_widens_a_change() {
     assert_eq!(run.code(), 0, "{}", run.err);
     assert_eq!(run.json().as_array().unwrap().len(), 1);
 }
+
+// ------------------------------------------------------------------ --concurrency, --rate
+
+/// One project of 10 servers, every request delayed: how long an audit takes shows how many
+/// requests were in flight and how fast they were sent.
+async fn slow_env(latency_ms: u64) -> CliEnv {
+    let mut cfg = sim_config(Fleet::generate(1, 10, 5));
+    cfg.faults.latency = std::time::Duration::from_millis(latency_ms);
+    CliEnv::with(cfg, Tuning::default(), &[]).await
+}
+
+async fn timed(env: &CliEnv, args: &[&str]) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    let run = env.run(args).await;
+    assert_eq!(run.code(), 0, "{}", run.err);
+    started.elapsed()
+}
+
+#[tokio::test]
+async fn concurrency_flag_overrides_the_tuning_table() {
+    let env = slow_env(120).await;
+    // The config allows 8 at once: ten flag checks of 120 ms take about two rounds.
+    let wide = timed(&env, &["audit", "--format", "json"]).await;
+    // One at a time: the list and ten flags one after the other, at least 11 x 120 ms.
+    let one = timed(&env, &["audit", "--format", "json", "--concurrency", "1"]).await;
+    assert!(one >= std::time::Duration::from_millis(1300), "{one:?}");
+    assert!(one > wide, "one at a time {one:?} vs eight {wide:?}");
+}
+
+#[tokio::test]
+async fn rate_flag_overrides_the_tuning_table() {
+    let env = slow_env(0).await;
+    // The config's ceiling is 1000/s; at 8/s the eleven requests need at least 10/8 s.
+    let run_list = env.run(&["list", "--rate", "8", "--format", "json"]).await;
+    assert_eq!(run_list.code(), 0);
+    let slow = timed(&env, &["audit", "--rate", "8", "--format", "json"]).await;
+    assert!(slow >= std::time::Duration::from_millis(1200), "{slow:?}");
+    let fast = timed(&env, &["audit", "--format", "json"]).await;
+    assert!(fast < slow, "{fast:?} vs {slow:?}");
+}
+
+#[test]
+fn tuning_flags_refuse_values_out_of_range() {
+    use clap::Parser;
+    for bad in [
+        ["list", "--concurrency", "0"],
+        ["audit", "--concurrency", "257"],
+        ["audit", "--rate", "0"],
+        ["list", "--rate=-1", "--format=json"],
+        ["audit", "--rate", "fast"],
+    ] {
+        let argv = std::iter::once("ecsreset").chain(bad);
+        let e = ecsreset::cli::Cli::try_parse_from(argv).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation, "{bad:?}");
+    }
+    let argv = ["ecsreset", "audit", "--concurrency", "256", "--rate", "0.5"];
+    let cli = ecsreset::cli::Cli::try_parse_from(argv).unwrap();
+    let Some(Command::Audit(a)) = cli.command else {
+        panic!()
+    };
+    assert_eq!(
+        (a.tuning.concurrency, a.tuning.rate),
+        (Some(256), Some(0.5))
+    );
+}

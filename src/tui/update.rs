@@ -96,6 +96,7 @@ pub(crate) fn load(state: &mut State, kind: Pending) -> Vec<Effect> {
         state.audit = Some(crate::tui::state::audit::AuditProgress::new(
             id,
             projects.len(),
+            state.now,
         ));
         Request::Audit { id, projects }
     } else {
