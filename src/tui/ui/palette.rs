@@ -19,8 +19,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Palette, theme: Th
     let width = WIDTH.min(area.width.saturating_sub(2));
     // Input, a blank line, the matches (at least one line, for "no match").
     let rows = u16::try_from(found.len().max(1)).unwrap_or(u16::MAX);
-    let height = rows.saturating_add(4).min(area.height);
-    let rect = Rect::new(area.x + (area.width - width) / 2, area.y, width, height);
+    // Just below the table's top border, so the two borders do not touch.
+    let top = u16::from(area.height > 8);
+    let height = rows.saturating_add(4).min(area.height - top);
+    let rect = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + top,
+        width,
+        height,
+    );
     let title = format!("Command palette ({} of {})", found.len(), all(state));
     let inner = super::popup_block(frame, rect, &title, theme);
     let inner_w = usize::from(inner.width);
@@ -39,6 +46,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Palette, theme: Th
         .max()
         .unwrap_or(0)
         .clamp(8, inner_w / 2);
+    let keys_w = found
+        .iter()
+        .map(|c| c.keys.width())
+        .max()
+        .unwrap_or(0)
+        .min(inner_w / 5);
     let mut lines = vec![input, Line::from("")];
     if found.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -50,11 +63,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Palette, theme: Th
         let chosen = i == p.selected;
         let mark = if chosen { "› " } else { "  " };
         let label = format!("{mark}{:<label_w$}", fit(&clean(&c.label), label_w));
-        let keys = if c.keys.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", c.keys)
-        };
+        let keys = format!(" {:<keys_w$}", fit(&c.keys, keys_w));
         let room = inner_w.saturating_sub(label.width() + keys.width() + 2);
         let (help, help_style) = match &c.error {
             Some(e) => (format!("✗ {e}"), theme.bad()),
