@@ -181,3 +181,30 @@ fn ctrl_s_saves_the_filtered_table_as_a_private_csv_and_says_where() {
     term.send("q");
     assert_eq!(term.wait_exit(&mut app).exit_code(), 0);
 }
+
+#[test]
+fn headless_audit_at_a_terminal_shows_rate_and_time_left_on_stderr() {
+    let mut cfg = common::sim_config(Fleet::generate(1, 16, 3));
+    cfg.faults.latency = std::time::Duration::from_millis(60);
+    let env = Env::with(cfg);
+    let term = Pty::new();
+    let mut cmd = env.app(&["audit", "--format", "csv", "--concurrency", "1"]);
+    // Headless commands log to stderr; only warnings, so the progress line stands alone.
+    cmd.env("RUST_LOG", "warn");
+    let mut proc = term.spawn(cmd);
+    let status = term.wait_exit(&mut proc);
+    assert_eq!(status.exit_code(), 0, "{}", term.screen());
+    let raw = String::from_utf8_lossy(&term.raw()).into_owned();
+    // At one request in flight and 60 ms each, the line is redrawn several times first.
+    let running = raw
+        .split('\r')
+        .find(|l| l.starts_with("audited ") && l.contains("/s · ") && l.contains(" left"))
+        .unwrap_or_else(|| panic!("no progress line with a rate:\n{raw:?}"));
+    assert!(running.contains("/16 servers"), "{running:?}");
+    let screen = term.screen();
+    let last = screen
+        .lines()
+        .find(|l| l.starts_with("audited 16/16 servers in "))
+        .unwrap_or_else(|| panic!("no final line:\n{screen}"));
+    assert!(last.ends_with("/s"), "{last:?}");
+}

@@ -37,8 +37,25 @@ impl Progress {
         } else {
             format!("{rate:.1}/s")
         };
+        if left < Duration::from_secs(1) && self.listing_done {
+            return format!("{rate} · <1s left");
+        }
         let bound = if self.listing_done { "~" } else { "≥" };
         format!("{rate} · {bound}{} left", duration(left))
+    }
+
+    /// `in 4.2s · 71.4/s`, for the line that ends a finished audit.
+    pub fn finished(&self) -> String {
+        let secs = self.elapsed.as_secs_f64();
+        let took = if secs < 60.0 {
+            format!("{secs:.1}s")
+        } else {
+            duration(self.elapsed)
+        };
+        match self.rate() {
+            Some(rate) => format!("in {took} · {rate:.1}/s"),
+            None => format!("in {took}"),
+        }
     }
 }
 
@@ -70,13 +87,21 @@ mod tests {
         assert_eq!(p(50, 200, 2000, true).speed(), "25.0/s · ~6s left");
         assert_eq!(p(50, 200, 2000, false).speed(), "25.0/s · ≥6s left");
         assert_eq!(p(1000, 61_000, 2000, true).speed(), "500/s · ~2m00s left");
-        assert_eq!(p(200, 200, 4000, true).speed(), "50.0/s · ~0s left");
+        assert_eq!(p(200, 200, 4000, true).speed(), "50.0/s · <1s left");
+        assert_eq!(p(190, 200, 4000, false).speed(), "47.5/s · ≥0s left");
         assert_eq!(
             p(0, 200, 4000, true).speed(),
             "",
             "nothing done: no rate yet"
         );
         assert_eq!(p(5, 200, 0, true).speed(), "", "no time passed");
+    }
+
+    #[test]
+    fn a_finished_audit_says_how_long_it_took() {
+        assert_eq!(p(300, 300, 4200, true).finished(), "in 4.2s · 71.4/s");
+        assert_eq!(p(0, 0, 50, true).finished(), "in 0.1s");
+        assert_eq!(p(6000, 6000, 125_000, true).finished(), "in 2m05s · 48.0/s");
     }
 
     #[test]

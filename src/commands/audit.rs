@@ -166,14 +166,11 @@ async fn collect(
     let work = audit::run(&ctx.cloud, projects, opts, &sink);
     if io.err_is_tty {
         let started = std::time::Instant::now();
-        let line = || {
-            let p = Progress {
-                done: done.load(Ordering::Relaxed),
-                total: listed.load(Ordering::Relaxed),
-                elapsed: started.elapsed(),
-                listing_done: projects_done.load(Ordering::Relaxed) >= projects.len(),
-            };
-            progress_line(&p)
+        let now = || Progress {
+            done: done.load(Ordering::Relaxed),
+            total: listed.load(Ordering::Relaxed),
+            elapsed: started.elapsed(),
+            listing_done: projects_done.load(Ordering::Relaxed) >= projects.len(),
         };
         tokio::pin!(work);
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
@@ -181,11 +178,18 @@ async fn collect(
             tokio::select! {
                 () = &mut work => break,
                 _ = tick.tick() => {
-                    let _ = write!(io.err, "\r{}\x1b[K", line());
+                    let _ = write!(io.err, "\r{}\x1b[K", progress_line(&now()));
                 }
             }
         }
-        let _ = writeln!(io.err, "\r{}\x1b[K", line());
+        let p = now();
+        let _ = writeln!(
+            io.err,
+            "\raudited {}/{} servers {}\x1b[K",
+            p.done,
+            p.total,
+            p.finished()
+        );
     } else {
         work.await;
     }

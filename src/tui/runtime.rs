@@ -315,3 +315,22 @@ pub async fn run(
     worker.abort();
     Ok(exit)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::carry_over;
+    use crate::tui::fixture::loaded;
+    use crate::tui::state::table::SortKey;
+
+    #[test]
+    fn the_filter_and_sort_survive_a_config_reload() {
+        let mut old = loaded();
+        old.table.set_filter("os:linux !db".into());
+        old.table.set_sort(SortKey::Flag, true);
+        let mut fresh = crate::tui::fixture::empty();
+        carry_over(&mut old, &mut fresh);
+        assert_eq!(fresh.table.filter(), "os:linux !db");
+        assert_eq!(fresh.table.sort(), (SortKey::Flag, true));
+        assert!(fresh.table.parsed_filter().errors.is_empty());
+    }
+}
