@@ -160,7 +160,7 @@ fn ctrl_s_saves_the_filtered_table_as_a_private_csv_and_says_where() {
     term.send(keys::ENTER);
     term.wait_for(" 1 shown");
     term.send(keys::CTRL_S);
-    let screen = term.wait_for("saved 1 rows to ");
+    let screen = term.wait_for("saved 1 row to ");
     let exports = env.dir.path().join("data").join("exports");
     let files: Vec<_> = std::fs::read_dir(&exports)
         .unwrap()
@@ -168,7 +168,8 @@ fn ctrl_s_saves_the_filtered_table_as_a_private_csv_and_says_where() {
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
-    assert!(screen.contains(&name[..20]), "the path is shown:\n{screen}");
+    assert!(screen.contains(&name), "the whole path is shown:\n{screen}");
+    assert!(screen.contains("Table saved"), "{screen}");
     let csv = std::fs::read_to_string(&files[0]).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "name,id,status,os,ip,az,project,flag,age");

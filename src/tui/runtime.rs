@@ -154,10 +154,23 @@ fn save_csv(state: &mut State, file_name: &str, rows: usize, bytes: &[u8]) {
         return;
     };
     match crate::tui::export::save(&dir, file_name, bytes) {
-        Ok(path) => state.notice(
-            Level::Info,
-            format!("saved {rows} rows to {}", path.display()),
-        ),
+        Ok(path) => {
+            let rows = if rows == 1 {
+                "1 row".into()
+            } else {
+                format!("{rows} rows")
+            };
+            let text = format!("saved {rows} to {}", path.display());
+            // The status line has half the width: a path cut short would be no use.
+            if unicode_width::UnicodeWidthStr::width(text.as_str()) > usize::from(state.size.0 / 2)
+            {
+                state.mode = Mode::Message {
+                    title: "Table saved".into(),
+                    text: text.clone(),
+                };
+            }
+            state.notice(Level::Info, text);
+        }
         Err(e) => state.notice(Level::Error, format!("table not saved: {e}")),
     }
 }

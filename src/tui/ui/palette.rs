@@ -21,7 +21,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Palette, theme: Th
     let rows = u16::try_from(found.len().max(1)).unwrap_or(u16::MAX);
     // Just below the table's top border, so the two borders do not touch.
     let top = u16::from(area.height > 8);
-    let height = rows.saturating_add(4).min(area.height - top);
+    let height = rows.saturating_add(4).min(area.height - 2 * top);
     let rect = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + top,
