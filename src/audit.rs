@@ -4,6 +4,7 @@
 //! so this module only decides *what* to ask, never how fast.
 
 pub mod diff;
+pub mod progress;
 pub mod record;
 
 use crate::cloud::wire::ServerDetail;

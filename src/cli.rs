@@ -42,6 +42,9 @@ pub struct GlobalArgs {
     /// Only these projects (region name, project id or label); repeatable
     #[arg(long = "project", global = true, value_name = "REGION|ID")]
     pub projects: Vec<String>,
+    /// Terminal UI: clicks select and sort, the wheel scrolls (as `[ui] mouse = true`)
+    #[arg(long)]
+    pub mouse: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,6 +104,27 @@ pub enum Command {
     Reveal(RevealArgs),
     /// Run the ECS+IAM simulator on loopback
     Sim(SimArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell)
+    #[command(
+        after_help = "bash: ecsreset completions bash > ~/.local/share/bash-completion/completions/ecsreset\n\
+                      zsh: ecsreset completions zsh > ~/.zfunc/_ecsreset (with ~/.zfunc in $fpath)\n\
+                      fish: ecsreset completions fish > ~/.config/fish/completions/ecsreset.fish\n\
+                      powershell: ecsreset completions powershell | Out-String | Invoke-Expression"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the man page (roff), e.g. `ecsreset man > ecsreset.1`
+    Man,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -115,6 +139,28 @@ pub enum Format {
 pub struct ListArgs {
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    #[command(flatten)]
+    pub tuning: TuningArgs,
+}
+
+/// Overrides of `[tuning]` for one run.
+#[derive(Debug, Args, Clone, Copy, Default, PartialEq)]
+pub struct TuningArgs {
+    /// Requests in flight at once (overrides [tuning] concurrency)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: Option<u16>,
+    /// Ceiling of requests per second across all projects (overrides [tuning] rate_per_second)
+    #[arg(long, value_name = "PER_SECOND", value_parser = positive_rate)]
+    pub rate: Option<f64>,
+}
+
+fn positive_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a positive number of requests per second"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -133,6 +179,8 @@ pub struct AuditArgs {
     /// Compare with the last saved audit (appeared, vanished, changed)
     #[arg(long)]
     pub diff: bool,
+    #[command(flatten)]
+    pub tuning: TuningArgs,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod change;
+pub mod completions;
 pub mod context;
 pub mod list;
 pub mod locate;
@@ -56,6 +57,15 @@ pub async fn run(cli: &Cli, io: &mut Io<'_>) -> Result<i32, AppError> {
     if let Command::Sim(_) = command {
         return Err(AppError::Usage("`sim` is dispatched by main".into()));
     }
+    // Generated from the argument definitions: no config, no cloud.
+    if let Command::Completions { shell } = command {
+        completions::completions(*shell, io.out)?;
+        return Ok(0);
+    }
+    if let Command::Man = command {
+        completions::man(io.out)?;
+        return Ok(0);
+    }
     if let Command::Trail(a) = command {
         return trail::run(&cli.global, a, io);
     }
@@ -65,7 +75,12 @@ pub async fn run(cli: &Cli, io: &mut Io<'_>) -> Result<i32, AppError> {
     }
     // `audit --all-projects` narrows what IAM discovers, not only what is configured.
     let narrow_now = !matches!(command, Command::Audit(a) if a.all_projects);
-    let ctx = context::Context::build_for(&cli.global, narrow_now).await?;
+    let tuning = match command {
+        Command::List(a) => a.tuning,
+        Command::Audit(a) => a.tuning,
+        _ => crate::cli::TuningArgs::default(),
+    };
+    let ctx = context::Context::build_tuned(&cli.global, narrow_now, tuning).await?;
     if let Ok(Some(dir)) = ctx.trail_dir() {
         for w in crate::ops::trail::startup_warnings(&dir) {
             writeln!(io.err, "warning: unfinished operation: {w}")?;
@@ -79,6 +94,10 @@ pub async fn run(cli: &Cli, io: &mut Io<'_>) -> Result<i32, AppError> {
         Command::Reboot(a) => reboot::run(&ctx, a, io).await,
         Command::Start(a) => reboot::start(&ctx, a, io).await,
         Command::WindowsPassword(a) => windows_password::run(&ctx, a, io).await,
-        Command::Sim(_) | Command::Trail(_) | Command::Reveal(_) => unreachable!("handled above"),
+        Command::Sim(_)
+        | Command::Trail(_)
+        | Command::Reveal(_)
+        | Command::Completions { .. }
+        | Command::Man => unreachable!("handled above"),
     }
 }

@@ -18,20 +18,23 @@
 //! Paths inside the file (`ca_bundle`, `log.file`) may start with `~/` and are otherwise
 //! taken relative to the directory of the config file.
 
+pub mod columns;
 mod credentials;
 mod error;
 pub mod keys;
 mod schema;
 mod source;
 mod validate;
+mod validate_ui;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::secret::Secret;
 
+pub use columns::Column;
 pub use error::{ConfigError, Location};
-pub use keys::{Action, KeyChord, KeyMap};
+pub use keys::{Action, KeyChord, KeyMap, Scope};
 
 /// Names the config file when `--config` is not given.
 pub const ENV_CONFIG: &str = "ECSRESET_CONFIG";
@@ -66,6 +69,8 @@ pub struct Config {
     pub keys: KeyMap,
     /// `[escrow]`: None when the file has no such section.
     pub escrow: Option<EscrowConfig>,
+    /// `[[views]]`: named filter + sort + columns, chosen from the palette.
+    pub views: Vec<View>,
 }
 
 /// AK/SK credentials; `Debug` shows the secret parts as `***`.
@@ -164,23 +169,55 @@ pub struct Ui {
     /// No resets at all: browse and audit only.
     pub read_only: bool,
     pub theme: Theme,
+    /// The table's columns in order; None = every column that fits, in the built-in order.
+    pub columns: Option<Vec<Column>>,
+    /// Mouse clicks and the wheel act (opt-in: capturing the mouse stops the terminal's own
+    /// text selection).
+    pub mouse: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Theme {
+    /// The terminal's own 16 colours, so its palette decides how they look.
     #[default]
-    Default,
+    Terminal,
+    /// Fixed colours picked for a dark background.
+    Dark,
+    /// Fixed colours picked for a light background.
+    Light,
     /// No colours; status is carried by glyphs and words anyway.
     Mono,
 }
 
 impl Theme {
+    pub const ALL: [Theme; 4] = [Theme::Terminal, Theme::Dark, Theme::Light, Theme::Mono];
+
     pub fn name(self) -> &'static str {
         match self {
-            Theme::Default => "default",
+            Theme::Terminal => "terminal",
+            Theme::Dark => "dark",
+            Theme::Light => "light",
             Theme::Mono => "mono",
         }
     }
+
+    /// `default` is the older name of `terminal`.
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "default" => Some(Theme::Terminal),
+            other => Self::ALL.into_iter().find(|t| t.name() == other),
+        }
+    }
+}
+
+/// A saved view: what the palette's `:view NAME` applies. Unset parts stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    pub name: String,
+    pub filter: Option<String>,
+    /// Column and descending.
+    pub sort: Option<(Column, bool)>,
+    pub columns: Option<Vec<Column>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,6 +277,7 @@ impl Default for Config {
             log: LogConfig::default(),
             keys: KeyMap::defaults(),
             escrow: None,
+            views: Vec::new(),
         }
     }
 }

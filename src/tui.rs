@@ -17,6 +17,7 @@
 //!   "new password active".
 
 pub mod clipboard;
+pub mod export;
 #[doc(hidden)]
 pub mod fixture;
 pub mod launch;
@@ -44,6 +45,10 @@ pub struct TuiOptions {
     pub read_only: bool,
     /// Where the audit trail of resets goes; `None` writes none.
     pub trail_dir: Option<std::path::PathBuf>,
+    /// Where `ctrl-s` saves the table (the data directory, also in the demo).
+    pub data_dir: Option<std::path::PathBuf>,
+    /// `--mouse`: capture the mouse whatever `[ui] mouse` says.
+    pub mouse: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +88,8 @@ pub fn session(
     let mut state = State::from_config(config, opts.read_only, StdRng::from_os_rng());
     let no_color = std::env::var("NO_COLOR").ok();
     state.mono |= ui::theme::no_color_requested(no_color.as_deref());
+    state.mouse |= opts.mouse;
+    state.data_dir.clone_from(&opts.data_dir);
     // Sent earlier with no outcome recorded (a crash, a kill): the operator must check them.
     if let Some(dir) = &opts.trail_dir {
         let open = crate::ops::trail::startup_warnings(dir);

@@ -245,8 +245,9 @@ async fn a_project_that_cannot_be_listed_exits_2_and_the_others_are_reported() {
 #[tokio::test]
 async fn throttled_flags_without_retries_stay_unknown_and_exit_2() {
     let mut cfg = sim_config(Fleet::generate(1, 10, 105));
-    // One token per API, refilled every 10 s: the list passes, the second flag does not.
-    cfg.throttle = Some(0.1);
+    // One token per API, refilled every 100 s (a slow machine must not earn a second one):
+    // the list passes, the second flag does not.
+    cfg.throttle = Some(0.01);
     let tuning = Tuning {
         retries: 0,
         ..Tuning::default()
@@ -1048,4 +1049,69 @@ async fn a_unique_name_or_short_id_names_a_server_and_an_ambiguous_one_is_refuse
         assert!(err.contains(&s.id), "{err}");
         assert!(received(&env.sim, &s.id).is_empty(), "{} was reset", s.id);
     }
+}
+
+// ------------------------------------------------------------------ --concurrency, --rate
+
+/// One project of 10 servers, every request delayed: how long an audit takes shows how many
+/// requests were in flight and how fast they were sent.
+async fn slow_env(latency_ms: u64) -> CliEnv {
+    let mut cfg = sim_config(Fleet::generate(1, 10, 5));
+    cfg.faults.latency = std::time::Duration::from_millis(latency_ms);
+    CliEnv::with(cfg, Tuning::default(), &[]).await
+}
+
+async fn timed(env: &CliEnv, args: &[&str]) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    let run = env.run(args).await;
+    assert_eq!(run.code(), 0, "{}", run.err);
+    started.elapsed()
+}
+
+#[tokio::test]
+async fn concurrency_flag_overrides_the_tuning_table() {
+    let env = slow_env(120).await;
+    // The config allows 8 at once: ten flag checks of 120 ms take about two rounds.
+    let wide = timed(&env, &["audit", "--format", "json"]).await;
+    // One at a time: the list and ten flags one after the other, at least 11 x 120 ms.
+    let one = timed(&env, &["audit", "--format", "json", "--concurrency", "1"]).await;
+    assert!(one >= std::time::Duration::from_millis(1300), "{one:?}");
+    assert!(one > wide, "one at a time {one:?} vs eight {wide:?}");
+}
+
+#[tokio::test]
+async fn rate_flag_overrides_the_tuning_table() {
+    let env = slow_env(0).await;
+    // The config's ceiling is 1000/s; at 8/s the eleven requests need at least 10/8 s.
+    let run_list = env.run(&["list", "--rate", "8", "--format", "json"]).await;
+    assert_eq!(run_list.code(), 0);
+    let slow = timed(&env, &["audit", "--rate", "8", "--format", "json"]).await;
+    assert!(slow >= std::time::Duration::from_millis(1200), "{slow:?}");
+    let fast = timed(&env, &["audit", "--format", "json"]).await;
+    assert!(fast < slow, "{fast:?} vs {slow:?}");
+}
+
+#[test]
+fn tuning_flags_refuse_values_out_of_range() {
+    use clap::Parser;
+    for bad in [
+        ["list", "--concurrency", "0"],
+        ["audit", "--concurrency", "257"],
+        ["audit", "--rate", "0"],
+        ["list", "--rate=-1", "--format=json"],
+        ["audit", "--rate", "fast"],
+    ] {
+        let argv = std::iter::once("ecsreset").chain(bad);
+        let e = ecsreset::cli::Cli::try_parse_from(argv).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation, "{bad:?}");
+    }
+    let argv = ["ecsreset", "audit", "--concurrency", "256", "--rate", "0.5"];
+    let cli = ecsreset::cli::Cli::try_parse_from(argv).unwrap();
+    let Some(Command::Audit(a)) = cli.command else {
+        panic!()
+    };
+    assert_eq!(
+        (a.tuning.concurrency, a.tuning.rate),
+        (Some(256), Some(0.5))
+    );
 }

@@ -220,6 +220,8 @@ fn audit_running() -> State {
         }),
     );
     update(&mut s, Msg::Worker(Event::Flags { id: *id, flags }));
+    // Two seconds in: the gauge shows the rate and the time left.
+    update(&mut s, Msg::Tick(now() + chrono::Duration::seconds(2)));
     s
 }
 

@@ -1,7 +1,7 @@
 //! What every headless command needs: a client and the resolved list of projects.
 
 use super::AppError;
-use crate::cli::GlobalArgs;
+use crate::cli::{GlobalArgs, TuningArgs};
 use crate::cloud::{self, Cloud, ProjectRef, RetryPolicy};
 use crate::config::{self, Config, LoadOptions};
 use crate::sim::{Fleet, Sim, SimConfig};
@@ -33,7 +33,16 @@ impl Context {
     /// and `--project` is left in [`Context::only`] for the caller to apply, e.g. to the
     /// projects IAM discovers (which may not be configured at all).
     pub async fn build_for(global: &GlobalArgs, narrow: bool) -> Result<Self, AppError> {
-        let (config, demo) = if global.demo {
+        Self::build_tuned(global, narrow, TuningArgs::default()).await
+    }
+
+    /// [`Context::build_for`] with `--concurrency` / `--rate` applied over `[tuning]`.
+    pub async fn build_tuned(
+        global: &GlobalArgs,
+        narrow: bool,
+        tuning: TuningArgs,
+    ) -> Result<Self, AppError> {
+        let (mut config, demo) = if global.demo {
             let base = demo_base(global.config.as_deref())?;
             let (sim, projects) = start_demo_sim(Fleet::demo()).await?;
             (demo_over(base, &sim, projects), Some(sim))
@@ -43,6 +52,12 @@ impl Context {
                 None,
             )
         };
+        if let Some(n) = tuning.concurrency {
+            config.tuning.concurrency = usize::from(n);
+        }
+        if let Some(rate) = tuning.rate {
+            config.tuning.rate_per_second = rate;
+        }
         let cloud = Cloud::new(settings(&config, None)?)?;
         let only: &[String] = if narrow { &global.projects } else { &[] };
         let targets = resolve(&cloud, &config, only).await?;

@@ -47,6 +47,8 @@ pub enum Action {
     NextField,
     ToggleProject,
     ReloadConfig,
+    Palette,
+    SaveCsv,
 }
 
 /// Where a binding applies; see the module documentation.
@@ -153,6 +155,16 @@ const TABLE: &[(Action, &str, &str)] = &[
         "reload_config",
         "read the config file again (credentials, endpoints, projects)",
     ),
+    (
+        Action::Palette,
+        "palette",
+        "command palette: every action, :project :columns :theme :view",
+    ),
+    (
+        Action::SaveCsv,
+        "save_csv",
+        "save the visible table as CSV in the data directory",
+    ),
 ];
 
 impl Action {
@@ -185,6 +197,8 @@ impl Action {
         Action::NextField,
         Action::ToggleProject,
         Action::ReloadConfig,
+        Action::Palette,
+        Action::SaveCsv,
     ];
 
     fn row(self) -> &'static (Action, &'static str, &'static str) {
@@ -464,6 +478,9 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("tab", Action::NextField),
     ("p", Action::ToggleProject),
     ("R", Action::ReloadConfig),
+    (":", Action::Palette),
+    // The form's ctrl-s (submit) is looked up first, so this acts only outside the form.
+    ("ctrl-s", Action::SaveCsv),
 ];
 
 fn unknown_action(name: &str) -> String {

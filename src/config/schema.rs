@@ -25,6 +25,8 @@ pub(super) struct RawFile {
     #[serde(default)]
     pub keys: RawKeys,
     pub escrow: Option<RawEscrow>,
+    #[serde(default)]
+    pub views: Vec<Spanned<RawView>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -78,6 +80,17 @@ pub(super) struct RawTuning {
 pub(super) struct RawUi {
     pub read_only: Field<bool>,
     pub theme: Field<String>,
+    pub columns: Field<Vec<Spanned<String>>>,
+    pub mouse: Field<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawView {
+    pub name: Spanned<String>,
+    pub filter: Field<String>,
+    pub sort: Field<String>,
+    pub columns: Field<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -9,7 +9,7 @@ use zeroize::Zeroize;
 use super::error::{self, ConfigError};
 use super::schema::{RawCredentials, RawFile};
 use super::validate::{self, Ctx};
-use super::{Config, ENV_CONFIG, LoadOptions, credentials};
+use super::{Config, ENV_CONFIG, LoadOptions, credentials, validate_ui};
 
 /// [`super::load`] with the default path injected, so tests never read the real one.
 pub(super) fn load_with_default(
@@ -64,10 +64,11 @@ fn resolve(
         endpoints: validate::endpoints(raw.endpoints, &cx)?,
         projects: validate::projects(raw.projects, &cx)?,
         tuning: validate::tuning(raw.tuning, &cx)?,
-        ui: validate::ui(raw.ui, &cx)?,
+        ui: validate_ui::ui(raw.ui, &cx)?,
         log: validate::log(raw.log, &cx)?,
         keys: validate::keys(raw.keys, &cx)?,
         escrow: validate::escrow(raw.escrow, &cx)?,
+        views: validate_ui::views(raw.views, &cx)?,
     };
     Ok(Config { source, ..config })
 }

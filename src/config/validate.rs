@@ -10,11 +10,11 @@ use toml::Spanned;
 use super::error::{ConfigError, Location, Seg, render};
 use super::keys::{Action, KeyChord, KeyMap};
 use super::schema::{
-    Field, RawCsms, RawEndpoints, RawEscrow, RawKeys, RawLog, RawProject, RawTuning, RawUi,
+    Field, RawCsms, RawEndpoints, RawEscrow, RawKeys, RawLog, RawProject, RawTuning,
 };
 use super::{
     DEFAULT_CSMS_ENDPOINT, DEFAULT_ECS_ENDPOINT, DEFAULT_IAM_ENDPOINT, Endpoints, EscrowConfig,
-    LogConfig, ProjectConfig, Theme, Tuning, Ui,
+    LogConfig, ProjectConfig, Tuning,
 };
 use crate::escrow::{CsmsConfig, NameTemplate, Recipient};
 
@@ -309,25 +309,6 @@ pub(super) fn is_project_id(s: &str) -> bool {
         && s.len() <= 64
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
-pub(super) fn ui(raw: Option<RawUi>, cx: &Ctx) -> Result<Ui, ConfigError> {
-    let r = raw.unwrap_or_default();
-    let theme = match r.theme {
-        None => Theme::default(),
-        Some(t) => match t.get_ref().as_str() {
-            "default" => Theme::Default,
-            "mono" => Theme::Mono,
-            other => {
-                let message = format!("ui.theme must be \"default\" or \"mono\", got {other:?}");
-                return Err(cx.invalid(t.span(), "ui.theme", message));
-            }
-        },
-    };
-    Ok(Ui {
-        read_only: r.read_only.is_some_and(|v| *v.get_ref()),
-        theme,
-    })
 }
 
 const LEVELS: &[&str] = &["off", "error", "warn", "info", "debug", "trace"];

@@ -20,6 +20,8 @@ pub async fn launch(global: &GlobalArgs) -> Result<super::runtime::Exit, TuiErro
         let opts = TuiOptions {
             read_only: global.read_only,
             trail_dir: global.data_dir.clone(),
+            data_dir: crate::commands::saved::data_dir(global.data_dir.as_deref()).ok(),
+            mouse: global.mouse,
         };
         let base = crate::commands::context::demo_base(global.config.as_deref())
             .map_err(|e| TuiError::Config(e.to_string()))?;
@@ -29,7 +31,9 @@ pub async fn launch(global: &GlobalArgs) -> Result<super::runtime::Exit, TuiErro
         .map_err(|e| TuiError::Config(e.to_string()))?;
     let opts = TuiOptions {
         read_only: global.read_only,
-        trail_dir: Some(trail_dir),
+        trail_dir: Some(trail_dir.clone()),
+        data_dir: Some(trail_dir),
+        mouse: global.mouse,
     };
     let (path, only) = (global.config.clone(), global.projects.clone());
     let load = move || {

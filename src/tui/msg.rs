@@ -6,7 +6,7 @@ use crate::cloud::CallRecord;
 use crate::cloud::wire::{RebootType, ServerDetail};
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 
 /// Identifies one request to the worker; events of a request the state no longer waits for
 /// are dropped, so a superseded refresh can never overwrite a newer one.
@@ -17,6 +17,8 @@ pub struct RequestId(pub u64);
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// Only when the mouse is captured (`[ui] mouse`, `--mouse`).
+    Mouse(MouseEvent),
     Resize(u16, u16),
     /// The clock moved; "ago" columns and spinners follow `now`.
     Tick(DateTime<Utc>),
@@ -35,6 +37,12 @@ pub enum Effect {
     /// Put this on the operator's clipboard with OSC 52 (works over ssh and tmux). Only
     /// server ids, names and addresses: never a password.
     Copy(String),
+    /// Write the visible table (`rows` rows of CSV) to `file_name` in the data directory.
+    SaveCsv {
+        file_name: String,
+        rows: usize,
+        bytes: Vec<u8>,
+    },
 }
 
 /// A project as the worker needs it: `id` is `None` when the config named only the region.

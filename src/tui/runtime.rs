@@ -11,6 +11,7 @@ use crate::cloud::Cloud;
 use chrono::Utc;
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use futures::{FutureExt, StreamExt};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -23,8 +24,32 @@ const TICK: Duration = Duration::from_millis(250);
 /// Restores raw mode, the main screen and the cursor when dropped.
 struct TerminalGuard;
 
+/// Whether this process asked the terminal for mouse reports, so every way out turns them
+/// off again (a shell left with mouse reporting on prints escape codes on every click).
+static MOUSE_CAPTURED: AtomicBool = AtomicBool::new(false);
+
+/// Turns mouse reports on or off to match `want`; a failure leaves the keys working.
+fn capture_mouse(want: bool) {
+    if MOUSE_CAPTURED.swap(want, Ordering::SeqCst) == want {
+        return;
+    }
+    let mut out = std::io::stdout();
+    let _ = if want {
+        crossterm::execute!(out, crossterm::event::EnableMouseCapture)
+    } else {
+        crossterm::execute!(out, crossterm::event::DisableMouseCapture)
+    };
+}
+
+fn release_mouse() {
+    if MOUSE_CAPTURED.swap(false, Ordering::SeqCst) {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    }
+}
+
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        release_mouse();
         // Unwinding from a panic on this thread: ratatui's panic hook has already restored
         // the terminal and the message is on the main screen. A second "leave the alternate
         // screen" would also restore the cursor saved on entering it (DECRC), moving it back
@@ -70,16 +95,18 @@ impl Exit {
 fn exit_after_panic() {
     let restore_and_print = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        release_mouse();
         restore_and_print(info);
         let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
         std::process::exit(101);
     }));
 }
 
-/// Turns a terminal event into a message: key presses and resizes only.
+/// Turns a terminal event into a message: key presses, resizes and (when captured) the mouse.
 pub fn term_msg(event: TermEvent) -> Option<Msg> {
     match event {
         TermEvent::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
+        TermEvent::Mouse(m) => Some(Msg::Mouse(m)),
         TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
         _ => None,
     }
@@ -105,11 +132,46 @@ fn execute(state: &mut State, effects: Vec<Effect>, requests: &mpsc::Sender<Requ
                     .write_all(crate::tui::clipboard::osc52(&text).as_bytes())
                     .and_then(|()| out.flush());
             }
+            Effect::SaveCsv {
+                file_name,
+                rows,
+                bytes,
+            } => save_csv(state, &file_name, rows, &bytes),
         }
     }
     for id in undelivered {
         let more = update(state, Msg::Undelivered(id));
         execute(state, more, requests);
+    }
+}
+
+fn save_csv(state: &mut State, file_name: &str, rows: usize, bytes: &[u8]) {
+    let Some(dir) = state.data_dir.clone() else {
+        state.notice(
+            Level::Error,
+            "no data directory to save to; pass --data-dir",
+        );
+        return;
+    };
+    match crate::tui::export::save(&dir, file_name, bytes) {
+        Ok(path) => {
+            let rows = if rows == 1 {
+                "1 row".into()
+            } else {
+                format!("{rows} rows")
+            };
+            let text = format!("saved {rows} to {}", path.display());
+            // The status line has half the width: a path cut short would be no use.
+            if unicode_width::UnicodeWidthStr::width(text.as_str()) > usize::from(state.size.0 / 2)
+            {
+                state.mode = Mode::Message {
+                    title: "Table saved".into(),
+                    text: text.clone(),
+                };
+            }
+            state.notice(Level::Info, text);
+        }
+        Err(e) => state.notice(Level::Error, format!("table not saved: {e}")),
     }
 }
 
@@ -140,6 +202,10 @@ fn carry_over(old: &mut State, new: &mut State) {
     new.show_log = old.show_log;
     new.log = std::mem::take(&mut old.log);
     new.next_id = old.next_id;
+    // What the operator was looking at: reloading credentials must not lose the filter.
+    new.table.set_filter(old.table.filter().to_owned());
+    let (key, desc) = old.table.sort();
+    new.table.set_sort(key, desc);
 }
 
 pub async fn run(
@@ -164,6 +230,7 @@ pub async fn run(
     let mut terminal = ratatui::try_init()?;
     exit_after_panic();
     let _guard = TerminalGuard;
+    capture_mouse(state.mouse);
     let size = terminal.size()?;
     state.size = (size.width, size.height);
     state.now = Utc::now();
@@ -238,6 +305,7 @@ pub async fn run(
                     let mut next = fresh.state;
                     carry_over(&mut state, &mut next);
                     state = next;
+                    capture_mouse(state.mouse);
                     worker.abort();
                     let (tx, rx) = mpsc::channel::<Request>(64);
                     requests = tx;
@@ -259,4 +327,23 @@ pub async fn run(
     drop(requests);
     worker.abort();
     Ok(exit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::carry_over;
+    use crate::tui::fixture::loaded;
+    use crate::tui::state::table::SortKey;
+
+    #[test]
+    fn the_filter_and_sort_survive_a_config_reload() {
+        let mut old = loaded();
+        old.table.set_filter("os:linux !db".into());
+        old.table.set_sort(SortKey::Flag, true);
+        let mut fresh = crate::tui::fixture::empty();
+        carry_over(&mut old, &mut fresh);
+        assert_eq!(fresh.table.filter(), "os:linux !db");
+        assert_eq!(fresh.table.sort(), (SortKey::Flag, true));
+        assert!(fresh.table.parsed_filter().errors.is_empty());
+    }
 }

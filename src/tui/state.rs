@@ -5,10 +5,11 @@ pub mod audit;
 pub mod filter;
 pub mod form;
 pub mod log;
+pub mod palette;
 pub mod row;
 pub mod table;
 
-use crate::config::{Config, KeyMap};
+use crate::config::{Column, Config, KeyMap, Theme, View};
 use crate::tui::msg::{ProjectSpec, RequestId, ResetStatus};
 use audit::AuditProgress;
 use chrono::{DateTime, Utc};
@@ -77,6 +78,8 @@ pub enum Mode {
     Confirm(Box<Confirm>),
     Results(Results),
     AuditSummary,
+    /// The `:` command palette.
+    Palette(Box<palette::Palette>),
     /// Something too long for the status line, e.g. why the config could not be reloaded.
     Message {
         title: String,
@@ -147,7 +150,17 @@ pub struct State {
     pub now: DateTime<Utc>,
     /// Terminal size in cells, from `Msg::Resize`.
     pub size: (u16, u16),
+    /// No colour at all (`NO_COLOR`), whatever the theme.
     pub mono: bool,
+    pub theme: Theme,
+    /// The table's columns in order (`[ui] columns`, a view, `:columns`); None = all that fit.
+    pub columns: Option<Vec<Column>>,
+    /// `[[views]]` of the config, for the palette.
+    pub views: Vec<View>,
+    /// Mouse events act (`[ui] mouse`, `--mouse`); the runtime captures the mouse only then.
+    pub mouse: bool,
+    /// Where `ctrl-s` saves the table; None when there is no data directory.
+    pub data_dir: Option<std::path::PathBuf>,
     pub keys: KeyMap,
     pub read_only: bool,
     /// With `[escrow]` configured, several servers can each get a unique sealed password.
@@ -192,6 +205,11 @@ impl State {
             now: DateTime::<Utc>::UNIX_EPOCH,
             size: (80, 24),
             mono: false,
+            theme: Theme::default(),
+            columns: None,
+            views: Vec::new(),
+            mouse: false,
+            data_dir: None,
             keys,
             read_only: false,
             escrow: None,
@@ -225,7 +243,10 @@ impl State {
             .collect();
         let mut s = Self::new(projects, config.keys.clone(), rng);
         s.read_only = read_only || config.ui.read_only;
-        s.mono = config.ui.theme == crate::config::Theme::Mono;
+        s.theme = config.ui.theme;
+        s.columns.clone_from(&config.ui.columns);
+        s.views.clone_from(&config.views);
+        s.mouse = config.ui.mouse;
         s
     }
 
@@ -265,6 +286,16 @@ impl State {
 
     pub fn resets_in_flight(&self) -> bool {
         self.pending.values().any(|p| *p == Pending::Reset)
+    }
+
+    /// What the palette offers in this state.
+    pub fn palette_context(&self) -> palette::Context<'_> {
+        palette::Context {
+            keys: &self.keys,
+            projects: self.projects.iter().map(ProjectState::place).collect(),
+            views: &self.views,
+            columns: self.columns.as_deref(),
+        }
     }
 
     pub fn project_label(&self, index: usize) -> &str {

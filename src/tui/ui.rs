@@ -8,6 +8,7 @@ pub mod form;
 pub mod help;
 pub mod layout;
 pub mod log;
+pub mod palette;
 pub mod results;
 pub mod servers;
 pub mod status;
@@ -26,7 +27,7 @@ use theme::Theme;
 
 pub fn draw(frame: &mut Frame, state: &State) {
     let area = frame.area();
-    let theme = Theme::new(state.mono);
+    let theme = Theme::named(state.theme, state.mono);
     if layout::too_small((area.width, area.height)) {
         return too_small(frame, area, state);
     }
@@ -56,6 +57,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
         Mode::Results(r) => results::draw(frame, body, state, r, theme),
         Mode::AuditSummary => audit::summary(frame, body, state, theme),
         Mode::Message { title, text } => message(frame, body, state, title, text, theme),
+        Mode::Palette(p) => palette::draw(frame, body, state, p, theme),
         Mode::Browse | Mode::Filter => {}
     }
 }

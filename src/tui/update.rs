@@ -4,8 +4,11 @@
 
 mod browse;
 mod confirm;
+mod csv;
 mod events;
 mod form;
+mod mouse;
+pub mod palette;
 mod reset;
 
 use crate::config::{Action, KeyChord};
@@ -31,8 +34,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) => match state.mode {
             Mode::Form(_) => form::on_key(state, key),
             Mode::Confirm(_) => confirm::on_key(state, key),
+            Mode::Palette(_) => palette::on_key(state, key),
             _ => browse::on_key(state, key),
         },
+        Msg::Mouse(_) if layout::too_small(state.size) => Vec::new(),
+        Msg::Mouse(ev) => mouse::on_mouse(state, ev),
         Msg::Resize(w, h) => {
             state.size = (w, h);
             Vec::new()
@@ -90,6 +96,7 @@ pub(crate) fn load(state: &mut State, kind: Pending) -> Vec<Effect> {
         state.audit = Some(crate::tui::state::audit::AuditProgress::new(
             id,
             projects.len(),
+            state.now,
         ));
         Request::Audit { id, projects }
     } else {
@@ -124,6 +131,8 @@ mod tests_copy;
 mod tests_filter;
 #[cfg(test)]
 mod tests_form;
+#[cfg(test)]
+mod tests_k9s;
 #[cfg(test)]
 mod tests_small;
 #[cfg(test)]

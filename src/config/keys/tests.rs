@@ -173,8 +173,8 @@ fn the_form_types_characters_and_keeps_control_keys() {
     assert_eq!(map.lookup_form(&chord("space")), None);
     assert_eq!(
         map.lookup(&chord("ctrl-s")),
-        None,
-        "submit is a form action"
+        Some(Action::SaveCsv),
+        "submit is a form action; outside the form ctrl-s saves the table"
     );
 }
 

@@ -85,7 +85,7 @@ fn dotted_and_inline_keys_get_the_right_line_too() {
     assert_eq!(
         error_of("[ui]\ntheme = \"mono\"\n\ntuning.page_size = 0\n"),
         "config file FILE: line 4, column 1: unknown key \"tuning\" in [ui] (expected one of: \
-         read_only, theme)"
+         read_only, theme, columns, mouse)"
     );
     assert_eq!(
         error_of("tuning = { retries = 1,\n  page_size = 0 }\n"),
@@ -248,10 +248,94 @@ fn ui_theme_and_read_only() {
     let c = config_of("[ui]\nread_only = true\ntheme = \"mono\"\n");
     assert!(c.ui.read_only);
     assert_eq!(c.ui.theme, Theme::Mono);
+    for (name, theme) in [
+        ("dark", Theme::Dark),
+        ("light", Theme::Light),
+        ("terminal", Theme::Terminal),
+        ("default", Theme::Terminal),
+    ] {
+        let c = config_of(&format!("[ui]\ntheme = \"{name}\"\n"));
+        assert_eq!(c.ui.theme, theme, "{name}");
+    }
     assert_eq!(
-        error_of("[ui]\ntheme = \"dark\"\n"),
-        "config file FILE: line 2: ui.theme must be \"default\" or \"mono\", got \"dark\""
+        error_of("[ui]\ntheme = \"solarized\"\n"),
+        "config file FILE: line 2: ui.theme must be one of \"terminal\", \"dark\", \"light\", \
+         \"mono\", got \"solarized\""
     );
+}
+
+#[test]
+fn ui_columns_and_mouse() {
+    use crate::config::Column;
+    let c = config_of("[ui]\nmouse = true\ncolumns = [\"flag\", \"name\", \"checked\"]\n");
+    assert!(c.ui.mouse);
+    assert_eq!(
+        c.ui.columns,
+        Some(vec![Column::Flag, Column::Name, Column::Age])
+    );
+    let c = config_of("[ui]\n");
+    assert_eq!((c.ui.columns, c.ui.mouse), (None, false));
+    let e = error_of("[ui]\ncolumns = [\n  \"name\",\n  \"size\",\n]\n");
+    assert!(
+        e.starts_with(
+            "config file FILE: line 4: ui.columns[1] unknown column \"size\" (expected one of: \
+             name, id, status,"
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        error_of("[ui]\ncolumns = [\"name\", \"name\"]\n"),
+        "config file FILE: line 2: ui.columns[1] names the column \"name\" twice"
+    );
+    assert!(
+        error_of("[ui]\ncolumns = []\n")
+            .starts_with("config file FILE: line 2: ui.columns lists no column"),
+    );
+}
+
+#[test]
+fn views_name_a_filter_a_sort_and_columns() {
+    use crate::config::Column;
+    let c = config_of(
+        "[[views]]\nname = \"prod-web\"\nfilter = \"project:prod web\"\nsort = \"-flag\"\n\
+         columns = [\"name\", \"flag\"]\n\n[[views]]\nname = \"all\"\n",
+    );
+    assert_eq!(c.views.len(), 2);
+    let v = &c.views[0];
+    assert_eq!(v.name, "prod-web");
+    assert_eq!(v.filter.as_deref(), Some("project:prod web"));
+    assert_eq!(v.sort, Some((Column::Flag, true)));
+    assert_eq!(v.columns, Some(vec![Column::Name, Column::Flag]));
+    assert_eq!((c.views[1].filter.as_ref(), c.views[1].sort), (None, None));
+    for (body, want) in [
+        (
+            "[[views]]\nname = \"a\"\nsort = \"id\"\n",
+            "line 3: views[0].sort: the table cannot sort by \"id\"",
+        ),
+        (
+            "[[views]]\nname = \"a\"\n[[views]]\nname = \"a\"\n",
+            "line 4: views[1].name repeats views[0] (\"a\"); rename one",
+        ),
+        (
+            "[[views]]\nname = \"two words\"\n",
+            "line 2: views[0].name must be one word (the palette's `:view NAME`)",
+        ),
+        (
+            "[[views]]\nname = \"a\"\ncolumns = [\"nme\"]\n",
+            "line 3: views[0].columns[0] unknown column \"nme\"",
+        ),
+        (
+            "[[views]]\nname = \"a\"\nfilter = \"colour:red\"\n",
+            "line 3: views[0].filter: ",
+        ),
+    ] {
+        let e = error_of(body);
+        assert!(
+            e.starts_with(&format!("config file FILE: {want}")),
+            "{body}\n{e}"
+        );
+    }
+    assert!(error_of("[[views]]\nname = \"a\"\nzoom = 2\n").contains("zoom"));
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! Progress and per-project summary of the `A` audit.
 
+use crate::audit::progress::Progress;
 use crate::audit::record::Counts;
 use crate::tui::msg::RequestId;
+use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone)]
 pub struct AuditProgress {
@@ -15,10 +17,12 @@ pub struct AuditProgress {
     pub counts: Vec<Counts>,
     pub failed: Vec<(usize, String)>,
     pub finished: bool,
+    /// From the state's clock, for the rate and the time left.
+    pub started: DateTime<Utc>,
 }
 
 impl AuditProgress {
-    pub fn new(id: RequestId, projects: usize) -> Self {
+    pub fn new(id: RequestId, projects: usize, started: DateTime<Utc>) -> Self {
         Self {
             id,
             projects_total: projects,
@@ -28,6 +32,17 @@ impl AuditProgress {
             counts: vec![Counts::default(); projects],
             failed: Vec::new(),
             finished: false,
+            started,
+        }
+    }
+
+    /// The counts and the time since the start, as of `now`.
+    pub fn progress(&self, now: DateTime<Utc>) -> Progress {
+        Progress {
+            done: self.done,
+            total: self.total,
+            elapsed: (now - self.started).to_std().unwrap_or_default(),
+            listing_done: self.projects_listed >= self.projects_total,
         }
     }
 

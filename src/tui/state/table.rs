@@ -144,6 +144,12 @@ impl Table {
         self.dirty = true;
     }
 
+    /// Sorts by `key` (a saved view, a header click).
+    pub fn set_sort(&mut self, key: SortKey, desc: bool) {
+        self.sort = Some((key, desc));
+        self.dirty = true;
+    }
+
     /// Ascending, then descending, then the next column.
     pub fn cycle_sort(&mut self) {
         let (key, desc) = self.sort();

@@ -14,10 +14,16 @@ pub fn gauge(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let Some(a) = &state.audit else {
         return;
     };
-    let label = format!(
-        "audit: {}/{} flags checked · {}/{} projects listed",
-        a.done, a.total, a.projects_listed, a.projects_total
-    );
+    // The rate and the time left come before the project count when room is short.
+    let mut label = format!("audit: {}/{} flags checked", a.done, a.total);
+    let speed = a.progress(state.now).speed();
+    let projects = format!("{}/{} projects listed", a.projects_listed, a.projects_total);
+    for part in [speed, projects] {
+        let longer = format!("{label} · {part}");
+        if !part.is_empty() && longer.chars().count() <= usize::from(area.width) {
+            label = longer;
+        }
+    }
     let g = Gauge::default()
         .ratio(a.ratio())
         .label(label)

@@ -4,6 +4,7 @@
 use super::ago;
 use super::text::{fit, or_dash};
 use super::theme::Theme;
+use crate::config::Column;
 use crate::tui::state::table::{Flag, Row as ServerRow, SortKey};
 use crate::tui::state::{Focus, ProjectLoad, State};
 use ratatui::Frame;
@@ -85,6 +86,26 @@ impl Col {
         }
     }
 
+    /// The column a choice in the config or the palette names.
+    fn of_choice(c: Column) -> Col {
+        match c {
+            Column::Name => Col::Name,
+            Column::Id => Col::Id,
+            Column::Status => Col::Status,
+            Column::Os => Col::Os,
+            Column::Ip => Col::Ip,
+            Column::Az => Col::Az,
+            Column::Project => Col::Project,
+            Column::Flag => Col::Flag,
+            Column::Age => Col::Age,
+        }
+    }
+
+    /// The sort key of a column, for a header click.
+    fn sort_key(self) -> Option<SortKey> {
+        SortKey::ALL.into_iter().find(|k| Col::of_sort(*k) == self)
+    }
+
     /// The column a sort key sorts on.
     fn of_sort(key: SortKey) -> Col {
         match key {
@@ -115,7 +136,9 @@ struct Columns {
 const PROJECT_MAX: u16 = 24;
 
 impl Columns {
-    fn for_width(width: u16, projects: usize) -> Self {
+    /// `chosen` (the config's or the palette's list) keeps its order; a chosen column that
+    /// does not fit is left out, and the first is always shown.
+    fn for_width(width: u16, projects: usize, chosen: Option<&[Column]>) -> Self {
         let inner = width.saturating_sub(2);
         let cost = |cols: &[Col]| -> u16 {
             cols.iter()
@@ -123,8 +146,21 @@ impl Columns {
                 .sum::<u16>()
                 .saturating_sub(1)
         };
-        let mut shown = vec![Col::Mark, Col::Name, Col::Id, Col::Flag];
-        for col in Col::OPTIONAL {
+        let mut shown = match chosen {
+            Some(list) => {
+                let mut shown = vec![Col::Mark];
+                for (i, &c) in list.iter().enumerate() {
+                    let mut with = shown.clone();
+                    with.push(Col::of_choice(c));
+                    if i == 0 || cost(&with) <= inner {
+                        shown = with;
+                    }
+                }
+                shown
+            }
+            None => vec![Col::Mark, Col::Name, Col::Id, Col::Flag],
+        };
+        for col in Col::OPTIONAL.into_iter().filter(|_| chosen.is_none()) {
             if col == Col::Project && projects < 2 {
                 continue;
             }
@@ -134,9 +170,15 @@ impl Columns {
                 shown = with;
             }
         }
-        shown.sort_by_key(|c| Col::ORDER.iter().position(|o| o == c));
+        if chosen.is_none() {
+            shown.sort_by_key(|c| Col::ORDER.iter().position(|o| o == c));
+        }
         let spare = inner.saturating_sub(cost(&shown));
-        let name_width = (NAME_MIN + spare).min(NAME_MAX);
+        let name_width = if shown.contains(&Col::Name) {
+            (NAME_MIN + spare).min(NAME_MAX)
+        } else {
+            NAME_MIN
+        };
         let spare = spare - (name_width - NAME_MIN);
         let project_width = if shown.contains(&Col::Project) {
             (Col::Project.width() + spare).min(PROJECT_MAX)
@@ -154,16 +196,35 @@ impl Columns {
         self.shown.contains(&col)
     }
 
+    fn width_of(&self, col: Col) -> u16 {
+        match col {
+            Col::Name => self.name_width,
+            Col::Project => self.project_width,
+            c => c.width(),
+        }
+    }
+
     fn widths(&self) -> Vec<Constraint> {
         self.shown
             .iter()
-            .map(|c| match c {
-                Col::Name => Constraint::Length(self.name_width),
-                Col::Project => Constraint::Length(self.project_width),
-                c => Constraint::Length(c.width()),
-            })
+            .map(|c| Constraint::Length(self.width_of(*c)))
             .collect()
     }
+}
+
+/// The sort key of the header cell at column `x` of a table drawn in `area`, for a mouse
+/// click; `None` between columns and on columns that do not sort.
+pub fn sort_at(state: &State, area: Rect, x: u16) -> Option<SortKey> {
+    let cols = Columns::for_width(area.width, state.projects.len(), state.columns.as_deref());
+    let mut left = area.x + 1;
+    for &c in &cols.shown {
+        let w = cols.width_of(c);
+        if (left..left + w).contains(&x) {
+            return c.sort_key();
+        }
+        left += w + 1;
+    }
+    None
 }
 
 pub fn spinner(state: &State) -> &'static str {
@@ -174,7 +235,7 @@ pub fn spinner(state: &State) -> &'static str {
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let table = &state.table;
     let focused = state.focus == Focus::Servers;
-    let cols = Columns::for_width(area.width, state.projects.len());
+    let cols = Columns::for_width(area.width, state.projects.len(), state.columns.as_deref());
     let (sort, desc) = table.sort();
     let arrow = if desc { "▼" } else { "▲" };
     // A sort on a column too wide to show is named here instead of on another column.

@@ -166,6 +166,13 @@ pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             ("enter".into(), "keep".into(), true),
             (k(Action::Cancel), "clear".into(), true),
         ],
+        Mode::Palette(_) => vec![
+            ("type".into(), "to search".into(), true),
+            ("↑↓".into(), "choose".into(), true),
+            ("tab".into(), "complete".into(), true),
+            ("enter".into(), "run".into(), true),
+            (k(Action::Cancel), "close".into(), true),
+        ],
         Mode::Results(_) => vec![
             (k(Action::Cancel), "close".into(), true),
             (k(Action::ToggleLog), "log".into(), true),
@@ -210,6 +217,8 @@ fn short(word: &str) -> &str {
         "details" => "info",
         "project" => "proj",
         "to filter" => "filter",
+        "to search" => "search",
+        "complete" => "compl",
         "scroll log" => "log",
         other => other,
     }

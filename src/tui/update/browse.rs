@@ -1,6 +1,6 @@
 //! Keys outside the reset form: the table, the filter, and the read-only popups.
 
-use super::{load, quit, reset};
+use super::{csv, load, palette, quit, reset};
 use crate::config::{Action, KeyChord};
 use crate::tui::msg::Effect;
 use crate::tui::state::{Focus, Level, Mode, Pending, State};
@@ -22,11 +22,12 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::Help { .. } => help(state, action),
         Mode::Details | Mode::AuditSummary | Mode::Message { .. } => popup(state, action),
         Mode::Results(_) => results(state, action),
-        _ => browse(state, action),
+        _ => act(state, action),
     }
 }
 
-fn browse(state: &mut State, action: Action) -> Vec<Effect> {
+/// What an action does in the list; the palette runs its actions through here too.
+pub(super) fn act(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Quit => return quit(state),
         Action::Help => state.mode = Mode::Help { scroll: 0 },
@@ -62,6 +63,8 @@ fn browse(state: &mut State, action: Action) -> Vec<Effect> {
             };
         }
         Action::ToggleProject => cycle_project(state),
+        Action::Palette => palette::open(state),
+        Action::SaveCsv => return csv::save(state),
         Action::Cancel => cancel(state),
         other => navigate(state, other),
     }
