@@ -4,10 +4,12 @@
 //! [`http::Transport`], so the concurrency bound and the adaptive rate apply to the whole app.
 
 pub mod bms;
+pub mod by_kind;
 pub mod ecs;
 pub mod error;
 pub mod http;
 pub mod iam;
+pub mod kind;
 pub mod limiter;
 pub mod regions;
 pub mod retry;
@@ -17,6 +19,7 @@ pub mod wire;
 
 pub use error::{ApiError, CloudError};
 pub use http::{CallRecord, Credentials, Observer};
+pub use kind::ServerKind;
 pub use retry::RetryPolicy;
 
 use std::path::PathBuf;
@@ -29,6 +32,9 @@ pub struct Settings {
     /// URL templates that may contain `{region}`.
     pub ecs_endpoint: String,
     pub iam_endpoint: String,
+    /// Bare-metal endpoint template; `None` derives it from the ECS one
+    /// ([`bms::bms_template`]).
+    pub bms_endpoint: Option<String>,
     pub ca_bundle: Option<PathBuf>,
     /// Proxy for https endpoints, from `[endpoints] proxy`; `HTTPS_PROXY` / `ALL_PROXY` apply
     /// when it is unset. Plain http (the loopback simulator) never goes through a proxy.
@@ -51,6 +57,7 @@ impl Settings {
         Self {
             ecs_endpoint: ecs_endpoint.into(),
             iam_endpoint: iam_endpoint.into(),
+            bms_endpoint: None,
             ca_bundle: None,
             proxy: None,
             credentials,
@@ -76,6 +83,7 @@ pub struct Cloud {
     transport: Arc<http::Transport>,
     ecs: Arc<str>,
     iam: Arc<str>,
+    bms: Arc<str>,
 }
 
 impl Cloud {
@@ -83,6 +91,11 @@ impl Cloud {
         // Fail at start-up, not on the first call, when an endpoint is unusable.
         check_template(&settings.ecs_endpoint)?;
         check_template(&settings.iam_endpoint)?;
+        let bms = settings
+            .bms_endpoint
+            .clone()
+            .unwrap_or_else(|| bms::bms_template(&settings.ecs_endpoint));
+        check_template(&bms)?;
         let mut builder = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)
@@ -121,6 +134,7 @@ impl Cloud {
             transport: Arc::new(transport),
             ecs: settings.ecs_endpoint.into(),
             iam: settings.iam_endpoint.into(),
+            bms: bms.into(),
         })
     }
 
@@ -134,6 +148,10 @@ impl Cloud {
 
     pub(crate) fn ecs_base(&self, region: &str) -> Result<reqwest::Url, CloudError> {
         endpoint(&self.ecs, region)
+    }
+
+    pub(crate) fn bms_base(&self, region: &str) -> Result<reqwest::Url, CloudError> {
+        endpoint(&self.bms, region)
     }
 
     pub(crate) fn iam_base(&self, region: &str) -> Result<reqwest::Url, CloudError> {

@@ -15,7 +15,7 @@ pub mod engine;
 pub mod plan;
 pub mod trail;
 
-pub use engine::{Engine, Passwords, ResetPlan};
+pub use engine::{Engine, Named, Passwords, ResetPlan};
 pub use plan::{Located, Refusal};
 
 use crate::cloud::ProjectRef;

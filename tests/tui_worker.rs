@@ -253,6 +253,7 @@ fn target_in(p: &ecsreset::sim::SimProject, sid: &str) -> Target {
         name: String::new(),
         label: p.name.clone(),
         protected: false,
+        kind: Default::default(),
     }
 }
 

@@ -143,6 +143,7 @@ async fn collect(
             AuditEvent::Flag { .. } => {
                 done.fetch_add(1, Ordering::Relaxed);
             }
+            AuditEvent::BareMetalFailed { .. } => {}
             AuditEvent::ListFailed { error, .. } => {
                 if error.api().is_some_and(|a| a.is_auth()) {
                     let mut first = rejected.lock().unwrap_or_else(|p| p.into_inner());
@@ -185,10 +186,11 @@ async fn collect(
     (records, failed, rejected)
 }
 
-const COLUMNS: [&str; 8] = [
+const COLUMNS: [&str; 9] = [
     "project_id",
     "region",
     "server_id",
+    "kind",
     "name",
     "status",
     "os_type",
@@ -211,6 +213,7 @@ pub fn write_records(
             r.project_id.clone(),
             r.region.clone(),
             r.server_id.clone(),
+            r.kind.word().to_owned(),
             r.name.clone(),
             r.status.clone(),
             r.os_type.clone().unwrap_or_default(),

@@ -105,6 +105,7 @@ pub fn settings(
         config.endpoints.iam.clone(),
         creds,
     );
+    s.bms_endpoint = config.endpoints.bms.clone();
     s.ca_bundle = config.endpoints.ca_bundle.clone();
     s.proxy = config.endpoints.proxy.clone();
     s.concurrency = config.tuning.concurrency;

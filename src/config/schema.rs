@@ -47,6 +47,7 @@ impl RawCredentials {
 pub(super) struct RawEndpoints {
     pub ecs: Field<String>,
     pub iam: Field<String>,
+    pub bms: Field<String>,
     pub ca_bundle: Field<String>,
     pub proxy: Field<String>,
 }

@@ -13,7 +13,7 @@ use super::schema::{
     Field, RawEndpoints, RawEscrow, RawKeys, RawLog, RawProject, RawTuning, RawUi,
 };
 use super::{
-    DEFAULT_ECS_ENDPOINT, DEFAULT_IAM_ENDPOINT, Endpoints, EscrowConfig, LogConfig, ProjectConfig,
+    DEFAULT_BMS_ENDPOINT, DEFAULT_ECS_ENDPOINT, DEFAULT_IAM_ENDPOINT, Endpoints, EscrowConfig, LogConfig, ProjectConfig,
     Theme, Tuning, Ui,
 };
 use crate::escrow::Recipient;
@@ -123,6 +123,10 @@ pub(super) fn endpoints(raw: Option<RawEndpoints>, cx: &Ctx) -> Result<Endpoints
     let r = raw.unwrap_or_default();
     let ecs = url(r.ecs, "endpoints.ecs", DEFAULT_ECS_ENDPOINT, cx)?;
     let iam = url(r.iam, "endpoints.iam", DEFAULT_IAM_ENDPOINT, cx)?;
+    let bms = match r.bms {
+        None => None,
+        some => Some(url(some, "endpoints.bms", DEFAULT_BMS_ENDPOINT, cx)?),
+    };
     let ca_bundle = match r.ca_bundle {
         None => None,
         Some(v) => {
@@ -151,6 +155,7 @@ pub(super) fn endpoints(raw: Option<RawEndpoints>, cx: &Ctx) -> Result<Endpoints
     Ok(Endpoints {
         ecs,
         iam,
+        bms,
         ca_bundle,
         proxy,
     })

@@ -57,6 +57,8 @@ pub struct Target {
     /// The project's label, for refusals.
     pub label: String,
     pub protected: bool,
+    /// Which API the server's calls go to.
+    pub kind: crate::cloud::ServerKind,
 }
 
 /// Work for the background worker.

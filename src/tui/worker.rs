@@ -108,13 +108,10 @@ pub fn describe(e: &CloudError) -> String {
 /// through [`audit::check_flags`], so the events are the audit engine's own.
 async fn fan_out(cloud: &Cloud, refs: Vec<ProjectRef>, opts: WorkerOptions, sink: audit::Sink<'_>) {
     let per_project = refs.into_iter().map(|project| async move {
-        let listed = cloud.list_servers_mapped(&project, opts.page_size, for_display);
+        let listed = audit::list_project(cloud, &project, opts.page_size, for_display, sink);
         match listed.await {
             Ok(servers) => {
-                let ids: Vec<(ProjectRef, String)> = servers
-                    .iter()
-                    .map(|s| (project.clone(), s.id.clone()))
-                    .collect();
+                let ids = audit::flag_asks(&project, &servers);
                 sink(AuditEvent::Listed { project, servers });
                 audit::check_flags(cloud, ids, opts.concurrency, sink).await;
             }
@@ -273,6 +270,12 @@ fn list_event(id: RequestId, event: AuditEvent, index: &HashMap<ProjectRef, usiz
             project: index.get(&project).copied().unwrap_or(usize::MAX),
             error: describe(&error),
         },
+        AuditEvent::BareMetalFailed { project, error } => Event::Warning(format!(
+            "project {} ({}): bare-metal servers could not be listed, ECS servers are shown: {}",
+            project.id,
+            project.region,
+            describe(&error)
+        )),
         AuditEvent::Flag { .. } => unreachable!("flags are batched by the caller"),
     }
 }

@@ -7,7 +7,7 @@ use crate::cloud::ProjectRef;
 use crate::cloud::wire::RebootType;
 use crate::ops::engine::{After, Engine, Options, Passwords, ResetPlan};
 use crate::ops::plan::Check;
-use crate::ops::{Progress, Project};
+use crate::ops::{Named, Progress, Project};
 use crate::secret::Secret;
 use crate::tui::msg::{Event, RequestId, Target};
 use std::sync::Arc;
@@ -34,7 +34,7 @@ fn engine(cloud: &Cloud, opts: &WorkerOptions, id: RequestId, tx: &Events) -> En
     Engine::new(cloud.clone(), o, sink)
 }
 
-fn named(targets: &[Target]) -> Vec<(Project, String, String)> {
+fn named(targets: &[Target]) -> Vec<Named> {
     targets
         .iter()
         .map(|t| {
@@ -46,7 +46,12 @@ fn named(targets: &[Target]) -> Vec<(Project, String, String)> {
                 label: t.label.clone(),
                 protected: t.protected,
             };
-            (p, t.server_id.clone(), t.name.clone())
+            Named {
+                project: p,
+                id: t.server_id.clone(),
+                name: t.name.clone(),
+                kind: t.kind,
+            }
         })
         .collect()
 }
