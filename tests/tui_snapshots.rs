@@ -245,6 +245,28 @@ fn servers_pane() {
     });
 }
 
+/// ECS and bare-metal servers in one table: a kind column appears only when bare metal is
+/// listed, so an ECS-only fleet keeps its columns.
+#[test]
+fn ecs_and_bms_in_one_table() {
+    snap("servers_bare_metal", loaded_with_bare_metal);
+    snap("details_bare_metal", || {
+        let mut s = loaded_with_bare_metal();
+        select(&mut s, "bms-win-01");
+        feed(&mut s, [key(KeyCode::Enter)]);
+        s
+    });
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut s = loaded_with_bare_metal();
+        let shown = text(render(&mut s, w, h).backend().buffer());
+        assert!(shown.contains("kind"), "{w}x{h}");
+        assert!(shown.contains("BMS") && shown.contains("ECS"), "{w}x{h}");
+        let mut s = loaded();
+        let shown = text(render(&mut s, w, h).backend().buffer());
+        assert!(!shown.contains("kind") && !shown.contains("BMS"), "{w}x{h}");
+    }
+}
+
 #[test]
 fn popups() {
     snap("details", || {

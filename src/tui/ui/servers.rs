@@ -20,6 +20,7 @@ enum Col {
     Mark,
     Name,
     Id,
+    Kind,
     Status,
     Os,
     Ip,
@@ -30,10 +31,11 @@ enum Col {
 }
 
 impl Col {
-    const ORDER: [Col; 10] = [
+    const ORDER: [Col; 11] = [
         Col::Mark,
         Col::Name,
         Col::Id,
+        Col::Kind,
         Col::Status,
         Col::Os,
         Col::Ip,
@@ -45,9 +47,12 @@ impl Col {
 
     /// Optional columns, most important first: names repeat across projects (every region
     /// has its `web-01`), so the project goes before everything else; the zone only refines
-    /// the region the project already names.
-    const OPTIONAL: [Col; 6] = [
+    /// the region the project already names. The kind shows only when bare-metal servers
+    /// are listed (an ECS-only fleet keeps its columns), and then early: a BMS server is
+    /// reset without a reboot.
+    const OPTIONAL: [Col; 7] = [
         Col::Project,
+        Col::Kind,
         Col::Status,
         Col::Os,
         Col::Ip,
@@ -60,6 +65,7 @@ impl Col {
             Col::Mark => 1,
             Col::Name => NAME_MIN,
             Col::Id => 8,
+            Col::Kind => 4,
             Col::Status => 9,
             Col::Os => 7,
             Col::Ip => 15,
@@ -75,6 +81,7 @@ impl Col {
             Col::Mark => " ",
             Col::Name => "name",
             Col::Id => "id",
+            Col::Kind => "kind",
             Col::Status => "status",
             Col::Os => "os",
             Col::Ip => "ip",
@@ -115,7 +122,7 @@ struct Columns {
 const PROJECT_MAX: u16 = 24;
 
 impl Columns {
-    fn for_width(width: u16, projects: usize) -> Self {
+    fn for_width(width: u16, projects: usize, bare_metal: bool) -> Self {
         let inner = width.saturating_sub(2);
         let cost = |cols: &[Col]| -> u16 {
             cols.iter()
@@ -125,7 +132,7 @@ impl Columns {
         };
         let mut shown = vec![Col::Mark, Col::Name, Col::Id, Col::Flag];
         for col in Col::OPTIONAL {
-            if col == Col::Project && projects < 2 {
+            if (col == Col::Project && projects < 2) || (col == Col::Kind && !bare_metal) {
                 continue;
             }
             let mut with = shown.clone();
@@ -174,7 +181,8 @@ pub fn spinner(state: &State) -> &'static str {
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let table = &state.table;
     let focused = state.focus == Focus::Servers;
-    let cols = Columns::for_width(area.width, state.projects.len());
+    let bare_metal = table.rows().iter().any(|r| r.detail.kind.is_bms());
+    let cols = Columns::for_width(area.width, state.projects.len(), bare_metal);
     let (sort, desc) = table.sort();
     let arrow = if desc { "▼" } else { "▲" };
     // A sort on a column too wide to show is named here instead of on another column.
@@ -285,6 +293,7 @@ fn row<'a>(
         Col::Mark => Cell::from(" "),
         Col::Name => Cell::from(fit(r.name(), name_width)),
         Col::Id => Cell::from(short_id(&d.id)),
+        Col::Kind => Cell::from(d.kind.word()),
         Col::Status => {
             let (status, style) = status_cell(r.status(), theme);
             Cell::from(Span::styled(fit(&status, 9), style))
