@@ -13,6 +13,7 @@
 
 pub mod engine;
 pub mod plan;
+pub mod server_password;
 pub mod trail;
 
 pub use engine::{Engine, Named, Passwords, ResetPlan};

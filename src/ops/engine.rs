@@ -283,7 +283,7 @@ impl Engine {
     }
 
     /// Intent on disk before the request leaves; `Err` means: do not send.
-    fn intend(
+    pub(super) fn intend(
         &self,
         action: Action,
         project: &ProjectRef,
@@ -315,7 +315,7 @@ impl Engine {
         Ok(op)
     }
 
-    fn outcome(&self, op: &str, lines: Vec<trail::OutcomeLine>) {
+    pub(super) fn outcome(&self, op: &str, lines: Vec<trail::OutcomeLine>) {
         if let Ok(mut f) = self.in_flight.lock() {
             f.retain(|i| i.op != op);
         }
