@@ -4,7 +4,7 @@
 use crossterm::event::KeyCode;
 use ecsreset::cloud::CallRecord;
 use ecsreset::tui::fixture::*;
-use ecsreset::tui::msg::{Event, FlagResult, Msg, Request, ResetStatus};
+use ecsreset::tui::msg::{Effect, Event, FlagResult, Msg, Request, ResetStatus};
 use ecsreset::tui::state::State;
 use ecsreset::tui::ui;
 use ecsreset::tui::update::update;
@@ -241,6 +241,42 @@ fn servers_pane() {
         let mut s = loaded();
         s.read_only = true;
         feed(&mut s, [ch('p'), ch('s'), ch('s')]);
+        s
+    });
+}
+
+/// The "show Windows password" dialog at each stage; the password is a test value.
+#[test]
+fn windows_password_dialog() {
+    fn open(path: &str) -> State {
+        let mut s = loaded();
+        select(&mut s, "win-ad-01");
+        feed(&mut s, [ch('w')]);
+        type_str(&mut s, path);
+        s
+    }
+    fn answered(read_only: bool) -> State {
+        let mut s = open("~/.ssh/kp-win.pem");
+        s.read_only = read_only;
+        let effects = feed(&mut s, [key(KeyCode::Enter)]);
+        let Some(Effect::Api(Request::WindowsPassword { id, target, .. })) = effects.first() else {
+            panic!("no request: {effects:?}");
+        };
+        let event = Event::WindowsPassword {
+            id: *id,
+            server_id: target.server_id.clone(),
+            outcome: Ok(ecsreset::secret::Secret::from("Dq4#Winpw-Fixture")),
+        };
+        update(&mut s, Msg::Worker(event));
+        s
+    }
+    snap("winpw_path", || open("~/.ssh/kp-win.pem"));
+    snap("winpw_shown", || answered(false));
+    snap("winpw_read_only", || answered(true));
+    snap("winpw_details_hint", || {
+        let mut s = loaded();
+        select(&mut s, "win-ad-01");
+        feed(&mut s, [key(KeyCode::Enter)]);
         s
     });
 }

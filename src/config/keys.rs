@@ -47,6 +47,7 @@ pub enum Action {
     NextField,
     ToggleProject,
     ReloadConfig,
+    WindowsPassword,
 }
 
 /// Where a binding applies; see the module documentation.
@@ -153,6 +154,11 @@ const TABLE: &[(Action, &str, &str)] = &[
         "reload_config",
         "read the config file again (credentials, endpoints, projects)",
     ),
+    (
+        Action::WindowsPassword,
+        "windows_password",
+        "show a Windows server's stored initial password (key pair)",
+    ),
 ];
 
 impl Action {
@@ -185,6 +191,7 @@ impl Action {
         Action::NextField,
         Action::ToggleProject,
         Action::ReloadConfig,
+        Action::WindowsPassword,
     ];
 
     fn row(self) -> &'static (Action, &'static str, &'static str) {
@@ -464,6 +471,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("tab", Action::NextField),
     ("p", Action::ToggleProject),
     ("R", Action::ReloadConfig),
+    ("w", Action::WindowsPassword),
 ];
 
 fn unknown_action(name: &str) -> String {

@@ -7,6 +7,7 @@ pub mod form;
 pub mod log;
 pub mod row;
 pub mod table;
+pub mod winpw;
 
 use crate::config::{Config, KeyMap};
 use crate::tui::msg::{ProjectSpec, RequestId, ResetStatus};
@@ -74,6 +75,8 @@ pub enum Mode {
     Form(Box<Form>),
     Confirm(Box<Confirm>),
     Results(Results),
+    /// Showing a Windows server's stored initial password.
+    WindowsPassword(Box<winpw::WinPw>),
     AuditSummary,
     /// Something too long for the status line, e.g. why the config could not be reloaded.
     Message {
@@ -117,6 +120,10 @@ pub enum Pending {
     /// Pre-flight for the confirmation.
     Check,
     Reset,
+    /// Fetching and decrypting a stored Windows password.
+    WindowsPassword,
+    /// Clearing a stored Windows password (a change, like a reset).
+    ClearPassword,
 }
 
 pub struct State {
@@ -151,6 +158,8 @@ pub struct State {
     pub quit: bool,
     /// Set by [`crate::tui::msg::Effect::ReloadConfig`]; the runtime reloads and clears it.
     pub reload_requested: bool,
+    /// The key file last used to show a Windows password, offered again next time.
+    pub windows_key_path: String,
 }
 
 impl State {
@@ -186,6 +195,7 @@ impl State {
             quit_armed: false,
             quit: false,
             reload_requested: false,
+            windows_key_path: String::new(),
         }
     }
 
@@ -229,7 +239,9 @@ impl State {
     }
 
     pub fn resets_in_flight(&self) -> bool {
-        self.pending.values().any(|p| *p == Pending::Reset)
+        self.pending
+            .values()
+            .any(|p| matches!(p, Pending::Reset | Pending::ClearPassword))
     }
 
     pub fn project_label(&self, index: usize) -> &str {

@@ -7,6 +7,7 @@ mod confirm;
 mod events;
 mod form;
 mod reset;
+mod winpw;
 
 use crate::config::{Action, KeyChord};
 use crate::tui::msg::{Effect, Msg, Request};
@@ -31,6 +32,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) => match state.mode {
             Mode::Form(_) => form::on_key(state, key),
             Mode::Confirm(_) => confirm::on_key(state, key),
+            Mode::WindowsPassword(_) => winpw::on_key(state, key),
             _ => browse::on_key(state, key),
         },
         Msg::Resize(w, h) => {
@@ -128,3 +130,5 @@ mod tests_form;
 mod tests_small;
 #[cfg(test)]
 mod tests_submit;
+#[cfg(test)]
+mod tests_winpw;

@@ -4,6 +4,7 @@
 //! resets run to completion in their own tasks.
 
 mod reset;
+mod winpw;
 
 use crate::audit::{self, AuditEvent};
 use crate::cloud::{Cloud, CloudError, ProjectRef, iam};
@@ -89,6 +90,13 @@ async fn serve(cloud: Cloud, opts: WorkerOptions, mut rx: mpsc::Receiver<Request
                     job,
                     tx.clone(),
                 ));
+            }
+            Request::WindowsPassword { id, target, key } => {
+                tokio::spawn(winpw::show(cloud.clone(), id, target, key, tx.clone()));
+            }
+            Request::ClearServerPassword { id, target } => {
+                let task = winpw::clear(cloud.clone(), opts.clone(), id, target, tx.clone());
+                tokio::spawn(task);
             }
         }
     }

@@ -12,7 +12,7 @@ use crate::secret::Secret;
 use crate::tui::msg::{Event, RequestId, Target};
 use std::sync::Arc;
 
-fn engine(cloud: &Cloud, opts: &WorkerOptions, id: RequestId, tx: &Events) -> Engine {
+pub(super) fn engine(cloud: &Cloud, opts: &WorkerOptions, id: RequestId, tx: &Events) -> Engine {
     let tx = tx.clone();
     let sink = Arc::new(move |p: Progress| {
         let _ = tx.send(match p {
@@ -34,20 +34,24 @@ fn engine(cloud: &Cloud, opts: &WorkerOptions, id: RequestId, tx: &Events) -> En
     Engine::new(cloud.clone(), o, sink)
 }
 
+/// The engine's view of a target's project.
+pub(super) fn project_of(t: &Target) -> Project {
+    Project {
+        project: ProjectRef {
+            id: t.project_id.clone(),
+            region: t.region.clone(),
+        },
+        label: t.label.clone(),
+        protected: t.protected,
+    }
+}
+
 fn named(targets: &[Target]) -> Vec<Named> {
     targets
         .iter()
         .map(|t| {
-            let p = Project {
-                project: ProjectRef {
-                    id: t.project_id.clone(),
-                    region: t.region.clone(),
-                },
-                label: t.label.clone(),
-                protected: t.protected,
-            };
             Named {
-                project: p,
+                project: project_of(t),
                 id: t.server_id.clone(),
                 name: t.name.clone(),
                 kind: t.kind,
