@@ -181,13 +181,13 @@ const BMS_ROLES: &[&str] = &["bms-db", "bms-hpc", "bms-sap", "bms-win-sql"];
 const BMS_FLAVORS: &[&str] = &["physical.s4.3xlarge", "physical.h2.large", "physical.io2.xlarge"];
 
 impl Fleet {
-    /// Adds `per_project` bare-metal servers to every project that has a region, the same for
+    /// Adds `per_project` bare-metal servers to every enabled project with a region, the same for
     /// the same seed. One in four runs Windows and was created with a key pair (so it has a
     /// stored initial password when the simulator is given a key).
     pub fn with_bare_metal(mut self, per_project: usize, seed: u64) -> Fleet {
         let mut rng = StdRng::seed_from_u64(seed ^ 0xb3_5eed);
         for (i, p) in self.projects.iter_mut().enumerate() {
-            let Some(region) = p.region.clone() else {
+            let Some(region) = p.region.clone().filter(|_| p.enabled) else {
                 continue;
             };
             for j in 0..per_project {
@@ -275,7 +275,8 @@ mod tests {
         assert_eq!(f, Fleet::generate(2, 3, 1).with_bare_metal(2, 1));
         for p in &f.projects {
             let bms = p.servers.iter().filter(|s| s.kind == ServerKind::Bms).count();
-            assert_eq!(bms, if p.region.is_some() { 2 } else { 0 }, "{}", p.name);
+            let regional = p.region.is_some() && p.enabled;
+            assert_eq!(bms, if regional { 2 } else { 0 }, "{}", p.name);
         }
         let all: Vec<&SimServer> = f.projects.iter().flat_map(|p| &p.servers).collect();
         assert!(all.iter().any(|s| s.kind == ServerKind::Bms && s.os_type == "Windows"));
