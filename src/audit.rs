@@ -103,7 +103,10 @@ pub async fn list_project<T>(
 }
 
 /// What [`check_flags`] asks for a listed project.
-pub fn flag_asks(p: &ProjectRef, servers: &[ServerDetail]) -> Vec<(ProjectRef, String, ServerKind)> {
+pub fn flag_asks(
+    p: &ProjectRef,
+    servers: &[ServerDetail],
+) -> Vec<(ProjectRef, String, ServerKind)> {
     servers
         .iter()
         .map(|s| (p.clone(), s.id.clone(), s.kind))

@@ -834,7 +834,10 @@ fn a_decrypted_windows_password_in_the_tui_reaches_only_the_screen() {
 
     let log = std::fs::read(env.log_file()).unwrap_or_default();
     let log_text = String::from_utf8_lossy(&log);
-    assert!(log_text.contains("TRACE") || log_text.contains("DEBUG"), "{log_text}");
+    assert!(
+        log_text.contains("TRACE") || log_text.contains("DEBUG"),
+        "{log_text}"
+    );
     let mut places: Vec<(String, Vec<u8>)> = vec![
         ("$ECSRESET_LOG".into(), log),
         ("argv".into(), argv.join(" ").into_bytes()),

@@ -53,12 +53,19 @@ async fn the_bms_list_pages_by_page_number_and_holds_only_bare_metal() {
     let got: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(got, want);
     assert!(all.iter().all(|s| s.kind == ServerKind::Bms));
-    assert!(all.iter().all(|s| s.flavor.as_ref().unwrap().id.starts_with("physical.")));
+    assert!(
+        all.iter()
+            .all(|s| s.flavor.as_ref().unwrap().id.starts_with("physical."))
+    );
     assert!(all[0].private_ip().is_some() && all[0].os_type().is_some());
     let ecs = cloud.list_servers(&p, 100).await.unwrap();
     assert_eq!(ecs.len(), 5, "the ECS list does not know bare metal");
     assert!(ecs.iter().all(|s| s.kind == ServerKind::Ecs));
-    assert_eq!(route_count(&sim, BMS_LIST), 5, "2 pages, then 3 for the whole list");
+    assert_eq!(
+        route_count(&sim, BMS_LIST),
+        5,
+        "2 pages, then 3 for the whole list"
+    );
 }
 
 #[tokio::test]
@@ -126,12 +133,17 @@ async fn the_stored_windows_password_of_a_bare_metal_server() {
     let plain = ecsreset::winpw::decrypt(&key, &stored).unwrap();
     assert_eq!(
         Some(plain.expose()),
-        sim.stored_windows_password(&win.id).as_ref().map(Secret::expose)
+        sim.stored_windows_password(&win.id)
+            .as_ref()
+            .map(Secret::expose)
     );
     let ecs_path = cloud.show_server_password(&p, &win.id).await.unwrap_err();
     assert_eq!(api_code(&ecs_path), "Ecs.0114");
     cloud.bms_delete_server_password(&p, &win.id).await.unwrap();
-    assert_eq!(cloud.bms_show_server_password(&p, &win.id).await.unwrap(), None);
+    assert_eq!(
+        cloud.bms_show_server_password(&p, &win.id).await.unwrap(),
+        None
+    );
     assert!(sim.stored_windows_password(&win.id).is_none());
 }
 
@@ -143,7 +155,10 @@ async fn bms_requests_are_signed_and_checked() {
     s.credentials.secret_key = Secret::from("not-the-simulator-key-0123456789abcdefgh");
     s.retry = fast_retry(0);
     let wrong = ecsreset::cloud::Cloud::new(s).unwrap();
-    let e = wrong.list_bare_metal(&project_of(&f), 10).await.unwrap_err();
+    let e = wrong
+        .list_bare_metal(&project_of(&f), 10)
+        .await
+        .unwrap_err();
     assert_eq!(api_code(&e), "APIGW.0301");
     assert_eq!(sim.stats().auth_failures, 1);
 }
@@ -160,10 +175,17 @@ async fn the_bms_endpoint_can_be_set_apart_from_ecs() {
     assert_eq!(cloud.list_servers(&p, 100).await.unwrap().len(), 5);
     let e = cloud.list_bare_metal(&p, 100).await.unwrap_err();
     assert!(matches!(e, CloudError::Transport { .. }), "{e:?}");
-    assert_eq!(route_count(&sim, BMS_LIST), 0, "nothing reached the ECS address");
+    assert_eq!(
+        route_count(&sim, BMS_LIST),
+        0,
+        "nothing reached the ECS address"
+    );
 }
 
-fn engine(sim: &ecsreset::sim::Sim, trail: &std::path::Path) -> (Engine, Arc<Mutex<Vec<Progress>>>) {
+fn engine(
+    sim: &ecsreset::sim::Sim,
+    trail: &std::path::Path,
+) -> (Engine, Arc<Mutex<Vec<Progress>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = {
         let seen = seen.clone();
@@ -201,11 +223,32 @@ async fn the_engine_resets_bare_metal_singly_and_ecs_by_batch() {
             .collect()
     };
     let (ecs, bare) = (pick(false, 2), pick(true, 2));
-    assert_eq!((ecs.len(), bare.len()), (2, 2), "the seed gives enough servers");
-    let ids: Vec<String> = [bare[0].clone(), ecs[0].clone(), bare[1].clone(), ecs[1].clone()].into();
-    let located = e.locate(std::slice::from_ref(&project), &ids).await.unwrap();
+    assert_eq!(
+        (ecs.len(), bare.len()),
+        (2, 2),
+        "the seed gives enough servers"
+    );
+    let ids: Vec<String> = [
+        bare[0].clone(),
+        ecs[0].clone(),
+        bare[1].clone(),
+        ecs[1].clone(),
+    ]
+    .into();
+    let located = e
+        .locate(std::slice::from_ref(&project), &ids)
+        .await
+        .unwrap();
     let kinds: Vec<ServerKind> = located.iter().map(|l| l.server.kind).collect();
-    assert_eq!(kinds, [ServerKind::Bms, ServerKind::Ecs, ServerKind::Bms, ServerKind::Ecs]);
+    assert_eq!(
+        kinds,
+        [
+            ServerKind::Bms,
+            ServerKind::Ecs,
+            ServerKind::Bms,
+            ServerKind::Ecs
+        ]
+    );
     let (ok, refused) = e
         .preflight(ecsreset::ops::plan::Check::Reset, located)
         .await;
@@ -226,8 +269,16 @@ async fn the_engine_resets_bare_metal_singly_and_ecs_by_batch() {
         assert_eq!(r.status, Status::Accepted, "{}", r.located.id());
         assert_eq!(received(&sim, r.located.id()), [SENTINEL]);
     }
-    assert_eq!(route_count(&sim, BMS_RESET), 2, "one single reset per bare-metal server");
-    assert_eq!(route_count(&sim, BATCH_RESET_ROUTE), 2, "dry run + batch for the ECS pair");
+    assert_eq!(
+        route_count(&sim, BMS_RESET),
+        2,
+        "one single reset per bare-metal server"
+    );
+    assert_eq!(
+        route_count(&sim, BATCH_RESET_ROUTE),
+        2,
+        "dry run + batch for the ECS pair"
+    );
     assert_eq!(route_count(&sim, RESET_ROUTE), 0);
     // Only ECS servers are rebooted; the bare-metal ones are named in a warning.
     for id in &ecs {
@@ -239,9 +290,9 @@ async fn the_engine_resets_bare_metal_singly_and_ecs_by_batch() {
         assert_eq!(r.after, None, "{id}");
         assert!(truth_of(&sim, id).password_pending, "not restarted");
     }
-    let warned = seen.lock().unwrap().iter().any(|p| {
-        matches!(p, Progress::Warning(w) if w.contains(&bare[0]) && w.contains("restart"))
-    });
+    let warned = seen.lock().unwrap().iter().any(
+        |p| matches!(p, Progress::Warning(w) if w.contains(&bare[0]) && w.contains("restart")),
+    );
     assert!(warned);
     let trail = std::fs::read_to_string(dir.path().join("trail.jsonl")).unwrap();
     for id in &bare {
@@ -265,12 +316,29 @@ async fn an_ecs_only_locate_never_calls_bms_and_bms_is_never_rebooted() {
         label: "p".into(),
         protected: false,
     };
-    let ecs_id = f.projects[0].servers.iter().find(|s| !bms(s)).unwrap().id.clone();
-    e.locate(std::slice::from_ref(&project), &[ecs_id]).await.unwrap();
+    let ecs_id = f.projects[0]
+        .servers
+        .iter()
+        .find(|s| !bms(s))
+        .unwrap()
+        .id
+        .clone();
+    e.locate(std::slice::from_ref(&project), &[ecs_id])
+        .await
+        .unwrap();
     assert_eq!(route_count(&sim, BMS_LIST), 0);
-    let bms_id = f.projects[0].servers.iter().find(|s| bms(s)).unwrap().id.clone();
+    let bms_id = f.projects[0]
+        .servers
+        .iter()
+        .find(|s| bms(s))
+        .unwrap()
+        .id
+        .clone();
     let located = e
-        .locate(std::slice::from_ref(&project), std::slice::from_ref(&bms_id))
+        .locate(
+            std::slice::from_ref(&project),
+            std::slice::from_ref(&bms_id),
+        )
         .await
         .unwrap();
     let (ok, refused) = e
@@ -298,17 +366,27 @@ async fn audit_and_list_show_both_kinds() {
     };
     for s in &f.projects[0].servers {
         assert_eq!(kind_of(&s.id).as_deref(), Some(s.kind.word()), "{}", s.id);
-        let r = records.iter().find(|r| r["server_id"] == s.id.as_str()).unwrap();
+        let r = records
+            .iter()
+            .find(|r| r["server_id"] == s.id.as_str())
+            .unwrap();
         assert_eq!(r["reset_supported"], s.reset_supported, "{}", s.id);
     }
     let csv = env.run(&["audit", "--format", "csv"]).await;
     let header = csv.out.lines().next().unwrap();
-    assert!(header.starts_with("project_id,region,server_id,kind,name"), "{header}");
+    assert!(
+        header.starts_with("project_id,region,server_id,kind,name"),
+        "{header}"
+    );
     assert_eq!(csv.out.lines().filter(|l| l.contains(",BMS,")).count(), 7);
     let list = env.run(&["list", "--format", "json"]).await;
     assert_eq!(list.code(), 0);
     let rows = list.json();
-    let bms_rows = rows.as_array().unwrap().iter().filter(|r| r["kind"] == "BMS");
+    let bms_rows = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "BMS");
     assert_eq!(bms_rows.count(), 7);
 }
 

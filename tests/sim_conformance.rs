@@ -146,7 +146,11 @@ async fn the_official_python_sdk_works_against_the_simulator() {
         .find(|(id, _)| *id == bms_winpw)
         .map(|(_, pw)| pw.as_str());
     let got = ecsreset::winpw::decrypt(&key, &line("BMS_WINPW_STORED=")).unwrap();
-    assert_eq!(Some(got.expose()), want, "the bare-metal ciphertext decrypts too");
+    assert_eq!(
+        Some(got.expose()),
+        want,
+        "the bare-metal ciphertext decrypts too"
+    );
     assert!(sim.stored_windows_password(&bms_winpw).is_none());
     let bms_reset = line("BMS_RESET_SERVER=");
     let got: Vec<String> = sim
@@ -154,7 +158,11 @@ async fn the_official_python_sdk_works_against_the_simulator() {
         .iter()
         .map(|s| s.expose().to_owned())
         .collect();
-    assert_eq!(got, [PASSWORD], "the SDK's BMS reset body carried the password");
+    assert_eq!(
+        got,
+        [PASSWORD],
+        "the SDK's BMS reset body carried the password"
+    );
 
     // What the SDK did is what the simulator holds.
     let server = stdout

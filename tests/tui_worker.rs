@@ -383,7 +383,11 @@ async fn bare_metal_rows_and_a_windows_password_shown_then_cleared() {
     let stored = h.sim.stored_windows_password(&win.server_id).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let pem = dir.path().join("kp-bms.pem");
-    std::fs::write(&pem, key_pair.to_pkcs1_pem(LineEnding::LF).unwrap().as_bytes()).unwrap();
+    std::fs::write(
+        &pem,
+        key_pair.to_pkcs1_pem(LineEnding::LF).unwrap().as_bytes(),
+    )
+    .unwrap();
     use std::os::unix::fs::PermissionsExt;
     // Readable by others first: refused, as the config would be, and nothing fetched.
     std::fs::set_permissions(&pem, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -399,9 +403,16 @@ async fn bare_metal_rows_and_a_windows_password_shown_then_cleared() {
     let Mode::WindowsPassword(d) = &h.state.mode else {
         panic!("dialog closed: {:?}", h.state.mode);
     };
-    assert!(matches!(&d.stage, Stage::Failed(w) if w.contains("chmod 600")), "{:?}", d.stage);
+    assert!(
+        matches!(&d.stage, Stage::Failed(w) if w.contains("chmod 600")),
+        "{:?}",
+        d.stage
+    );
     std::fs::set_permissions(&pem, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let effects = feed(&mut h.state, [key(KeyCode::Esc), ch('w'), key(KeyCode::Enter)]);
+    let effects = feed(
+        &mut h.state,
+        [key(KeyCode::Esc), ch('w'), key(KeyCode::Enter)],
+    );
     h.run(effects).await;
     h.settle().await;
     let Mode::WindowsPassword(d) = &h.state.mode else {
@@ -414,7 +425,10 @@ async fn bare_metal_rows_and_a_windows_password_shown_then_cleared() {
     assert_eq!(clear, &Clear::Offered);
     let plain = stored.expose().to_owned();
     let logged = format!("{:?}", h.state.log.lines());
-    assert!(logged.contains("/baremetalservers/"), "the BMS path was called");
+    assert!(
+        logged.contains("/baremetalservers/"),
+        "the BMS path was called"
+    );
     assert!(!logged.contains(&plain), "the log pane never holds it");
 
     let effects = feed(&mut h.state, [ch('y')]);
@@ -424,7 +438,13 @@ async fn bare_metal_rows_and_a_windows_password_shown_then_cleared() {
         panic!("dialog closed");
     };
     assert!(
-        matches!(&d.stage, Stage::Shown { clear: Clear::Cleared(_), .. }),
+        matches!(
+            &d.stage,
+            Stage::Shown {
+                clear: Clear::Cleared(_),
+                ..
+            }
+        ),
         "{:?}",
         d.stage
     );
@@ -435,7 +455,10 @@ async fn bare_metal_rows_and_a_windows_password_shown_then_cleared() {
         .filter(|l| l.contains("clear-server-password") && l.contains(&win.server_id))
         .collect();
     assert_eq!(ours.len(), 2, "intent, then outcome:\n{trail}");
-    assert!(ours[0].contains("\"intent\"") && ours[1].contains("\"done\""), "{trail}");
+    assert!(
+        ours[0].contains("\"intent\"") && ours[1].contains("\"done\""),
+        "{trail}"
+    );
     assert!(!trail.contains(&plain));
     feed(&mut h.state, [ch('q')]);
     assert!(!matches!(h.state.mode, Mode::WindowsPassword(_)));

@@ -265,7 +265,10 @@ mod tests {
         assert_eq!(r.count, Some(1));
         let s = &r.servers[0];
         assert_eq!(s.os_type(), Some("Windows"));
-        assert_eq!(s.flavor.as_ref().map(|f| f.id.as_str()), Some("physical.s4.medium"));
+        assert_eq!(
+            s.flavor.as_ref().map(|f| f.id.as_str()),
+            Some("physical.s4.medium")
+        );
         assert_eq!(s.availability_zone.as_deref(), Some("cn-north-4a"));
     }
 }

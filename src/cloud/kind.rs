@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum ServerKind {
     #[default]
@@ -40,7 +42,10 @@ mod tests {
     fn words_and_json_agree() {
         assert_eq!(serde_json::to_string(&ServerKind::Bms).unwrap(), "\"BMS\"");
         let k: ServerKind = serde_json::from_str("\"ECS\"").unwrap();
-        assert_eq!((k, ServerKind::default()), (ServerKind::Ecs, ServerKind::Ecs));
+        assert_eq!(
+            (k, ServerKind::default()),
+            (ServerKind::Ecs, ServerKind::Ecs)
+        );
         assert_eq!(ServerKind::Bms.to_string(), "BMS");
     }
 }

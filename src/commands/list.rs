@@ -50,11 +50,7 @@ pub async fn run(ctx: &Context, args: &ListArgs, io: &mut Io<'_>) -> Result<i32,
     for t in &ctx.targets {
         let mut servers = ctx.cloud.list_servers(&t.project, ctx.page_size()).await?;
         // An account may be allowed ECS and not BMS: say so, and list what can be listed.
-        match ctx
-            .cloud
-            .list_bare_metal(&t.project, ctx.page_size())
-            .await
-        {
+        match ctx.cloud.list_bare_metal(&t.project, ctx.page_size()).await {
             Ok(bms) => servers.extend(bms),
             Err(e) => writeln!(
                 io.err,

@@ -13,8 +13,8 @@ use super::schema::{
     Field, RawEndpoints, RawEscrow, RawKeys, RawLog, RawProject, RawTuning, RawUi,
 };
 use super::{
-    DEFAULT_BMS_ENDPOINT, DEFAULT_ECS_ENDPOINT, DEFAULT_IAM_ENDPOINT, Endpoints, EscrowConfig, LogConfig, ProjectConfig,
-    Theme, Tuning, Ui,
+    DEFAULT_BMS_ENDPOINT, DEFAULT_ECS_ENDPOINT, DEFAULT_IAM_ENDPOINT, Endpoints, EscrowConfig,
+    LogConfig, ProjectConfig, Theme, Tuning, Ui,
 };
 use crate::escrow::Recipient;
 

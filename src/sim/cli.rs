@@ -177,7 +177,10 @@ fn build_config(args: &SimCliArgs, sk: Option<Secret>) -> Result<(SimConfig, Str
     };
     let (fleet, origin) = if args.bms > 0 {
         let fleet = fleet.with_bare_metal(args.bms, args.seed);
-        (fleet, format!("{origin}, {} bare-metal per project", args.bms))
+        (
+            fleet,
+            format!("{origin}, {} bare-metal per project", args.bms),
+        )
     } else {
         (fleet, origin)
     };

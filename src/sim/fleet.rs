@@ -322,7 +322,10 @@ mod tests {
         )
         .unwrap();
         let s = &f.projects[0].servers;
-        assert_eq!((s[0].kind, s[0].flavor.as_str()), (ServerKind::Bms, BMS_FLAVOR));
+        assert_eq!(
+            (s[0].kind, s[0].flavor.as_str()),
+            (ServerKind::Bms, BMS_FLAVOR)
+        );
         assert_eq!(s[1].kind, ServerKind::Ecs);
         let bad = r#"{"projects":[{"id":"p","name":"x","domain_id":"d","servers":[
             {"id":"b","name":"a","os_type":"Linux","private_ip":"10.0.0.1","kind":"BMS",

@@ -9,9 +9,7 @@ use super::faults::{Faults, Injected, Redirect};
 use super::reply::{self, ecs_error, gateway_error, not_found_api, raw, throttled};
 use super::state::World;
 use super::throttle::Throttle;
-use super::{
-    SimConfig, SimStats, jobs, lock, routes_bms, routes_ecs, routes_iam, routes_password,
-};
+use super::{SimConfig, SimStats, jobs, lock, routes_bms, routes_ecs, routes_iam, routes_password};
 use crate::cloud::ServerKind::{Bms, Ecs};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};

@@ -178,7 +178,11 @@ fn server(rng: &mut StdRng, region: &str, project: usize, index: usize) -> SimSe
 }
 
 const BMS_ROLES: &[&str] = &["bms-db", "bms-hpc", "bms-sap", "bms-win-sql"];
-const BMS_FLAVORS: &[&str] = &["physical.s4.3xlarge", "physical.h2.large", "physical.io2.xlarge"];
+const BMS_FLAVORS: &[&str] = &[
+    "physical.s4.3xlarge",
+    "physical.h2.large",
+    "physical.io2.xlarge",
+];
 
 impl Fleet {
     /// Adds `per_project` bare-metal servers to every enabled project with a region, the same for
@@ -274,13 +278,23 @@ mod tests {
         let f = Fleet::generate(2, 3, 1).with_bare_metal(2, 1);
         assert_eq!(f, Fleet::generate(2, 3, 1).with_bare_metal(2, 1));
         for p in &f.projects {
-            let bms = p.servers.iter().filter(|s| s.kind == ServerKind::Bms).count();
+            let bms = p
+                .servers
+                .iter()
+                .filter(|s| s.kind == ServerKind::Bms)
+                .count();
             let regional = p.region.is_some() && p.enabled;
             assert_eq!(bms, if regional { 2 } else { 0 }, "{}", p.name);
         }
         let all: Vec<&SimServer> = f.projects.iter().flat_map(|p| &p.servers).collect();
-        assert!(all.iter().any(|s| s.kind == ServerKind::Bms && s.os_type == "Windows"));
-        assert!(all.iter().all(|s| s.kind == ServerKind::Ecs || s.flavor.starts_with("physical.")));
+        assert!(
+            all.iter()
+                .any(|s| s.kind == ServerKind::Bms && s.os_type == "Windows")
+        );
+        assert!(
+            all.iter()
+                .all(|s| s.kind == ServerKind::Ecs || s.flavor.starts_with("physical."))
+        );
     }
 
     #[test]

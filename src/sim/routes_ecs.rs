@@ -10,10 +10,10 @@ use super::lock;
 use super::reply::{
     ecs_error, illegal_body, json, no_content, project_not_found, server_not_found,
 };
+use crate::cloud::ServerKind;
 use crate::cloud::wire::{
     BatchResetPasswordRequest, BatchResetPasswordResponse, ResetFlagResponse, ResetPasswordRequest,
 };
-use crate::cloud::ServerKind;
 use crate::secret::Secret;
 use axum::response::Response;
 use std::collections::HashMap;
@@ -51,7 +51,11 @@ pub(crate) fn params(raw: &str) -> HashMap<String, String> {
 }
 
 /// An integer parameter, or the message of the 400 `Ecs.0005` it deserves.
-pub(crate) fn int_param(q: &HashMap<String, String>, name: &str, default: i64) -> Result<i64, String> {
+pub(crate) fn int_param(
+    q: &HashMap<String, String>,
+    name: &str,
+    default: i64,
+) -> Result<i64, String> {
     match q.get(name) {
         None => Ok(default),
         Some(v) => v
@@ -92,10 +96,12 @@ pub(crate) fn list(shared: &Shared, project: &str, raw_query: &str) -> Response 
                 .split(',')
                 .map(str::trim)
                 .filter(|i| !i.is_empty())
-                .map(|id| match p.servers.iter().find(|s| s.spec.id == id && is_ecs(s)) {
-                    Some(s) => detail::render(&p.meta, s),
-                    None => detail::missing(id),
-                })
+                .map(
+                    |id| match p.servers.iter().find(|s| s.spec.id == id && is_ecs(s)) {
+                        Some(s) => detail::render(&p.meta, s),
+                        None => detail::missing(id),
+                    },
+                )
                 .collect();
             let count = matched.len();
             let page = matched.into_iter().skip((page - 1) * limit).take(limit);

@@ -157,8 +157,22 @@ pub fn fleet_with_bare_metal() -> Vec<FleetEntry> {
         d
     };
     let mut f = fleet();
-    f.insert(2, (0, bms(10, "bms-db-01", "Linux", "192.168.0.20"), Some(Ok(true))));
-    f.insert(5, (0, bms(11, "bms-win-01", "Windows", "192.168.0.21"), Some(Ok(false))));
+    f.insert(
+        2,
+        (
+            0,
+            bms(10, "bms-db-01", "Linux", "192.168.0.20"),
+            Some(Ok(true)),
+        ),
+    );
+    f.insert(
+        5,
+        (
+            0,
+            bms(11, "bms-win-01", "Windows", "192.168.0.21"),
+            Some(Ok(false)),
+        ),
+    );
     f
 }
 

@@ -22,7 +22,10 @@ pub enum Stage {
     Fetching(RequestId),
     /// Fetching or decrypting failed; the reason names the file or the API error.
     Failed(String),
-    Shown { password: Secret, clear: Clear },
+    Shown {
+        password: Secret,
+        clear: Clear,
+    },
 }
 
 /// Where the offer to clear the stored copy stands.

@@ -4,8 +4,8 @@
 use super::text::{clean, fit};
 use super::theme::Theme;
 use super::{field, popup_text};
-use crate::tui::state::winpw::{Clear, Stage, WinPw};
 use crate::tui::state::State;
+use crate::tui::state::winpw::{Clear, Stage, WinPw};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -86,6 +86,9 @@ fn clear_lines<'a>(clear: &Clear, theme: Theme) -> Vec<Line<'a>> {
             ),
             close,
         ],
-        Clear::Failed(why) => vec![Line::styled(format!("✗ {}", clean(why)), theme.bad()), close],
+        Clear::Failed(why) => vec![
+            Line::styled(format!("✗ {}", clean(why)), theme.bad()),
+            close,
+        ],
     }
 }

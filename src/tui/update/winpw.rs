@@ -26,7 +26,10 @@ pub fn open(state: &mut State) {
     }
     let id = row.detail.id.clone();
     let Some(target) = reset::targets_of(state, &[id]).pop() else {
-        state.notice(Level::Warn, "the project of this server is not resolved yet");
+        state.notice(
+            Level::Warn,
+            "the project of this server is not resolved yet",
+        );
         return;
     };
     let path = state.windows_key_path.clone();
@@ -50,7 +53,9 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match state.keys.lookup(&chord) {
         Some(Action::Quit) => quit(state),
         // Closing drops the dialog, and with it the password (zeroized).
-        _ if dialog.waiting_for().is_none() || state.keys.lookup(&chord) == Some(Action::Cancel) => {
+        _ if dialog.waiting_for().is_none()
+            || state.keys.lookup(&chord) == Some(Action::Cancel) =>
+        {
             state.mode = Mode::Browse;
             Vec::new()
         }

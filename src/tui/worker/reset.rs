@@ -49,13 +49,11 @@ pub(super) fn project_of(t: &Target) -> Project {
 fn named(targets: &[Target]) -> Vec<Named> {
     targets
         .iter()
-        .map(|t| {
-            Named {
-                project: project_of(t),
-                id: t.server_id.clone(),
-                name: t.name.clone(),
-                kind: t.kind,
-            }
+        .map(|t| Named {
+            project: project_of(t),
+            id: t.server_id.clone(),
+            name: t.name.clone(),
+            kind: t.kind,
         })
         .collect()
 }
