@@ -275,8 +275,8 @@ mod tests {
 
     #[test]
     fn bare_metal_servers_join_every_regional_project() {
-        let f = Fleet::generate(2, 3, 1).with_bare_metal(2, 1);
-        assert_eq!(f, Fleet::generate(2, 3, 1).with_bare_metal(2, 1));
+        let f = Fleet::generate(2, 3, 1).with_bare_metal(4, 1);
+        assert_eq!(f, Fleet::generate(2, 3, 1).with_bare_metal(4, 1));
         for p in &f.projects {
             let bms = p
                 .servers
@@ -284,7 +284,7 @@ mod tests {
                 .filter(|s| s.kind == ServerKind::Bms)
                 .count();
             let regional = p.region.is_some() && p.enabled;
-            assert_eq!(bms, if regional { 2 } else { 0 }, "{}", p.name);
+            assert_eq!(bms, if regional { 4 } else { 0 }, "{}", p.name);
         }
         let all: Vec<&SimServer> = f.projects.iter().flat_map(|p| &p.servers).collect();
         assert!(
