@@ -24,6 +24,8 @@
 //! `s6.large.2` (sizes are derived from the name: `large` = 2 vCPUs, `.2` = 2 GiB per vCPU),
 //! `availability_zone` region + `a`, `image_name` a stock image of the OS. Unknown keys are
 //! rejected so typos surface. Server ids must be unique across the whole fleet.
+//! `"kind": "BMS"` makes a bare-metal server, served under `baremetalservers` only, with a
+//! `physical.<family>.<size>` flavor (default `physical.s4.3xlarge`).
 
 use super::SimError;
 use crate::cloud::ServerKind;
