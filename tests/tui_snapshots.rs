@@ -301,6 +301,33 @@ fn ecs_and_bms_in_one_table() {
         let shown = text(render(&mut s, w, h).backend().buffer());
         assert!(!shown.contains("kind") && !shown.contains("BMS"), "{w}x{h}");
     }
+    // An accepted bare-metal reset says that ecsreset does not restart it.
+    let mut s = loaded_with_bare_metal();
+    select(&mut s, "bms-db-01");
+    feed(&mut s, [ch('r')]);
+    type_str(&mut s, "Tq7!fixture");
+    feed(&mut s, [key(KeyCode::Enter)]);
+    type_str(&mut s, "Tq7!fixture");
+    let effects = feed(
+        &mut s,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Right),
+            key(KeyCode::Enter),
+        ],
+    );
+    let Some(Effect::Api(Request::Reset { id, targets, .. })) = effects.last() else {
+        panic!("no reset sent: {effects:?}");
+    };
+    assert_eq!(targets[0].kind, ecsreset::cloud::ServerKind::Bms);
+    let ev = Event::Reset {
+        id: *id,
+        server_id: targets[0].server_id.clone(),
+        status: ResetStatus::Accepted,
+    };
+    update(&mut s, Msg::Worker(ev));
+    let shown = text(render(&mut s, 120, 40).backend().buffer());
+    assert!(shown.contains("bare metal: restart it yourself"), "{shown}");
 }
 
 #[test]
