@@ -8,7 +8,7 @@ pub mod progress;
 pub mod record;
 
 use crate::cloud::wire::ServerDetail;
-use crate::cloud::{Cloud, CloudError, ProjectRef};
+use crate::cloud::{Cloud, CloudError, ProjectRef, ServerKind};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
@@ -21,6 +21,12 @@ pub enum AuditEvent {
     },
     /// The project could not be listed; none of its servers will be reported.
     ListFailed {
+        project: ProjectRef,
+        error: CloudError,
+    },
+    /// The project's bare-metal servers could not be listed; its ECS servers follow in
+    /// `Listed` as usual (an account may be allowed ECS and not BMS).
+    BareMetalFailed {
         project: ProjectRef,
         error: CloudError,
     },
@@ -55,10 +61,9 @@ pub type Sink<'a> = &'a (dyn Fn(AuditEvent) + Send + Sync);
 /// Projects are listed concurrently and each project's flags start as soon as its list is in.
 pub async fn run(cloud: &Cloud, projects: &[ProjectRef], opts: AuditOptions, sink: Sink<'_>) {
     let per_project = projects.iter().map(|p| async move {
-        match cloud.list_servers(p, opts.page_size).await {
+        match list_project(cloud, p, opts.page_size, |s| s, sink).await {
             Ok(servers) => {
-                let ids: Vec<(ProjectRef, String)> =
-                    servers.iter().map(|s| (p.clone(), s.id.clone())).collect();
+                let ids = flag_asks(p, &servers);
                 sink(AuditEvent::Listed {
                     project: p.clone(),
                     servers,
@@ -77,16 +82,48 @@ pub async fn run(cloud: &Cloud, projects: &[ProjectRef], opts: AuditOptions, sin
         .await;
 }
 
-/// Checks the flags of the given servers, `concurrency` at a time.
+/// A project's ECS servers, then its bare-metal servers, as one list (the table shows them
+/// together). A failed ECS list fails the project; a failed BMS list is reported as
+/// [`AuditEvent::BareMetalFailed`] and leaves the ECS servers listed.
+pub async fn list_project<T>(
+    cloud: &Cloud,
+    p: &ProjectRef,
+    page_size: u32,
+    keep: impl Fn(ServerDetail) -> T,
+    sink: Sink<'_>,
+) -> Result<Vec<T>, CloudError> {
+    let mut servers = cloud.list_servers_mapped(p, page_size, &keep).await?;
+    match cloud.list_bare_metal_mapped(p, page_size, &keep).await {
+        Ok(bms) => servers.extend(bms),
+        Err(error) => sink(AuditEvent::BareMetalFailed {
+            project: p.clone(),
+            error,
+        }),
+    }
+    Ok(servers)
+}
+
+/// What [`check_flags`] asks for a listed project.
+pub fn flag_asks(
+    p: &ProjectRef,
+    servers: &[ServerDetail],
+) -> Vec<(ProjectRef, String, ServerKind)> {
+    servers
+        .iter()
+        .map(|s| (p.clone(), s.id.clone(), s.kind))
+        .collect()
+}
+
+/// Checks the flags of the given servers, `concurrency` at a time, each on its own API.
 pub async fn check_flags(
     cloud: &Cloud,
-    items: Vec<(ProjectRef, String)>,
+    items: Vec<(ProjectRef, String, ServerKind)>,
     concurrency: usize,
     sink: Sink<'_>,
 ) {
     futures::stream::iter(items)
-        .map(|(project, server_id)| async move {
-            let outcome = cloud.reset_flag(&project, &server_id).await;
+        .map(|(project, server_id, kind)| async move {
+            let outcome = cloud.reset_flag_of(&project, &server_id, kind).await;
             sink(AuditEvent::Flag {
                 project,
                 server_id,

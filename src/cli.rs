@@ -316,6 +316,9 @@ pub struct SimArgs {
     /// Servers per project in a generated fleet
     #[arg(long, default_value_t = 50)]
     pub servers: usize,
+    /// Bare-metal servers added to every regional project (any fleet)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub bms: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Added latency per request, milliseconds

@@ -5,11 +5,13 @@
 //! whole app.
 
 pub mod bms;
+pub mod by_kind;
 pub mod csms;
 pub mod ecs;
 pub mod error;
 pub mod http;
 pub mod iam;
+pub mod kind;
 pub mod limiter;
 pub mod regions;
 pub mod retry;
@@ -19,6 +21,7 @@ pub mod wire;
 
 pub use error::{ApiError, CloudError};
 pub use http::{CallRecord, Credentials, Observer};
+pub use kind::ServerKind;
 pub use retry::RetryPolicy;
 
 use std::path::PathBuf;
@@ -33,6 +36,9 @@ pub struct Settings {
     pub iam_endpoint: String,
     /// CSMS (`[escrow] csms`); defaults to Huawei's `kms.{region}` host.
     pub csms_endpoint: String,
+    /// Bare-metal endpoint template; `None` derives it from the ECS one
+    /// ([`bms::bms_template`]).
+    pub bms_endpoint: Option<String>,
     pub ca_bundle: Option<PathBuf>,
     /// Proxy for https endpoints, from `[endpoints] proxy`; `HTTPS_PROXY` / `ALL_PROXY` apply
     /// when it is unset. Plain http (the loopback simulator) never goes through a proxy.
@@ -58,6 +64,7 @@ impl Settings {
             ecs_endpoint: ecs_endpoint.into(),
             iam_endpoint: iam_endpoint.into(),
             csms_endpoint: crate::config::DEFAULT_CSMS_ENDPOINT.to_owned(),
+            bms_endpoint: None,
             ca_bundle: None,
             proxy: None,
             credentials,
@@ -84,6 +91,7 @@ pub struct Cloud {
     ecs: Arc<str>,
     iam: Arc<str>,
     csms: Arc<str>,
+    bms: Arc<str>,
 }
 
 impl Cloud {
@@ -92,6 +100,11 @@ impl Cloud {
         check_template(&settings.ecs_endpoint)?;
         check_template(&settings.iam_endpoint)?;
         check_template(&settings.csms_endpoint)?;
+        let bms = settings
+            .bms_endpoint
+            .clone()
+            .unwrap_or_else(|| bms::bms_template(&settings.ecs_endpoint));
+        check_template(&bms)?;
         let mut builder = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)
@@ -131,6 +144,7 @@ impl Cloud {
             ecs: settings.ecs_endpoint.into(),
             iam: settings.iam_endpoint.into(),
             csms: settings.csms_endpoint.into(),
+            bms: bms.into(),
         })
     }
 
@@ -144,6 +158,10 @@ impl Cloud {
 
     pub(crate) fn ecs_base(&self, region: &str) -> Result<reqwest::Url, CloudError> {
         endpoint(&self.ecs, region)
+    }
+
+    pub(crate) fn bms_base(&self, region: &str) -> Result<reqwest::Url, CloudError> {
+        endpoint(&self.bms, region)
     }
 
     pub(crate) fn iam_base(&self, region: &str) -> Result<reqwest::Url, CloudError> {

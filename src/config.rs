@@ -51,6 +51,9 @@ pub const ENV_PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
 pub const DEFAULT_ECS_ENDPOINT: &str = "https://ecs.{region}.myhuaweicloud.com";
 /// Huawei's CSMS host pattern (the SDK's `CsmsRegion`: prefix `kms`, not `csms`).
 pub const DEFAULT_CSMS_ENDPOINT: &str = "https://kms.{region}.myhuaweicloud.com";
+/// Huawei's public bare-metal host pattern, what an unset `endpoints.bms` amounts to for the
+/// default ECS endpoint.
+pub const DEFAULT_BMS_ENDPOINT: &str = "https://bms.{region}.myhuaweicloud.com";
 /// Huawei's global IAM host.
 pub const DEFAULT_IAM_ENDPOINT: &str = "https://iam.myhuaweicloud.com";
 
@@ -92,6 +95,9 @@ pub struct Endpoints {
     pub iam: String,
     /// Base URL of CSMS (`[escrow] csms`), may contain `{region}`; no trailing slash.
     pub csms: String,
+    /// Base URL of BMS; None = the ECS one with `ecs.` turned into `bms.` (the simulator
+    /// and proxies serve both on one address).
+    pub bms: Option<String>,
     /// Extra PEM roots for private clouds.
     pub ca_bundle: Option<PathBuf>,
     /// `http(s)://host:port` of a proxy for https endpoints; never used for plain http.
@@ -114,6 +120,7 @@ impl Default for Endpoints {
             ecs: DEFAULT_ECS_ENDPOINT.to_owned(),
             iam: DEFAULT_IAM_ENDPOINT.to_owned(),
             csms: DEFAULT_CSMS_ENDPOINT.to_owned(),
+            bms: None,
             ca_bundle: None,
             proxy: None,
         }

@@ -15,9 +15,10 @@ pub mod csms;
 pub mod engine;
 pub mod names;
 pub mod plan;
+pub mod server_password;
 pub mod trail;
 
-pub use engine::{Engine, Passwords, ResetPlan};
+pub use engine::{Engine, Named, Passwords, ResetPlan};
 pub use plan::{Located, Refusal};
 
 use crate::cloud::ProjectRef;

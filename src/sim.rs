@@ -1,6 +1,7 @@
 //! The built-in ECS+IAM(+CSMS) simulator.
 //!
-//! One loopback listener serves the ECS (`/v1/...`) and IAM (`/v3/...`) paths the app uses,
+//! One loopback listener serves the ECS (`/v1/.../cloudservers`), bare-metal
+//! (`/v1/.../baremetalservers`) and IAM (`/v3/...`) paths the app uses,
 //! checks the SDK-HMAC-SHA256 signature of every request with the same [`crate::cloud::sign`]
 //! code the client signs with, and answers with the same [`crate::cloud::wire`] types the
 //! client parses, so the two cannot drift apart. It exists to keep the real client honest:
@@ -25,6 +26,7 @@ mod generate;
 mod jobs;
 pub mod probe;
 mod reply;
+mod routes_bms;
 mod routes_csms;
 mod routes_ecs;
 mod routes_iam;
@@ -196,6 +198,7 @@ pub struct ServerTruth {
     pub name: String,
     pub status: String,
     pub os_type: String,
+    pub kind: crate::cloud::ServerKind,
     pub reset_supported: bool,
     /// A reset was accepted and waits for the next (re)start to take effect.
     pub password_pending: bool,

@@ -399,6 +399,7 @@ async fn the_tui_worker_also_calls_an_unnamed_server_unknown() {
             name: "web".into(),
             label: "canned".into(),
             protected: false,
+            kind: Default::default(),
         })
         .collect();
     requests

@@ -14,10 +14,11 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-const AUDIT_KEYS: [&str; 8] = [
+const AUDIT_KEYS: [&str; 9] = [
     "project_id",
     "region",
     "server_id",
+    "kind",
     "name",
     "status",
     "os_type",
@@ -75,6 +76,7 @@ async fn list_json_has_every_server_of_every_project_across_pages() {
         "project",
         "region",
         "server_id",
+        "kind",
         "name",
         "status",
         "os_type",
@@ -95,6 +97,7 @@ async fn list_json_has_every_server_of_every_project_across_pages() {
         assert_eq!(r["name"], t.name.as_str());
         assert_eq!(r["status"], t.status.as_str());
         assert_eq!(r["os_type"], t.os_type.as_str());
+        assert_eq!(r["kind"], "ECS");
         assert!(r["private_ip"].is_string());
     }
     let listed: BTreeSet<&str> = rows
@@ -146,15 +149,16 @@ async fn audit_csv_has_the_header_and_one_row_per_server() {
     let lines: Vec<&str> = run.out.lines().collect();
     assert_eq!(
         lines[0],
-        "project_id,region,server_id,name,status,os_type,reset_supported,error"
+        "project_id,region,server_id,kind,name,status,os_type,reset_supported,error"
     );
     assert_eq!(lines.len(), 76);
     let truth = truth_flags(&env);
     for line in &lines[1..] {
         let cells: Vec<&str> = line.split(',').collect();
-        assert_eq!(cells.len(), 8, "{line}");
-        assert_eq!(cells[6], truth[cells[2]].to_string(), "{line}");
-        assert_eq!(cells[7], "", "{line}");
+        assert_eq!(cells.len(), 9, "{line}");
+        assert_eq!(cells[3], "ECS", "{line}");
+        assert_eq!(cells[7], truth[cells[2]].to_string(), "{line}");
+        assert_eq!(cells[8], "", "{line}");
     }
 }
 

@@ -858,3 +858,81 @@ async fn passwords_stored_in_csms_reach_no_output_log_or_trail() {
     env.assert_data_dir_clean();
     write_private(&env.config, &good);
 }
+
+/// The TUI's "show Windows password": the real binary in a pty with trace logging to
+/// `$ECSRESET_LOG`. The decrypted password (of a bare-metal server, so the BMS path is the
+/// one taken) is drawn on the screen and nowhere else: not in the log file, the trail, the
+/// data directory, argv or the environment; after `y` the stored copy is cleared.
+#[test]
+fn a_decrypted_windows_password_in_the_tui_reaches_only_the_screen() {
+    use rsa::pkcs1::{EncodeRsaPrivateKey, LineEnding};
+    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).unwrap();
+    let mut cfg = sim_config(Fleet::demo().with_bare_metal(4, 9));
+    cfg.windows_key = Some(key.to_public_key());
+    let env = pty::Env::with(cfg);
+    let (_, server) = pick(&env.fleet, |s| {
+        s.kind.is_bms() && s.os_type == "Windows" && s.key_name.is_some()
+    });
+    let plain = env.sim.stored_windows_password(&server.id).unwrap();
+    let plain = plain.expose().to_owned();
+    let key_path = env.dir.path().join("kp-bms.pem");
+    write_private(&key_path, &key.to_pkcs1_pem(LineEnding::LF).unwrap());
+
+    let mut cmd = env.app(&[]);
+    cmd.env("RUST_LOG", "trace");
+    let argv: Vec<String> = cmd
+        .get_argv()
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut term = pty::Pty::new();
+    let mut app = term.spawn(cmd);
+    let listed = format!("listed {} servers", env.listed());
+    term.wait_for(&listed);
+    term.send("/");
+    term.send(&server.id);
+    term.send(pty::keys::ENTER);
+    term.wait_for(" 1 shown");
+    term.send("w");
+    term.wait_for("key file");
+    term.send(&key_path.display().to_string());
+    term.send(pty::keys::ENTER);
+    let screen = term.wait_for(&plain);
+    assert!(screen.contains("y clear"), "{screen}");
+    let pid = app.pid();
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+    term.send("y");
+    term.wait_for("stored copy cleared");
+    assert_eq!(env.sim.stored_windows_password(&server.id), None);
+    term.send("x");
+    term.send("q");
+    let status = term.wait_exit(&mut app);
+    assert!(status.success(), "{status:?}");
+
+    let log = std::fs::read(env.log_file()).unwrap_or_default();
+    let log_text = String::from_utf8_lossy(&log);
+    assert!(
+        log_text.contains("TRACE") || log_text.contains("DEBUG"),
+        "{log_text}"
+    );
+    let mut places: Vec<(String, Vec<u8>)> = vec![
+        ("$ECSRESET_LOG".into(), log),
+        ("argv".into(), argv.join(" ").into_bytes()),
+        ("/proc/PID/cmdline".into(), cmdline),
+        ("/proc/PID/environ".into(), environ),
+    ];
+    let data = env.dir.path().join("data");
+    let files = files_under(&data);
+    let trail = std::fs::read_to_string(data.join("trail.jsonl")).unwrap();
+    assert!(trail.contains("clear-server-password"), "{trail}");
+    for f in files {
+        places.push((f.display().to_string(), std::fs::read(&f).unwrap()));
+    }
+    for (place, bytes) in places {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&plain),
+            "the Windows password leaked into {place}"
+        );
+    }
+}

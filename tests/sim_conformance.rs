@@ -37,7 +37,7 @@ fn python(args: &[&str], env: &[(&str, String)]) -> std::io::Result<Output> {
 
 fn sdk_missing() -> Option<String> {
     let probe = "import huaweicloudsdkcore, huaweicloudsdkecs.v2, huaweicloudsdkiam.v3, \
-                 huaweicloudsdkcsms.v1";
+                 huaweicloudsdkcsms.v1, huaweicloudsdkbms.v1";
     match python(&["-c", probe], &[]) {
         Ok(out) if out.status.success() => None,
         // The last line of the traceback, e.g. "ModuleNotFoundError: No module named ...".
@@ -66,7 +66,17 @@ async fn the_official_python_sdk_works_against_the_simulator() {
         );
         return;
     }
-    let fleet = Fleet::demo();
+    // Bare metal in every project: one Windows with a key pair among each project's four,
+    // the first resettable and the second not, whatever the seed gave.
+    let mut fleet = Fleet::demo().with_bare_metal(4, 1);
+    let bare: Vec<&mut ecsreset::sim::SimServer> = fleet.projects[0]
+        .servers
+        .iter_mut()
+        .filter(|s| s.kind.is_bms())
+        .collect();
+    for (i, s) in bare.into_iter().enumerate() {
+        (s.status, s.reset_supported) = ("ACTIVE".into(), i != 1);
+    }
     let project = fleet.projects[0].id.clone();
     let domain = fleet.projects[0].domain_id.clone();
     let mut cfg = SimConfig::new(fleet);
@@ -135,7 +145,7 @@ async fn the_official_python_sdk_works_against_the_simulator() {
     println!("{stdout}");
     eprintln!("{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the SDK conformance script failed");
-    assert_eq!(stdout.lines().last(), Some("10 passed, 0 failed"));
+    assert_eq!(stdout.lines().last(), Some("14 passed, 0 failed"));
     assert!(
         stdout.contains(&format!("ok   csms_secrets: read {CSMS_SECRET}")),
         "{stdout}"
@@ -173,6 +183,37 @@ async fn the_official_python_sdk_works_against_the_simulator() {
     assert_eq!(Some(got.expose()), want);
     assert!(sim.stored_windows_password(winpw_server).is_none());
 
+    let line = |key: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap_or_else(|| panic!("the script prints {key}"))
+            .to_owned()
+    };
+    let bms_winpw = line("BMS_WINPW_SERVER=");
+    let want = stored_before
+        .iter()
+        .find(|(id, _)| *id == bms_winpw)
+        .map(|(_, pw)| pw.as_str());
+    let got = ecsreset::winpw::decrypt(&key, &line("BMS_WINPW_STORED=")).unwrap();
+    assert_eq!(
+        Some(got.expose()),
+        want,
+        "the bare-metal ciphertext decrypts too"
+    );
+    assert!(sim.stored_windows_password(&bms_winpw).is_none());
+    let bms_reset = line("BMS_RESET_SERVER=");
+    let got: Vec<String> = sim
+        .received_passwords(&bms_reset)
+        .iter()
+        .map(|s| s.expose().to_owned())
+        .collect();
+    assert_eq!(
+        got,
+        [PASSWORD],
+        "the SDK's BMS reset body carried the password"
+    );
+
     // What the SDK did is what the simulator holds.
     let server = stdout
         .lines()
@@ -208,6 +249,11 @@ async fn the_official_python_sdk_works_against_the_simulator() {
         "GET /v1/{project_id}/jobs/{job_id}",
         "GET /v1/{project_id}/cloudservers/{server_id}/os-server-password",
         "DELETE /v1/{project_id}/cloudservers/{server_id}/os-server-password",
+        "GET /v1/{project_id}/baremetalservers/detail",
+        "GET /v1/{project_id}/baremetalservers/{server_id}/os-resetpwd-flag",
+        "PUT /v1/{project_id}/baremetalservers/{server_id}/os-reset-password",
+        "GET /v1/{project_id}/baremetalservers/{server_id}/os-server-password",
+        "DELETE /v1/{project_id}/baremetalservers/{server_id}/os-server-password",
         "GET /v3/auth/projects",
         "GET /v3/projects",
         "POST /v1/{project_id}/secrets",

@@ -4,7 +4,7 @@
 use crossterm::event::KeyCode;
 use ecsreset::cloud::CallRecord;
 use ecsreset::tui::fixture::*;
-use ecsreset::tui::msg::{Event, FlagResult, Msg, Request, ResetStatus};
+use ecsreset::tui::msg::{Effect, Event, FlagResult, Msg, Request, ResetStatus};
 use ecsreset::tui::state::State;
 use ecsreset::tui::ui;
 use ecsreset::tui::update::update;
@@ -290,6 +290,91 @@ fn servers_pane() {
         feed(&mut s, [ch('p'), ch('s'), ch('s')]);
         s
     });
+}
+
+/// The "show Windows password" dialog at each stage; the password is a test value.
+#[test]
+fn windows_password_dialog() {
+    fn open(path: &str) -> State {
+        let mut s = loaded();
+        select(&mut s, "win-ad-01");
+        feed(&mut s, [ch('w')]);
+        type_str(&mut s, path);
+        s
+    }
+    fn answered(read_only: bool) -> State {
+        let mut s = open("~/.ssh/kp-win.pem");
+        s.read_only = read_only;
+        let effects = feed(&mut s, [key(KeyCode::Enter)]);
+        let Some(Effect::Api(Request::WindowsPassword { id, target, .. })) = effects.first() else {
+            panic!("no request: {effects:?}");
+        };
+        let event = Event::WindowsPassword {
+            id: *id,
+            server_id: target.server_id.clone(),
+            outcome: Ok(ecsreset::secret::Secret::from("Dq4#Winpw-Fixture")),
+        };
+        update(&mut s, Msg::Worker(event));
+        s
+    }
+    snap("winpw_path", || open("~/.ssh/kp-win.pem"));
+    snap("winpw_shown", || answered(false));
+    snap("winpw_read_only", || answered(true));
+    snap("winpw_details_hint", || {
+        let mut s = loaded();
+        select(&mut s, "win-ad-01");
+        feed(&mut s, [key(KeyCode::Enter)]);
+        s
+    });
+}
+
+/// ECS and bare-metal servers in one table: a kind column appears only when bare metal is
+/// listed, so an ECS-only fleet keeps its columns.
+#[test]
+fn ecs_and_bms_in_one_table() {
+    snap("servers_bare_metal", loaded_with_bare_metal);
+    snap("details_bare_metal", || {
+        let mut s = loaded_with_bare_metal();
+        select(&mut s, "bms-win-01");
+        feed(&mut s, [key(KeyCode::Enter)]);
+        s
+    });
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut s = loaded_with_bare_metal();
+        let shown = text(render(&mut s, w, h).backend().buffer());
+        assert!(shown.contains("kind"), "{w}x{h}");
+        assert!(shown.contains("BMS") && shown.contains("ECS"), "{w}x{h}");
+        let mut s = loaded();
+        let shown = text(render(&mut s, w, h).backend().buffer());
+        assert!(!shown.contains("kind") && !shown.contains("BMS"), "{w}x{h}");
+    }
+    // An accepted bare-metal reset says that ecsreset does not restart it.
+    let mut s = loaded_with_bare_metal();
+    select(&mut s, "bms-db-01");
+    feed(&mut s, [ch('r')]);
+    type_str(&mut s, "Tq7!fixture");
+    feed(&mut s, [key(KeyCode::Enter)]);
+    type_str(&mut s, "Tq7!fixture");
+    let effects = feed(
+        &mut s,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Right),
+            key(KeyCode::Enter),
+        ],
+    );
+    let Some(Effect::Api(Request::Reset { id, targets, .. })) = effects.last() else {
+        panic!("no reset sent: {effects:?}");
+    };
+    assert_eq!(targets[0].kind, ecsreset::cloud::ServerKind::Bms);
+    let ev = Event::Reset {
+        id: *id,
+        server_id: targets[0].server_id.clone(),
+        status: ResetStatus::Accepted,
+    };
+    update(&mut s, Msg::Worker(ev));
+    let shown = text(render(&mut s, 120, 40).backend().buffer());
+    assert!(shown.contains("bare metal: restart it yourself"), "{shown}");
 }
 
 #[test]

@@ -33,19 +33,24 @@ impl Harness {
     }
 
     async fn with(edit: impl FnOnce(&mut ecsreset::config::Config)) -> Self {
-        Self::build(edit, None).await
+        Self::build(SimConfig::new(Fleet::demo()), edit, None).await
+    }
+
+    async fn with_sim(cfg: SimConfig) -> Self {
+        Self::build(cfg, |_| {}, None).await
     }
 
     async fn build(
+        mut cfg: SimConfig,
         edit: impl FnOnce(&mut ecsreset::config::Config),
         escrow: Option<worker::Escrow>,
     ) -> Self {
-        let mut cfg = SimConfig::new(Fleet::demo());
         cfg.reboot_duration = Duration::from_millis(300);
+        let fleet = cfg.fleet.clone();
         let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
-        let mut config = demo_config(&sim, demo_projects(&Fleet::demo()));
+        let mut config = demo_config(&sim, demo_projects(&fleet));
         // The first project names only its region: the worker must look its id up in IAM.
         config.projects[0].id = None;
         edit(&mut config);
@@ -270,6 +275,7 @@ fn target_in(p: &ecsreset::sim::SimProject, sid: &str) -> Target {
         name: String::new(),
         label: p.name.clone(),
         protected: false,
+        kind: Default::default(),
     }
 }
 
@@ -451,7 +457,7 @@ async fn ctrl_g_with_an_escrow_seals_a_unique_password_per_server() {
         recipients: vec![recipient],
         dir: dir.clone(),
     };
-    let mut h = Harness::build(|_| {}, Some(escrow)).await;
+    let mut h = Harness::build(SimConfig::new(Fleet::demo()), |_| {}, Some(escrow)).await;
     let effects = start(&mut h.state);
     h.run(effects).await;
     h.settle().await;
@@ -518,4 +524,123 @@ async fn ctrl_g_with_an_escrow_seals_a_unique_password_per_server() {
         trail.contains(path.as_str()),
         "the trail names the sealed file"
     );
+}
+
+/// Bare-metal servers list into the same table with their kind and flags; the Windows
+/// password of a bare-metal server is fetched on its path, decrypted by the worker, shown in
+/// the dialog only, and its clear goes through the engine's trail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bare_metal_rows_and_a_windows_password_shown_then_cleared() {
+    use ecsreset::cloud::ServerKind;
+    use ecsreset::tui::state::winpw::{Clear, Stage};
+    use rsa::pkcs1::{EncodeRsaPrivateKey, LineEnding};
+    let key_pair = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).unwrap();
+    let mut cfg = SimConfig::new(Fleet::demo().with_bare_metal(4, 9));
+    cfg.windows_key = Some(key_pair.to_public_key());
+    let mut h = Harness::with_sim(cfg).await;
+    let effects = start(&mut h.state);
+    h.run(effects).await;
+    h.settle().await;
+
+    let truth = h.sim.truth();
+    assert_eq!(h.state.table.rows().len(), truth.len());
+    let bare: Vec<_> = truth.iter().filter(|t| t.kind == ServerKind::Bms).collect();
+    assert!(!bare.is_empty());
+    for t in &bare {
+        let row = h.state.table.get(&t.server_id).unwrap();
+        assert_eq!(row.detail.kind, ServerKind::Bms, "{}", t.name);
+        let want = if t.reset_supported {
+            Flag::Supported
+        } else {
+            Flag::Unsupported
+        };
+        assert_eq!(row.flag, want, "{}", t.name);
+    }
+
+    let win = bare
+        .iter()
+        .find(|t| t.os_type == "Windows" && h.sim.stored_windows_password(&t.server_id).is_some())
+        .expect("a bare-metal Windows server with a stored password");
+    let stored = h.sim.stored_windows_password(&win.server_id).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("kp-bms.pem");
+    std::fs::write(
+        &pem,
+        key_pair.to_pkcs1_pem(LineEnding::LF).unwrap().as_bytes(),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    // Readable by others first: refused, as the config would be, and nothing fetched.
+    std::fs::set_permissions(&pem, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let name = win.name.clone();
+    h.select(&name);
+    let effects = feed(&mut h.state, [ch('w')]);
+    h.run(effects).await;
+    let effects = type_str(&mut h.state, &pem.display().to_string());
+    h.run(effects).await;
+    let effects = feed(&mut h.state, [key(KeyCode::Enter)]);
+    h.run(effects).await;
+    h.settle().await;
+    let Mode::WindowsPassword(d) = &h.state.mode else {
+        panic!("dialog closed: {:?}", h.state.mode);
+    };
+    assert!(
+        matches!(&d.stage, Stage::Failed(w) if w.contains("chmod 600")),
+        "{:?}",
+        d.stage
+    );
+    std::fs::set_permissions(&pem, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let effects = feed(
+        &mut h.state,
+        [key(KeyCode::Esc), ch('w'), key(KeyCode::Enter)],
+    );
+    h.run(effects).await;
+    h.settle().await;
+    let Mode::WindowsPassword(d) = &h.state.mode else {
+        panic!("dialog closed: {:?}", h.state.mode);
+    };
+    let Stage::Shown { password, clear } = &d.stage else {
+        panic!("not shown: {:?}", d.stage);
+    };
+    assert_eq!(password.expose(), stored.expose());
+    assert_eq!(clear, &Clear::Offered);
+    let plain = stored.expose().to_owned();
+    let logged = format!("{:?}", h.state.log.lines());
+    assert!(
+        logged.contains("/baremetalservers/"),
+        "the BMS path was called"
+    );
+    assert!(!logged.contains(&plain), "the log pane never holds it");
+
+    let effects = feed(&mut h.state, [ch('y')]);
+    h.run(effects).await;
+    h.settle().await;
+    let Mode::WindowsPassword(d) = &h.state.mode else {
+        panic!("dialog closed");
+    };
+    assert!(
+        matches!(
+            &d.stage,
+            Stage::Shown {
+                clear: Clear::Cleared(_),
+                ..
+            }
+        ),
+        "{:?}",
+        d.stage
+    );
+    assert!(h.sim.stored_windows_password(&win.server_id).is_none());
+    let trail = std::fs::read_to_string(h.trail.path().join("trail.jsonl")).unwrap();
+    let ours: Vec<&str> = trail
+        .lines()
+        .filter(|l| l.contains("clear-server-password") && l.contains(&win.server_id))
+        .collect();
+    assert_eq!(ours.len(), 2, "intent, then outcome:\n{trail}");
+    assert!(
+        ours[0].contains("\"intent\"") && ours[1].contains("\"done\""),
+        "{trail}"
+    );
+    assert!(!trail.contains(&plain));
+    feed(&mut h.state, [ch('q')]);
+    assert!(!matches!(h.state.mode, Mode::WindowsPassword(_)));
 }

@@ -58,6 +58,7 @@ mod tests {
             project_id: "p".into(),
             region: "cn-north-4".into(),
             server_id: id.into(),
+            kind: Default::default(),
             name: id.into(),
             status: "ACTIVE".into(),
             os_type: None,

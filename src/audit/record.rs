@@ -13,6 +13,9 @@ pub struct AuditRecord {
     pub project_id: String,
     pub region: String,
     pub server_id: String,
+    /// `ECS` or `BMS`; audits saved before bare-metal support hold ECS servers only.
+    #[serde(default)]
+    pub kind: crate::cloud::ServerKind,
     pub name: String,
     pub status: String,
     pub os_type: Option<String>,
@@ -39,6 +42,12 @@ impl Collector {
             AuditEvent::ListFailed { project, error } => {
                 self.failed_projects
                     .push((project, format!("{}: {error}", error.code())));
+            }
+            AuditEvent::BareMetalFailed { project, error } => {
+                self.failed_projects.push((
+                    project,
+                    format!("bare-metal servers: {}: {error}", error.code()),
+                ));
             }
             AuditEvent::Flag {
                 project,
@@ -78,6 +87,7 @@ fn pending(project: &ProjectRef, s: &ServerDetail) -> AuditRecord {
         project_id: project.id.clone(),
         region: project.region.clone(),
         server_id: s.id.clone(),
+        kind: s.kind,
         name: s.name.clone().unwrap_or_default(),
         status: s.status.clone().unwrap_or_default(),
         os_type: s.os_type().map(str::to_owned),

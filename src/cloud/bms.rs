@@ -1,49 +1,26 @@
 //! Bare-metal servers (section 9.9, `huaweicloudsdkbms/v1` 3.1.219): list, reset flag,
 //! one-click reset and the stored Windows password, under `/v1/{project_id}/baremetalservers`
-//! on the BMS host of the region (`bms.{region}.myhuaweicloud.com`).
+//! on the BMS host of the region (`bms.{region}.myhuaweicloud.com`, or `[endpoints] bms`).
 //!
-//! Not yet served by the simulator nor used by the TUI or the change engine.
+//! The list answers `ServerDetails` (`model/server_details.py`), which carries every field the
+//! app reads under the same JSON names as the ECS model, so it is parsed into
+//! [`ServerDetail`] and marked [`ServerKind::Bms`]. There is no batch reset for BMS.
 
 use super::ecs::{ResetAccepted, decode, to_body};
 use super::http::Call;
+use super::kind::ServerKind;
 use super::limiter::ApiClass;
 use super::server_password::{PasswordCleared, ServerPasswordResponse, confirm_change};
 use super::sign::{QueryValue, pct};
-use super::wire::{ResetFlagResponse, ResetPasswordOption, ResetPasswordRequest};
+use super::wire::{ResetFlagResponse, ResetPasswordOption, ResetPasswordRequest, ServerDetail};
 use super::{Cloud, CloudError, ProjectRef};
 use crate::secret::Secret;
 use reqwest::Method;
 use serde::Deserialize;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 /// The API's maximum page size (`limit`, default 25).
 pub const MAX_PAGE: u32 = 1000;
-
-/// The fields of `ServerDetails` (`model/server_details.py`) the app reads. It differs from
-/// the ECS model (`hostId`, a typed `fault`, a fixed `metadata` model), so it has its own
-/// type, and unknown fields are ignored.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct BareMetalServer {
-    pub id: String,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub key_name: Option<String>,
-    #[serde(rename = "OS-EXT-AZ:availability_zone", default)]
-    pub availability_zone: Option<String>,
-    /// Every documented key of `MetadataList` is a string (`os_type`, `chargingMode`, ...).
-    #[serde(default)]
-    pub metadata: Option<BTreeMap<String, String>>,
-}
-
-impl BareMetalServer {
-    pub fn os_type(&self) -> Option<&str> {
-        self.metadata.as_ref()?.get("os_type").map(String::as_str)
-    }
-}
 
 /// `ListBareMetalServersResponse`: `count` is the total, `servers` one page.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -51,7 +28,44 @@ pub struct ListBareMetalServersResponse {
     #[serde(default)]
     pub count: Option<u64>,
     #[serde(default)]
-    pub servers: Vec<BareMetalServer>,
+    pub servers: Vec<ServerDetail>,
+}
+
+/// The BMS APIs the app calls. Each is its own limiter class (`BmsList`, `BmsFlag`,
+/// `BmsReset` in [`super::limiter`]): [`BmsApi::call`] is the one place that tags them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BmsApi {
+    List,
+    Flag,
+    Reset,
+    ShowPassword,
+    DeletePassword,
+}
+
+impl BmsApi {
+    fn method(self) -> Method {
+        match self {
+            BmsApi::List | BmsApi::Flag | BmsApi::ShowPassword => Method::GET,
+            BmsApi::Reset => Method::PUT,
+            BmsApi::DeletePassword => Method::DELETE,
+        }
+    }
+
+    /// The path below `/v1/{project_id}/baremetalservers`.
+    fn tail(self, server_id: &str) -> String {
+        let id = pct(server_id);
+        match self {
+            BmsApi::List => "/detail".to_owned(),
+            BmsApi::Flag => format!("/{id}/os-resetpwd-flag"),
+            BmsApi::Reset => format!("/{id}/os-reset-password"),
+            BmsApi::ShowPassword | BmsApi::DeletePassword => format!("/{id}/os-server-password"),
+        }
+    }
+
+    /// Reads may be retried; a reset or a clear never once sent.
+    fn idempotent(self) -> bool {
+        !matches!(self, BmsApi::Reset | BmsApi::DeletePassword)
+    }
 }
 
 /// The BMS endpoint template for an ECS one: the SDK's hosts differ only in the service
@@ -69,20 +83,20 @@ pub fn bms_template(ecs: &str) -> String {
 }
 
 impl Cloud {
-    fn bms_call(&self, p: &ProjectRef, method: Method, tail: &str) -> Result<Call, CloudError> {
+    fn bms_call(&self, p: &ProjectRef, api: BmsApi, server_id: &str) -> Result<Call, CloudError> {
         Ok(Call {
-            method,
-            base: super::endpoint(&bms_template(&self.ecs), &p.region)?,
-            path: format!("/v1/{}/baremetalservers{tail}", pct(&p.id)),
+            method: api.method(),
+            base: self.bms_base(&p.region)?,
+            path: format!("/v1/{}/baremetalservers{}", pct(&p.id), api.tail(server_id)),
             query: Vec::new(),
             body: None,
             project_id: Some(p.id.clone()),
-            idempotent: true,
-            api: match tail.rsplit('/').next() {
-                Some("detail") => ApiClass::BmsList,
-                Some("os-resetpwd-flag") => ApiClass::BmsFlag,
-                Some("os-reset-password") => ApiClass::BmsReset,
-                _ => ApiClass::ServerPassword,
+            idempotent: api.idempotent(),
+            api: match api {
+                BmsApi::List => ApiClass::BmsList,
+                BmsApi::Flag => ApiClass::BmsFlag,
+                BmsApi::Reset => ApiClass::BmsReset,
+                BmsApi::ShowPassword | BmsApi::DeletePassword => ApiClass::ServerPassword,
             },
         })
     }
@@ -94,7 +108,7 @@ impl Cloud {
         page: u32,
         limit: u32,
     ) -> Result<ListBareMetalServersResponse, CloudError> {
-        let mut call = self.bms_call(p, Method::GET, "/detail")?;
+        let mut call = self.bms_call(p, BmsApi::List, "")?;
         call.query = vec![
             (
                 "limit".into(),
@@ -102,7 +116,11 @@ impl Cloud {
             ),
             ("offset".into(), QueryValue::Int(page.max(1).into())),
         ];
-        decode(self.send(&call).await?)
+        let mut resp: ListBareMetalServersResponse = decode(self.send(&call).await?)?;
+        for s in &mut resp.servers {
+            s.kind = ServerKind::Bms;
+        }
+        Ok(resp)
     }
 
     /// Every bare-metal server of a project, until a short page or `count` is reached.
@@ -110,13 +128,23 @@ impl Cloud {
         &self,
         p: &ProjectRef,
         limit: u32,
-    ) -> Result<Vec<BareMetalServer>, CloudError> {
+    ) -> Result<Vec<ServerDetail>, CloudError> {
+        self.list_bare_metal_mapped(p, limit, |s| s).await
+    }
+
+    /// [`Cloud::list_bare_metal`] with `keep` applied to each page as it arrives.
+    pub async fn list_bare_metal_mapped<T>(
+        &self,
+        p: &ProjectRef,
+        limit: u32,
+        keep: impl Fn(ServerDetail) -> T,
+    ) -> Result<Vec<T>, CloudError> {
         let limit = limit.clamp(1, MAX_PAGE);
         let mut all = Vec::new();
         for page in 1.. {
             let resp = self.list_bare_metal_page(p, page, limit).await?;
             let got = resp.servers.len();
-            all.extend(resp.servers);
+            all.extend(resp.servers.into_iter().map(&keep));
             let done = got < limit as usize || resp.count.is_some_and(|c| all.len() as u64 >= c);
             let runaway = resp
                 .count
@@ -128,17 +156,27 @@ impl Cloud {
         Ok(all)
     }
 
+    /// The listed bare-metal servers among `ids`. The list API has no id filter, so the
+    /// project is listed and cut to exactly the ids asked for.
+    pub async fn bare_metal_by_id(
+        &self,
+        p: &ProjectRef,
+        ids: &[String],
+    ) -> Result<Vec<ServerDetail>, CloudError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let all = self.list_bare_metal(p, MAX_PAGE).await?;
+        Ok(crate::ops::plan::keep_asked(ids, all).0)
+    }
+
     /// `GET .../baremetalservers/{id}/os-resetpwd-flag` (`show_reset_pwd`).
     pub async fn bms_reset_flag(
         &self,
         p: &ProjectRef,
         server_id: &str,
     ) -> Result<bool, CloudError> {
-        let call = self.bms_call(
-            p,
-            Method::GET,
-            &format!("/{}/os-resetpwd-flag", pct(server_id)),
-        )?;
+        let call = self.bms_call(p, BmsApi::Flag, server_id)?;
         let answer = self.send(&call).await?;
         let (status, request_id) = (answer.status, answer.request_id.clone());
         let flag: ResetFlagResponse = decode(answer)?;
@@ -166,13 +204,8 @@ impl Cloud {
                 is_check_password: None,
             },
         };
-        let mut call = self.bms_call(
-            p,
-            Method::PUT,
-            &format!("/{}/os-reset-password", pct(server_id)),
-        )?;
+        let mut call = self.bms_call(p, BmsApi::Reset, server_id)?;
         call.body = Some(to_body(&body)?);
-        call.idempotent = false;
         let done = confirm_change(self.send(&call).await?)?;
         Ok(ResetAccepted {
             request_id: done.request_id,
@@ -185,11 +218,7 @@ impl Cloud {
         p: &ProjectRef,
         server_id: &str,
     ) -> Result<Option<String>, CloudError> {
-        let call = self.bms_call(
-            p,
-            Method::GET,
-            &format!("/{}/os-server-password", pct(server_id)),
-        )?;
+        let call = self.bms_call(p, BmsApi::ShowPassword, server_id)?;
         let resp: ServerPasswordResponse = decode(self.send(&call).await?)?;
         Ok(resp.password.filter(|s| !s.trim().is_empty()))
     }
@@ -200,12 +229,7 @@ impl Cloud {
         p: &ProjectRef,
         server_id: &str,
     ) -> Result<PasswordCleared, CloudError> {
-        let mut call = self.bms_call(
-            p,
-            Method::DELETE,
-            &format!("/{}/os-server-password", pct(server_id)),
-        )?;
-        call.idempotent = false;
+        let call = self.bms_call(p, BmsApi::DeletePassword, server_id)?;
         confirm_change(self.send(&call).await?)
     }
 }
@@ -246,7 +270,12 @@ mod tests {
             "flavor": {"id": "physical.s4.medium", "disk": "0"}}]}"#;
         let r: ListBareMetalServersResponse = serde_json::from_str(body).unwrap();
         assert_eq!(r.count, Some(1));
-        assert_eq!(r.servers[0].os_type(), Some("Windows"));
-        assert_eq!(r.servers[0].key_name.as_deref(), Some("kp"));
+        let s = &r.servers[0];
+        assert_eq!(s.os_type(), Some("Windows"));
+        assert_eq!(
+            s.flavor.as_ref().map(|f| f.id.as_str()),
+            Some("physical.s4.medium")
+        );
+        assert_eq!(s.availability_zone.as_deref(), Some("cn-north-4a"));
     }
 }

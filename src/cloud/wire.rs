@@ -70,6 +70,10 @@ pub struct ServerDetail {
     pub locked: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<serde_json::Value>,
+    /// Which API listed it; never on the wire. The BMS list answers this same shape (SDK
+    /// `ServerDetails`), and [`crate::cloud::bms`] sets it, so one record serves both kinds.
+    #[serde(skip)]
+    pub kind: super::kind::ServerKind,
 }
 
 impl ServerDetail {

@@ -149,6 +149,7 @@ async fn collect(
             AuditEvent::Flag { .. } => {
                 done.fetch_add(1, Ordering::Relaxed);
             }
+            AuditEvent::BareMetalFailed { .. } => {}
             AuditEvent::ListFailed { error, .. } => {
                 projects_done.fetch_add(1, Ordering::Relaxed);
                 if error.api().is_some_and(|a| a.is_auth()) {
@@ -212,10 +213,11 @@ fn progress_line(p: &Progress) -> String {
     line
 }
 
-const COLUMNS: [&str; 8] = [
+const COLUMNS: [&str; 9] = [
     "project_id",
     "region",
     "server_id",
+    "kind",
     "name",
     "status",
     "os_type",
@@ -238,6 +240,7 @@ pub fn write_records(
             r.project_id.clone(),
             r.region.clone(),
             r.server_id.clone(),
+            r.kind.word().to_owned(),
             r.name.clone(),
             r.status.clone(),
             r.os_type.clone().unwrap_or_default(),

@@ -122,6 +122,7 @@ pub fn settings(
         creds,
     );
     s.csms_endpoint = config.endpoints.csms.clone();
+    s.bms_endpoint = config.endpoints.bms.clone();
     s.ca_bundle = config.endpoints.ca_bundle.clone();
     s.proxy = config.endpoints.proxy.clone();
     s.concurrency = config.tuning.concurrency;

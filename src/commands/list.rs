@@ -15,6 +15,7 @@ pub struct ServerRow {
     pub project: String,
     pub region: String,
     pub server_id: String,
+    pub kind: crate::cloud::ServerKind,
     pub name: String,
     pub status: String,
     pub os_type: Option<String>,
@@ -30,6 +31,7 @@ fn row(label: &str, project_id: &str, region: &str, s: &ServerDetail) -> ServerR
         project: label.into(),
         region: region.into(),
         server_id: s.id.clone(),
+        kind: s.kind,
         name: s.name.clone().unwrap_or_default(),
         status: s.status.clone().unwrap_or_default(),
         os_type: s.os_type().map(str::to_owned),
@@ -46,7 +48,17 @@ fn row(label: &str, project_id: &str, region: &str, s: &ServerDetail) -> ServerR
 pub async fn run(ctx: &Context, args: &ListArgs, io: &mut Io<'_>) -> Result<i32, AppError> {
     let mut rows = Vec::new();
     for t in &ctx.targets {
-        let servers = ctx.cloud.list_servers(&t.project, ctx.page_size()).await?;
+        let mut servers = ctx.cloud.list_servers(&t.project, ctx.page_size()).await?;
+        // An account may be allowed ECS and not BMS: say so, and list what can be listed.
+        match ctx.cloud.list_bare_metal(&t.project, ctx.page_size()).await {
+            Ok(bms) => servers.extend(bms),
+            Err(e) => writeln!(
+                io.err,
+                "warning: project {}: bare-metal servers could not be listed: {}",
+                t.label,
+                crate::ops::engine::describe(&e)
+            )?,
+        }
         rows.extend(
             servers
                 .iter()
@@ -60,6 +72,7 @@ pub async fn run(ctx: &Context, args: &ListArgs, io: &mut Io<'_>) -> Result<i32,
                 headers: vec![
                     "project",
                     "server_id",
+                    "kind",
                     "name",
                     "status",
                     "os",
@@ -72,6 +85,7 @@ pub async fn run(ctx: &Context, args: &ListArgs, io: &mut Io<'_>) -> Result<i32,
                         vec![
                             r.project.clone(),
                             r.server_id.clone(),
+                            r.kind.word().to_owned(),
                             r.name.clone(),
                             r.status.clone(),
                             r.os_type.clone().unwrap_or_default(),
@@ -96,11 +110,15 @@ pub async fn flags(ctx: &Context, args: &FlagArgs, io: &mut Io<'_>) -> Result<i3
     let located = locate(ctx, &args.servers).await?;
     let mut records = Vec::new();
     for l in located {
-        let outcome = ctx.cloud.reset_flag(&l.project.project, &l.server.id).await;
+        let outcome = ctx
+            .cloud
+            .reset_flag_of(&l.project.project, &l.server.id, l.server.kind)
+            .await;
         records.push(AuditRecord {
             project_id: l.project.project.id.clone(),
             region: l.project.project.region.clone(),
             server_id: l.server.id.clone(),
+            kind: l.server.kind,
             name: l.server.name.clone().unwrap_or_default(),
             status: l.server.status.clone().unwrap_or_default(),
             os_type: l.server.os_type().map(str::to_owned),

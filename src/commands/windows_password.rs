@@ -8,8 +8,8 @@ use super::locate::{Located, locate};
 use super::{AppError, Io};
 use crate::cli::WindowsPasswordArgs;
 use crate::cloud::CloudError;
-use crate::ops::trail::{self, Line, TrailServer};
-use crate::ops::{Action, Outcome};
+use crate::ops::engine::{Engine, Options};
+use crate::ops::server_password::ClearError;
 use crate::secret::Secret;
 use std::io::{BufRead, Write};
 
@@ -99,7 +99,7 @@ pub async fn run_on(
     let project = &located.project.project;
     let Some(stored) = ctx
         .cloud
-        .show_server_password(project, &located.server.id)
+        .show_server_password_of(project, &located.server.id, located.server.kind)
         .await?
     else {
         return Err(AppError::Refused(format!(
@@ -133,20 +133,21 @@ pub async fn run_on(
         writeln!(io.out, "the stored copy is kept")?;
         return Ok(0);
     }
-    // Write-ahead, as for every change: no intent on disk, no request.
-    let op = match record_intent(ctx, &located) {
-        Ok(op) => op,
+    // Through the change engine: written ahead (no intent on disk, no request), then the
+    // outcome.
+    let trail_dir = match ctx.trail_dir() {
+        Ok(dir) => dir,
         Err(e) => {
             writeln!(io.err, "the stored copy is kept: {e}")?;
             return Ok(1);
         }
     };
-    let result = ctx
-        .cloud
-        .delete_server_password(project, &located.server.id)
-        .await;
-    record_clear(ctx, op.as_deref(), &located, &result);
-    match result {
+    let opts = Options {
+        trail_dir,
+        ..Options::default()
+    };
+    let engine = Engine::new(ctx.cloud.clone(), opts, std::sync::Arc::new(|_| {}));
+    match engine.clear_server_password(&located).await {
         Ok(done) => {
             writeln!(
                 io.out,
@@ -157,7 +158,11 @@ pub async fn run_on(
             )?;
             Ok(0)
         }
-        Err(e) => {
+        Err(ClearError::NotSent(e)) => {
+            writeln!(io.err, "the stored copy is kept: {e}")?;
+            Ok(1)
+        }
+        Err(ClearError::Cloud(e)) => {
             let what = if matches!(e, CloudError::OutcomeUnknown { .. }) {
                 "it is unknown whether the stored copy was cleared"
             } else {
@@ -180,59 +185,4 @@ fn clear_refused(ctx: &Context, located: &Located) -> Option<String> {
             located.project.label
         )
     })
-}
-
-/// The intent line of the clear, fsynced; `Ok(None)` when no trail is kept (the demo).
-fn record_intent(ctx: &Context, located: &Located) -> Result<Option<String>, AppError> {
-    let Some(dir) = ctx.trail_dir()? else {
-        return Ok(None);
-    };
-    let op = trail::new_op_id();
-    let p = &located.project.project;
-    let server = TrailServer {
-        id: located.server.id.clone(),
-        name: located.server.name.clone().unwrap_or_default(),
-    };
-    trail::append(
-        &dir,
-        &[Line::intent(
-            &op,
-            Action::ClearServerPassword,
-            &p.id,
-            &p.region,
-            vec![server],
-        )],
-    )
-    .map_err(|e| AppError::Refused(format!("the audit trail could not be written ({e})")))?;
-    Ok(Some(op))
-}
-
-/// The outcome line for a `DELETE os-server-password`; never holds the password.
-pub fn record_clear(
-    ctx: &Context,
-    op: Option<&str>,
-    located: &Located,
-    result: &Result<crate::cloud::server_password::PasswordCleared, CloudError>,
-) {
-    let (Some(op), Ok(Some(dir))) = (op, ctx.trail_dir()) else {
-        return;
-    };
-    let error = result.as_ref().err().map(ToString::to_string);
-    let p = &located.project.project;
-    let line = Line::outcome(op, Action::ClearServerPassword, &p.id, &p.region)
-        .server(
-            &located.server.id,
-            located.server.name.as_deref().unwrap_or_default(),
-        )
-        .is(match result {
-            Ok(_) => Outcome::Done,
-            Err(CloudError::OutcomeUnknown { .. }) => Outcome::Unknown,
-            Err(_) => Outcome::Failed,
-        })
-        .request_id(result.as_ref().ok().and_then(|d| d.request_id.as_deref()))
-        .error(error.as_deref())
-        .0;
-    if let Err(e) = trail::append(&dir, &[line]) {
-        tracing::warn!("could not write the audit trail: {e}");
-    }
 }

@@ -49,6 +49,7 @@ pub enum Action {
     ReloadConfig,
     Palette,
     SaveCsv,
+    WindowsPassword,
 }
 
 /// Where a binding applies; see the module documentation.
@@ -165,6 +166,11 @@ const TABLE: &[(Action, &str, &str)] = &[
         "save_csv",
         "save the visible table as CSV in the data directory",
     ),
+    (
+        Action::WindowsPassword,
+        "windows_password",
+        "show a Windows server's stored initial password (key pair)",
+    ),
 ];
 
 impl Action {
@@ -199,6 +205,7 @@ impl Action {
         Action::ReloadConfig,
         Action::Palette,
         Action::SaveCsv,
+        Action::WindowsPassword,
     ];
 
     fn row(self) -> &'static (Action, &'static str, &'static str) {
@@ -481,6 +488,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     (":", Action::Palette),
     // The form's ctrl-s (submit) is looked up first, so this acts only outside the form.
     ("ctrl-s", Action::SaveCsv),
+    ("w", Action::WindowsPassword),
 ];
 
 fn unknown_action(name: &str) -> String {

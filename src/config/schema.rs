@@ -50,6 +50,7 @@ pub(super) struct RawEndpoints {
     pub ecs: Field<String>,
     pub iam: Field<String>,
     pub csms: Field<String>,
+    pub bms: Field<String>,
     pub ca_bundle: Field<String>,
     pub proxy: Field<String>,
 }

@@ -13,8 +13,8 @@ use super::schema::{
     Field, RawCsms, RawEndpoints, RawEscrow, RawKeys, RawLog, RawProject, RawTuning,
 };
 use super::{
-    DEFAULT_CSMS_ENDPOINT, DEFAULT_ECS_ENDPOINT, DEFAULT_IAM_ENDPOINT, Endpoints, EscrowConfig,
-    LogConfig, ProjectConfig, Tuning,
+    DEFAULT_BMS_ENDPOINT, DEFAULT_CSMS_ENDPOINT, DEFAULT_ECS_ENDPOINT, DEFAULT_IAM_ENDPOINT,
+    Endpoints, EscrowConfig, LogConfig, ProjectConfig, Tuning,
 };
 use crate::escrow::{CsmsConfig, NameTemplate, Recipient};
 
@@ -124,6 +124,10 @@ pub(super) fn endpoints(raw: Option<RawEndpoints>, cx: &Ctx) -> Result<Endpoints
     let ecs = url(r.ecs, "endpoints.ecs", DEFAULT_ECS_ENDPOINT, cx)?;
     let iam = url(r.iam, "endpoints.iam", DEFAULT_IAM_ENDPOINT, cx)?;
     let csms = url(r.csms, "endpoints.csms", DEFAULT_CSMS_ENDPOINT, cx)?;
+    let bms = match r.bms {
+        None => None,
+        some => Some(url(some, "endpoints.bms", DEFAULT_BMS_ENDPOINT, cx)?),
+    };
     let ca_bundle = match r.ca_bundle {
         None => None,
         Some(v) => {
@@ -153,6 +157,7 @@ pub(super) fn endpoints(raw: Option<RawEndpoints>, cx: &Ctx) -> Result<Endpoints
         ecs,
         iam,
         csms,
+        bms,
         ca_bundle,
         proxy,
     })

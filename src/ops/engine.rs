@@ -7,13 +7,22 @@ use super::trail::{self, Line, TrailServer};
 use super::{Action, Outcome, Progress, Project, Status};
 use crate::cloud::csms::Stored;
 use crate::cloud::wire::RebootType;
-use crate::cloud::{Cloud, CloudError, ProjectRef};
+use crate::cloud::{Cloud, CloudError, ProjectRef, ServerKind};
 use crate::secret::Secret;
 use futures::StreamExt;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// A server named for a change, with the API that lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    pub project: Project,
+    pub id: String,
+    pub name: String,
+    pub kind: ServerKind,
+}
 
 /// How the engine works; the same defaults for both front ends.
 #[derive(Debug, Clone)]
@@ -137,7 +146,8 @@ impl Engine {
     }
 
     /// Finds every named id in exactly one of `projects`, asking each project for exactly those
-    /// ids and keeping only those from its answer.
+    /// ids and keeping only those from its answer. Ids no project lists as ECS servers are
+    /// then looked for among the bare-metal servers, so ECS-only work never calls BMS.
     pub async fn locate(
         &self,
         projects: &[Project],
@@ -150,6 +160,18 @@ impl Engine {
         for p in &projects {
             for s in self.cloud.servers_by_id(&p.project, &asked).await? {
                 found.push((p.clone(), s));
+            }
+        }
+        let rest: Vec<String> = asked
+            .iter()
+            .filter(|id| !found.iter().any(|(_, s)| &s.id == *id))
+            .cloned()
+            .collect();
+        if !rest.is_empty() {
+            for p in &projects {
+                for s in self.cloud.bare_metal_by_id(&p.project, &rest).await? {
+                    found.push((p.clone(), s));
+                }
             }
         }
         Ok(plan::assign(&asked, found, &projects)?)
@@ -181,14 +203,18 @@ impl Engine {
 
     /// Reads the detail of exactly these servers again, per project; a server its project no
     /// longer lists is refused.
-    pub async fn refresh(
-        &self,
-        named: Vec<(Project, String, String)>,
-    ) -> (Vec<Located>, Vec<Refusal>) {
-        let mut groups: BTreeMap<ProjectRef, (Project, Vec<(String, String)>)> = BTreeMap::new();
-        for (p, id, name) in named {
+    pub async fn refresh(&self, named: Vec<Named>) -> (Vec<Located>, Vec<Refusal>) {
+        type Group = (Project, Vec<(String, String)>);
+        let mut groups: BTreeMap<(ProjectRef, ServerKind), Group> = BTreeMap::new();
+        for Named {
+            project: p,
+            id,
+            name,
+            kind,
+        } in named
+        {
             let g = groups
-                .entry(p.project.clone())
+                .entry((p.project.clone(), kind))
                 .or_insert_with(|| (p.clone(), Vec::new()));
             g.0.protected |= p.protected;
             if !g.1.iter().any(|(i, _)| *i == id) {
@@ -196,9 +222,13 @@ impl Engine {
             }
         }
         let (mut ok, mut refused) = (Vec::new(), Vec::new());
-        for (_, (project, servers)) in groups {
+        for ((_, kind), (project, servers)) in groups {
             let ids: Vec<String> = servers.iter().map(|(i, _)| i.clone()).collect();
-            match self.cloud.servers_by_id(&project.project, &ids).await {
+            let details = match kind {
+                ServerKind::Ecs => self.cloud.servers_by_id(&project.project, &ids).await,
+                ServerKind::Bms => self.cloud.bare_metal_by_id(&project.project, &ids).await,
+            };
+            match details {
                 Ok(details) => {
                     for (id, name) in servers {
                         match details.iter().find(|d| d.id == id) {
@@ -236,14 +266,14 @@ impl Engine {
         let flags: HashMap<String, Result<bool, String>> = if check == Check::Reset {
             // Owned inputs: a closure over borrowed ones makes the future unspawnable
             // (rust-lang/rust#102211).
-            let asks: Vec<(ProjectRef, String)> = located
+            let asks: Vec<(ProjectRef, String, ServerKind)> = located
                 .iter()
-                .map(|l| (l.project.project.clone(), l.id().to_owned()))
+                .map(|l| (l.project.project.clone(), l.id().to_owned(), l.server.kind))
                 .collect();
-            futures::stream::iter(asks.into_iter().map(|(p, id)| async move {
+            futures::stream::iter(asks.into_iter().map(|(p, id, kind)| async move {
                 let f = self
                     .cloud
-                    .reset_flag(&p, &id)
+                    .reset_flag_of(&p, &id, kind)
                     .await
                     .map_err(|e| describe(&e));
                 (id, f)
@@ -265,11 +295,7 @@ impl Engine {
     }
 
     /// Refresh, then pre-flight: the check both front ends show before asking the operator.
-    pub async fn check(
-        &self,
-        check: Check,
-        named: Vec<(Project, String, String)>,
-    ) -> (Vec<Located>, Vec<Refusal>) {
+    pub async fn check(&self, check: Check, named: Vec<Named>) -> (Vec<Located>, Vec<Refusal>) {
         let (fresh, mut refused) = self.refresh(named).await;
         let (ok, more) = self.preflight(check, fresh).await;
         refused.extend(more);
@@ -289,7 +315,7 @@ impl Engine {
     }
 
     /// Intent on disk before the request leaves; `Err` means: do not send.
-    fn intend(
+    pub(super) fn intend(
         &self,
         action: Action,
         project: &ProjectRef,
@@ -321,7 +347,7 @@ impl Engine {
         Ok(op)
     }
 
-    fn outcome(&self, op: &str, lines: Vec<trail::OutcomeLine>) {
+    pub(super) fn outcome(&self, op: &str, lines: Vec<trail::OutcomeLine>) {
         if let Ok(mut f) = self.in_flight.lock() {
             f.retain(|i| i.op != op);
         }
@@ -366,21 +392,26 @@ impl Engine {
         let mut reports: Vec<Report> = Vec::new();
         // The CSMS write is per server, before that server's own request.
         let batch = matches!(plan.passwords, Passwords::Same(_)) && plan.csms.is_none();
-        for (_, group) in by_project(&ok) {
-            if batch && group.len() > 1 {
-                reports.extend(self.reset_batch(&group, &plan).await);
+        for (_, all) in by_project(&ok) {
+            // Bare-metal servers have no batch API: each goes alone.
+            let (bms, ecs): (Vec<&Located>, Vec<&Located>) =
+                all.into_iter().partition(|l| l.server.kind.is_bms());
+            let mut group = bms;
+            if batch && ecs.len() > 1 {
+                reports.extend(self.reset_batch(&ecs, &plan).await);
             } else {
-                let plan = &plan;
-                let owned: Vec<Located> = group.into_iter().cloned().collect();
-                let each = owned
-                    .into_iter()
-                    .map(|l| async move { self.reset_one(&l, plan).await });
-                let done: Vec<Report> = futures::stream::iter(each)
-                    .buffer_unordered(self.opts.concurrency.clamp(1, 64))
-                    .collect()
-                    .await;
-                reports.extend(done);
+                group.extend(ecs);
             }
+            let plan = &plan;
+            let owned: Vec<Located> = group.into_iter().cloned().collect();
+            let each = owned
+                .into_iter()
+                .map(|l| async move { self.reset_one(&l, plan).await });
+            let done: Vec<Report> = futures::stream::iter(each)
+                .buffer_unordered(self.opts.concurrency.clamp(1, 64))
+                .collect()
+                .await;
+            reports.extend(done);
         }
         drop(plan.passwords);
         if let Some(after) = plan.after {
@@ -409,7 +440,7 @@ impl Engine {
         self.status(l.id(), Status::Sending);
         let answer = self
             .cloud
-            .reset_password(p, l.id(), pw, plan.check_password)
+            .reset_password_of(p, l.id(), l.server.kind, pw, plan.check_password)
             .await;
         let (status, request_id) = match answer {
             Ok(a) => (Status::Accepted, a.request_id),
@@ -596,11 +627,19 @@ impl Engine {
 
     /// Reboots the accepted running servers and starts the accepted shut-off ones.
     async fn after_reset(&self, reports: &mut [Report], after: After) {
-        let accepted: Vec<Located> = reports
+        let (bms, accepted): (Vec<Located>, Vec<Located>) = reports
             .iter()
             .filter(|r| r.status == Status::Accepted)
             .map(|r| r.located.clone())
-            .collect();
+            .partition(|l| l.server.kind.is_bms());
+        if !bms.is_empty() {
+            let names: Vec<String> = bms.iter().map(|l| l.id().to_owned()).collect();
+            self.warn(format!(
+                "bare-metal server(s) {} were not restarted (ecsreset reboots ECS servers only): \
+                 restart them to apply the new password",
+                names.join(", ")
+            ));
+        }
         let (shutoff, running): (Vec<Located>, Vec<Located>) = accepted
             .into_iter()
             .partition(|l| l.server.status.as_deref() == Some("SHUTOFF"));

@@ -159,6 +159,12 @@ pub fn refusal(
     if protected {
         return Some("project is protected (protected = true in the config)".into());
     }
+    if s.kind.is_bms() && check != Check::Reset {
+        return Some(
+            "bare-metal server: ecsreset reboots and starts ECS servers only (no BMS power API)"
+                .into(),
+        );
+    }
     let status = s.status.as_deref().unwrap_or("UNKNOWN");
     if s.locked == Some(true) {
         return Some("locked".into());
@@ -440,6 +446,17 @@ mod tests {
                 .unwrap()
                 .contains("protected")
         );
+    }
+
+    #[test]
+    fn bare_metal_servers_are_reset_but_never_rebooted_or_started() {
+        let mut s = server("b", "ACTIVE");
+        s.kind = crate::cloud::ServerKind::Bms;
+        assert_eq!(refusal(Check::Reset, &s, false, Some(&Ok(true))), None);
+        for check in [Check::Reboot, Check::Start] {
+            let why = refusal(check, &s, false, None).unwrap();
+            assert!(why.contains("bare-metal"), "{why}");
+        }
     }
 
     #[test]

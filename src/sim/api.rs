@@ -38,6 +38,25 @@ pub(crate) enum Api {
         project: String,
         server: String,
     },
+    BmsList {
+        project: String,
+    },
+    BmsResetFlag {
+        project: String,
+        server: String,
+    },
+    BmsResetPassword {
+        project: String,
+        server: String,
+    },
+    BmsShowServerPassword {
+        project: String,
+        server: String,
+    },
+    BmsDeleteServerPassword {
+        project: String,
+        server: String,
+    },
     AuthProjects,
     Projects,
     AuthDomains,
@@ -115,6 +134,29 @@ impl Api {
                 name: own(n),
                 version: own(v),
             },
+            ("GET", ["v1", p, "baremetalservers", "detail"]) => Api::BmsList { project: own(p) },
+            ("GET", ["v1", p, "baremetalservers", id, "os-resetpwd-flag"]) => Api::BmsResetFlag {
+                project: own(p),
+                server: own(id),
+            },
+            ("PUT", ["v1", p, "baremetalservers", id, "os-reset-password"]) => {
+                Api::BmsResetPassword {
+                    project: own(p),
+                    server: own(id),
+                }
+            }
+            ("GET", ["v1", p, "baremetalservers", id, "os-server-password"]) => {
+                Api::BmsShowServerPassword {
+                    project: own(p),
+                    server: own(id),
+                }
+            }
+            ("DELETE", ["v1", p, "baremetalservers", id, "os-server-password"]) => {
+                Api::BmsDeleteServerPassword {
+                    project: own(p),
+                    server: own(id),
+                }
+            }
             ("GET", ["v3", "auth", "projects"]) => Api::AuthProjects,
             ("GET", ["v3", "projects"]) => Api::Projects,
             ("GET", ["v3", "auth", "domains"]) => Api::AuthDomains,
@@ -132,6 +174,7 @@ impl Api {
                 | Api::Action { .. }
                 | Api::CreateSecret { .. }
                 | Api::CreateSecretVersion { .. }
+                | Api::BmsResetPassword { .. }
         )
     }
 
@@ -163,6 +206,19 @@ impl Api {
             Api::ListSecretVersions { .. } => "GET /v1/{project_id}/secrets/{secret_name}/versions",
             Api::ShowSecretVersion { .. } => {
                 "GET /v1/{project_id}/secrets/{secret_name}/versions/{version_id}"
+            }
+            Api::BmsList { .. } => "GET /v1/{project_id}/baremetalservers/detail",
+            Api::BmsResetFlag { .. } => {
+                "GET /v1/{project_id}/baremetalservers/{server_id}/os-resetpwd-flag"
+            }
+            Api::BmsResetPassword { .. } => {
+                "PUT /v1/{project_id}/baremetalservers/{server_id}/os-reset-password"
+            }
+            Api::BmsShowServerPassword { .. } => {
+                "GET /v1/{project_id}/baremetalservers/{server_id}/os-server-password"
+            }
+            Api::BmsDeleteServerPassword { .. } => {
+                "DELETE /v1/{project_id}/baremetalservers/{server_id}/os-server-password"
             }
             Api::AuthProjects => "GET /v3/auth/projects",
             Api::Projects => "GET /v3/projects",
@@ -227,6 +283,12 @@ mod tests {
             })
         );
         assert_eq!(
+            c("GET", "/v1/p/baremetalservers/detail"),
+            Some(Api::BmsList {
+                project: "p".into()
+            })
+        );
+        assert_eq!(
             c("POST", "/v1/p/secrets/ecs-1/versions"),
             Some(Api::CreateSecretVersion {
                 project: "p".into(),
@@ -247,6 +309,28 @@ mod tests {
         );
         assert_eq!(c("GET", "/v1/p/secrets"), None);
         assert_eq!(c("PUT", "/v1/p/secrets/ecs-1/versions"), None);
+        assert_eq!(
+            c("GET", "/v1/p/baremetalservers/b%2D1/os-resetpwd-flag"),
+            Some(Api::BmsResetFlag {
+                project: "p".into(),
+                server: "b-1".into()
+            })
+        );
+        assert!(matches!(
+            c("PUT", "/v1/p/baremetalservers/b/os-reset-password"),
+            Some(Api::BmsResetPassword { .. })
+        ));
+        assert!(matches!(
+            c("GET", "/v1/p/baremetalservers/b/os-server-password"),
+            Some(Api::BmsShowServerPassword { .. })
+        ));
+        assert!(matches!(
+            c("DELETE", "/v1/p/baremetalservers/b/os-server-password"),
+            Some(Api::BmsDeleteServerPassword { .. })
+        ));
+        // No batch reset for bare metal, and the list has no `v1.1` twin here.
+        assert_eq!(c("PUT", "/v1/p/baremetalservers/os-reset-passwords"), None);
+        assert_eq!(c("GET", "/v1.1/p/baremetalservers/detail"), None);
         assert_eq!(c("GET", "/v3/auth/projects"), Some(Api::AuthProjects));
         assert_eq!(c("GET", "/v3/projects"), Some(Api::Projects));
         for (m, p) in [

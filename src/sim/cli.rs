@@ -42,6 +42,8 @@ pub struct SimCliArgs {
     /// A PEM RSA key (public, or a private key whose public half is used): Windows servers
     /// with a `key_name` get an initial password stored encrypted to it.
     pub windows_key: Option<PathBuf>,
+    /// Bare-metal servers added to every regional project.
+    pub bms: usize,
 }
 
 impl Default for SimCliArgs {
@@ -65,6 +67,7 @@ impl Default for SimCliArgs {
             access_key: None,
             ignore_server_filter: false,
             windows_key: None,
+            bms: 0,
         }
     }
 }
@@ -187,6 +190,15 @@ fn build_config(args: &SimCliArgs, sk: Option<Secret>) -> Result<(SimConfig, Str
             Fleet::generate(args.projects, args.servers, args.seed),
             format!("generated with seed {}", args.seed),
         ),
+    };
+    let (fleet, origin) = if args.bms > 0 {
+        let fleet = fleet.with_bare_metal(args.bms, args.seed);
+        (
+            fleet,
+            format!("{origin}, {} bare-metal per project", args.bms),
+        )
+    } else {
+        (fleet, origin)
     };
     let mut cfg = SimConfig::new(fleet);
     let access_key = args.access_key.clone().unwrap_or_else(random_access_key);
@@ -316,6 +328,16 @@ mod tests {
             ..args
         };
         assert!(build_config(&bad, None).is_err());
+        let bms = SimCliArgs {
+            bms: 2,
+            projects: 2,
+            servers: 3,
+            ..SimCliArgs::default()
+        };
+        let (cfg, origin) = build_config(&bms, None).unwrap();
+        assert!(origin.contains("2 bare-metal"), "{origin}");
+        let kinds = cfg.fleet.projects[0].servers.iter().map(|s| s.kind);
+        assert_eq!(kinds.filter(|k| k.is_bms()).count(), 2);
     }
 
     #[test]

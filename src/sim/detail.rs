@@ -81,6 +81,7 @@ pub(crate) fn render(project: &SimProject, s: &ServerState) -> Value {
         fault: (view.status == "ERROR").then(
             || json!({"code": 500, "created": created, "message": "NoValidHost", "details": ""}),
         ),
+        kind: spec.kind,
     };
     let mut value = serde_json::to_value(detail).expect("ServerDetail serializes");
     let extras = json!({
@@ -110,6 +111,48 @@ pub(crate) fn render(project: &SimProject, s: &ServerState) -> Value {
             {
                 nic["OS-EXT-IPS:port_id"] = Value::String(port.clone());
             }
+        }
+    }
+    value
+}
+
+/// A bare-metal server as the BMS list answers it (SDK `ServerDetails`): the ECS record less
+/// what bare metal has not (hypervisor, `primary` on addresses), its own metadata keys
+/// (`MetadataList`: `chargingMode`, `__bms_support_evs`, `baremetalPortIDList`).
+pub(crate) fn render_bms(project: &SimProject, s: &ServerState) -> Value {
+    let mut value = render(project, s);
+    let (vcpus, ram) = super::fleet::bms_flavor_size(&s.spec.flavor).unwrap_or((36, 294_912));
+    if let Some(obj) = value.as_object_mut() {
+        obj.remove("hypervisor");
+        obj.remove("OS-EXT-SRV-ATTR:root_device_name");
+        obj.insert(
+            "OS-EXT-SRV-ATTR:hypervisor_hostname".into(),
+            Value::String(derived_hex(&[&s.spec.id, "node"])),
+        );
+        if let Some(flavor) = obj.get_mut("flavor").and_then(Value::as_object_mut) {
+            flavor.insert("vcpus".into(), Value::String(vcpus.to_string()));
+            flavor.insert("ram".into(), Value::String(ram.to_string()));
+            flavor.insert("disk".into(), Value::String("800".into()));
+        }
+        if let Some(list) = obj.get_mut("addresses").and_then(Value::as_object_mut) {
+            for nic in list
+                .values_mut()
+                .flat_map(|v| v.as_array_mut().into_iter().flatten())
+                .filter_map(Value::as_object_mut)
+            {
+                nic.remove("primary");
+            }
+        }
+        if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+            if let Some(mode) = meta.remove("charging_mode") {
+                meta.insert("chargingMode".into(), mode);
+            }
+            meta.remove("__support_agent_list");
+            meta.insert("__bms_support_evs".into(), Value::String("true".into()));
+            meta.insert(
+                "baremetalPortIDList".into(),
+                Value::String(format!("[{}]", derived_uuid(&[&s.spec.id, "port"]))),
+            );
         }
     }
     value

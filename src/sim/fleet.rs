@@ -24,8 +24,11 @@
 //! `s6.large.2` (sizes are derived from the name: `large` = 2 vCPUs, `.2` = 2 GiB per vCPU),
 //! `availability_zone` region + `a`, `image_name` a stock image of the OS. Unknown keys are
 //! rejected so typos surface. Server ids must be unique across the whole fleet.
+//! `"kind": "BMS"` makes a bare-metal server, served under `baremetalservers` only, with a
+//! `physical.<family>.<size>` flavor (default `physical.s4.3xlarge`).
 
 use super::SimError;
+use crate::cloud::ServerKind;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::net::Ipv4Addr;
@@ -87,6 +90,13 @@ pub struct SimServer {
     /// Locked against changes (ECS `locked`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub locked: bool,
+    /// `"BMS"` for a bare-metal server, served under `baremetalservers` only; default ECS.
+    #[serde(default, skip_serializing_if = "is_ecs")]
+    pub kind: ServerKind,
+}
+
+fn is_ecs(k: &ServerKind) -> bool {
+    *k == ServerKind::Ecs
 }
 
 fn yes() -> bool {
@@ -199,8 +209,16 @@ fn check_server(s: &mut SimServer, region: Option<&str>) -> Result<(), String> {
     s.private_ip
         .parse::<Ipv4Addr>()
         .map_err(|_| format!("private_ip {:?} is not an IPv4 address", s.private_ip))?;
-    flavor_size(&s.flavor)
-        .ok_or_else(|| format!("flavor {:?} is not like s6.large.2", s.flavor))?;
+    if s.kind == ServerKind::Bms {
+        if s.flavor == default_flavor() {
+            s.flavor = BMS_FLAVOR.into();
+        }
+        bms_flavor_size(&s.flavor)
+            .ok_or_else(|| format!("flavor {:?} is not like {BMS_FLAVOR}", s.flavor))?;
+    } else {
+        flavor_size(&s.flavor)
+            .ok_or_else(|| format!("flavor {:?} is not like s6.large.2", s.flavor))?;
+    }
     if s.availability_zone.is_empty() {
         s.availability_zone = format!("{}a", region.unwrap_or("az1"));
     }
@@ -212,6 +230,18 @@ fn check_server(s: &mut SimServer, region: Option<&str>) -> Result<(), String> {
         });
     }
     Ok(())
+}
+
+/// The flavor a bare-metal server gets when the fleet names none.
+pub const BMS_FLAVOR: &str = "physical.s4.3xlarge";
+
+/// `(vcpus, ram MiB)` of a bare-metal flavor `physical.<family>.<size>`: `physical.` and the
+/// ECS size words, one whole host, so 12 vCPUs and 8 GiB per vCPU for each `xlarge`.
+pub fn bms_flavor_size(flavor: &str) -> Option<(u32, u32)> {
+    let rest = flavor.strip_prefix("physical.")?;
+    let (_family, size) = rest.split_once('.')?;
+    let (vcpus, _) = flavor_size(&format!("x.{size}.1"))?;
+    Some((vcpus * 3, vcpus * 3 * 8 * 1024))
 }
 
 /// `(vcpus, ram MiB)` from a flavor name like `c7.2xlarge.4` (size, then GiB per vCPU).
@@ -281,5 +311,27 @@ mod tests {
         assert_eq!(flavor_size("s6.medium.2"), Some((1, 2048)));
         assert_eq!(flavor_size("c7.2xlarge.4"), Some((8, 32768)));
         assert_eq!(flavor_size("bogus"), None);
+        assert_eq!(bms_flavor_size("physical.s4.3xlarge"), Some((36, 294_912)));
+        assert_eq!(bms_flavor_size("s6.large.2"), None);
+    }
+
+    #[test]
+    fn bare_metal_servers_are_marked_and_get_a_physical_flavor() {
+        let f = Fleet::parse(
+            r#"{"projects":[{"id":"p","name":"cn-north-4","domain_id":"d","servers":[
+              {"id":"b","name":"bms","os_type":"Linux","private_ip":"10.0.0.1","kind":"BMS"},
+              {"id":"e","name":"ecs","os_type":"Linux","private_ip":"10.0.0.2"}]}]}"#,
+        )
+        .unwrap();
+        let s = &f.projects[0].servers;
+        assert_eq!(
+            (s[0].kind, s[0].flavor.as_str()),
+            (ServerKind::Bms, BMS_FLAVOR)
+        );
+        assert_eq!(s[1].kind, ServerKind::Ecs);
+        let bad = r#"{"projects":[{"id":"p","name":"x","domain_id":"d","servers":[
+            {"id":"b","name":"a","os_type":"Linux","private_ip":"10.0.0.1","kind":"BMS",
+             "flavor":"s6.large.2x"}]}]}"#;
+        assert!(Fleet::parse(bad).unwrap_err().contains("physical."));
     }
 }

@@ -10,8 +10,10 @@ use super::reply::{self, ecs_error, gateway_error, not_found_api, raw, throttled
 use super::state::World;
 use super::throttle::Throttle;
 use super::{
-    SimConfig, SimStats, jobs, lock, routes_csms, routes_ecs, routes_iam, routes_password,
+    SimConfig, SimStats, jobs, lock, routes_bms, routes_csms, routes_ecs, routes_iam,
+    routes_password,
 };
+use crate::cloud::ServerKind::{Bms, Ecs};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
@@ -187,16 +189,29 @@ fn dispatch(shared: &Shared, api: &Api, parts: &Parts, body: &[u8]) -> Response 
     let base = format!("http://{host}");
     match api {
         Api::ListServers { project } => routes_ecs::list(shared, project, query),
-        Api::ResetFlag { project, server } => routes_ecs::flag(shared, project, server),
-        Api::ResetPassword { project, server } => routes_ecs::reset(shared, project, server, body),
+        Api::ResetFlag { project, server } => routes_ecs::flag(shared, Ecs, project, server),
+        Api::ResetPassword { project, server } => {
+            routes_ecs::reset(shared, Ecs, project, server, body)
+        }
         Api::BatchResetPassword { project } => routes_ecs::batch_reset(shared, project, body),
         Api::Action { project } => jobs::action(shared, project, body),
         Api::ShowJob { project, job } => jobs::show(shared, project, job),
         Api::ShowServerPassword { project, server } => {
-            routes_password::show(shared, project, server)
+            routes_password::show(shared, Ecs, project, server)
         }
         Api::DeleteServerPassword { project, server } => {
-            routes_password::delete(shared, project, server)
+            routes_password::delete(shared, Ecs, project, server)
+        }
+        Api::BmsList { project } => routes_bms::list(shared, project, query),
+        Api::BmsResetFlag { project, server } => routes_ecs::flag(shared, Bms, project, server),
+        Api::BmsResetPassword { project, server } => {
+            routes_ecs::reset(shared, Bms, project, server, body)
+        }
+        Api::BmsShowServerPassword { project, server } => {
+            routes_password::show(shared, Bms, project, server)
+        }
+        Api::BmsDeleteServerPassword { project, server } => {
+            routes_password::delete(shared, Bms, project, server)
         }
         Api::CreateSecret { project } => routes_csms::create(shared, project, body),
         Api::CreateSecretVersion { project, name } => {

@@ -2,6 +2,7 @@
 //! large simulated fleet looks like a real account in the TUI and exercises paging.
 
 use super::fleet::{Fleet, REGIONS, SimProject, SimServer};
+use crate::cloud::ServerKind;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -172,6 +173,44 @@ fn server(rng: &mut StdRng, region: &str, project: usize, index: usize) -> SimSe
         tags: vec![format!("env={env}")],
         key_name: (!windows && rng.random_bool(0.5)).then(|| format!("kp-{env}")),
         locked: false,
+        kind: ServerKind::Ecs,
+    }
+}
+
+const BMS_ROLES: &[&str] = &["bms-db", "bms-win-sql", "bms-hpc", "bms-sap"];
+const BMS_FLAVORS: &[&str] = &[
+    "physical.s4.3xlarge",
+    "physical.h2.large",
+    "physical.io2.xlarge",
+];
+
+impl Fleet {
+    /// Adds `per_project` bare-metal servers to every enabled project with a region, the same for
+    /// the same seed. The second of every four runs Windows and was created with a key pair
+    /// (so it has a stored initial password when the simulator is given a key).
+    pub fn with_bare_metal(mut self, per_project: usize, seed: u64) -> Fleet {
+        let mut rng = StdRng::seed_from_u64(seed ^ 0xb3_5eed);
+        for (i, p) in self.projects.iter_mut().enumerate() {
+            let Some(region) = p.region.clone().filter(|_| p.enabled) else {
+                continue;
+            };
+            for j in 0..per_project {
+                let role = BMS_ROLES[j % BMS_ROLES.len()];
+                let windows = role.contains("win");
+                let mut s = server(&mut rng, &region, i, 240 + j);
+                s.name = format!("{role}-{:02}", j / BMS_ROLES.len() + 1);
+                s.kind = ServerKind::Bms;
+                s.flavor = BMS_FLAVORS[j % BMS_FLAVORS.len()].to_owned();
+                s.os_type = if windows { "Windows" } else { "Linux" }.to_owned();
+                s.image_name = None;
+                s.key_name = windows.then(|| "kp-bms".to_owned());
+                s.floating_ip = None;
+                p.servers.push(s);
+            }
+        }
+        self.normalize()
+            .expect("bare-metal servers are consistent by construction");
+        self
     }
 }
 
@@ -232,6 +271,30 @@ mod tests {
         assert!((0.78..0.92).contains(&share(&|s| s.reset_supported)));
         assert!((0.75..0.95).contains(&share(&|s| s.status == "ACTIVE")));
         assert!(all.iter().any(|s| s.name == "web-01" || s.name == "api-01"));
+    }
+
+    #[test]
+    fn bare_metal_servers_join_every_regional_project() {
+        let f = Fleet::generate(2, 3, 1).with_bare_metal(2, 1);
+        assert_eq!(f, Fleet::generate(2, 3, 1).with_bare_metal(2, 1));
+        for p in &f.projects {
+            let bms = p
+                .servers
+                .iter()
+                .filter(|s| s.kind == ServerKind::Bms)
+                .count();
+            let regional = p.region.is_some() && p.enabled;
+            assert_eq!(bms, if regional { 2 } else { 0 }, "{}", p.name);
+        }
+        let all: Vec<&SimServer> = f.projects.iter().flat_map(|p| &p.servers).collect();
+        assert!(
+            all.iter()
+                .any(|s| s.kind == ServerKind::Bms && s.os_type == "Windows")
+        );
+        assert!(
+            all.iter()
+                .all(|s| s.kind == ServerKind::Ecs || s.flavor.starts_with("physical."))
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::lock;
 use super::reply::{
     ecs_error, illegal_body, json, no_content, project_not_found, server_not_found,
 };
+use crate::cloud::ServerKind;
 use crate::cloud::wire::{
     BatchResetPasswordRequest, BatchResetPasswordResponse, ResetFlagResponse, ResetPasswordRequest,
 };
@@ -39,7 +40,7 @@ fn unsupported(id: &str) -> Response {
 }
 
 /// Decoded query parameters; a repeated name keeps its last value.
-fn params(raw: &str) -> HashMap<String, String> {
+pub(crate) fn params(raw: &str) -> HashMap<String, String> {
     super::auth::query_pairs(raw)
         .into_iter()
         .map(|(k, v)| match v {
@@ -50,7 +51,11 @@ fn params(raw: &str) -> HashMap<String, String> {
 }
 
 /// An integer parameter, or the message of the 400 `Ecs.0005` it deserves.
-fn int_param(q: &HashMap<String, String>, name: &str, default: i64) -> Result<i64, String> {
+pub(crate) fn int_param(
+    q: &HashMap<String, String>,
+    name: &str,
+    default: i64,
+) -> Result<i64, String> {
     match q.get(name) {
         None => Ok(default),
         Some(v) => v
@@ -91,16 +96,22 @@ pub(crate) fn list(shared: &Shared, project: &str, raw_query: &str) -> Response 
                 .split(',')
                 .map(str::trim)
                 .filter(|i| !i.is_empty())
-                .map(|id| match p.servers.iter().find(|s| s.spec.id == id) {
-                    Some(s) => detail::render(&p.meta, s),
-                    None => detail::missing(id),
-                })
+                .map(
+                    |id| match p.servers.iter().find(|s| s.spec.id == id && is_ecs(s)) {
+                        Some(s) => detail::render(&p.meta, s),
+                        None => detail::missing(id),
+                    },
+                )
                 .collect();
             let count = matched.len();
             let page = matched.into_iter().skip((page - 1) * limit).take(limit);
             (count, page.collect())
         } else {
-            let selected: Vec<_> = p.servers.iter().filter(|s| filter_matches(&q, s)).collect();
+            let selected: Vec<_> = p
+                .servers
+                .iter()
+                .filter(|s| is_ecs(s) && filter_matches(&q, s))
+                .collect();
             let skip = match q.get("marker") {
                 None => (page - 1) * limit,
                 Some(marker) => match selected.iter().position(|s| &s.spec.id == marker) {
@@ -128,7 +139,11 @@ pub(crate) fn list(shared: &Shared, project: &str, raw_query: &str) -> Response 
     )
 }
 
-fn filter_matches(q: &HashMap<String, String>, s: &super::state::ServerState) -> bool {
+fn is_ecs(s: &super::state::ServerState) -> bool {
+    s.spec.kind == crate::cloud::ServerKind::Ecs
+}
+
+pub(crate) fn filter_matches(q: &HashMap<String, String>, s: &super::state::ServerState) -> bool {
     let spec = &s.spec;
     let contains = |hay: &str, needle: &str| hay.to_lowercase().contains(&needle.to_lowercase());
     let ips = || std::iter::once(spec.private_ip.as_str()).chain(spec.floating_ip.as_deref());
@@ -142,12 +157,12 @@ fn filter_matches(q: &HashMap<String, String>, s: &super::state::ServerState) ->
 }
 
 /// `GET .../os-resetpwd-flag`: the capitalised string the real API returns.
-pub(crate) fn flag(shared: &Shared, project: &str, server: &str) -> Response {
+pub(crate) fn flag(shared: &Shared, kind: ServerKind, project: &str, server: &str) -> Response {
     let mut world = lock(&shared.world);
     if world.project(project).is_none() {
         return project_not_found(project);
     }
-    match world.server_mut(project, server, Instant::now()) {
+    match world.server_of(project, server, kind, Instant::now()) {
         None => server_not_found(server),
         Some(s) => json(
             200,
@@ -164,7 +179,14 @@ pub(crate) fn flag(shared: &Shared, project: &str, server: &str) -> Response {
 }
 
 /// `PUT .../os-reset-password`: 204 and a pending password, applied at the next (re)start.
-pub(crate) fn reset(shared: &Shared, project: &str, server: &str, body: &[u8]) -> Response {
+/// The BMS body (`ResetPassword`) has no `is_check_password`, so nothing is checked there.
+pub(crate) fn reset(
+    shared: &Shared,
+    kind: ServerKind,
+    project: &str,
+    server: &str,
+    body: &[u8],
+) -> Response {
     let Ok(req) = serde_json::from_slice::<ResetPasswordRequest>(body) else {
         return illegal_body();
     };
@@ -176,7 +198,7 @@ pub(crate) fn reset(shared: &Shared, project: &str, server: &str, body: &[u8]) -
     if world.project(project).is_none() {
         return project_not_found(project);
     }
-    let Some(s) = world.server_mut(project, server, Instant::now()) else {
+    let Some(s) = world.server_of(project, server, kind, Instant::now()) else {
         return server_not_found(server);
     };
     if !s.spec.reset_supported {

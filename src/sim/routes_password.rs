@@ -1,5 +1,5 @@
-//! `GET`/`DELETE .../cloudservers/{server_id}/os-server-password`: the initial Windows
-//! password Cloudbase-init stored, encrypted to the server's key pair.
+//! `GET`/`DELETE .../{cloudservers,baremetalservers}/{server_id}/os-server-password`: the
+//! initial Windows password Cloudbase-init stored, encrypted to the server's key pair.
 //!
 //! A Windows server of the fleet that has a `key_name` gets one random password at start-up,
 //! encrypted to [`super::SimConfig::windows_key`] (the simulator cannot know a real key pair's
@@ -9,6 +9,7 @@
 use super::gateway::Shared;
 use super::lock;
 use super::reply::{json, no_content, project_not_found, server_not_found};
+use crate::cloud::ServerKind;
 use crate::cloud::server_password::ServerPasswordResponse;
 use crate::secret::Secret;
 use std::collections::HashMap;
@@ -52,20 +53,30 @@ impl Store {
 }
 
 /// The 404 for an unknown project or server, as every other server-scoped ECS call answers.
-fn unknown(shared: &Shared, project: &str, server: &str) -> Option<axum::response::Response> {
+fn unknown(
+    shared: &Shared,
+    kind: ServerKind,
+    project: &str,
+    server: &str,
+) -> Option<axum::response::Response> {
     let mut world = lock(&shared.world);
     if world.project(project).is_none() {
         return Some(project_not_found(project));
     }
-    match world.server_mut(project, server, Instant::now()) {
+    match world.server_of(project, server, kind, Instant::now()) {
         None => Some(server_not_found(server)),
         Some(_) => None,
     }
 }
 
 /// `GET`: `{"password": "<base64>"}`, or `{"password": ""}` when nothing is stored.
-pub(crate) fn show(shared: &Shared, project: &str, server: &str) -> axum::response::Response {
-    if let Some(r) = unknown(shared, project, server) {
+pub(crate) fn show(
+    shared: &Shared,
+    kind: ServerKind,
+    project: &str,
+    server: &str,
+) -> axum::response::Response {
+    if let Some(r) = unknown(shared, kind, project, server) {
         return r;
     }
     let password = lock(&shared.windows_passwords.stored)
@@ -82,8 +93,13 @@ pub(crate) fn show(shared: &Shared, project: &str, server: &str) -> axum::respon
 
 /// `DELETE`: 204 whether or not a copy was stored [ASSUMED: the docs give no error for
 /// clearing an empty record].
-pub(crate) fn delete(shared: &Shared, project: &str, server: &str) -> axum::response::Response {
-    if let Some(r) = unknown(shared, project, server) {
+pub(crate) fn delete(
+    shared: &Shared,
+    kind: ServerKind,
+    project: &str,
+    server: &str,
+) -> axum::response::Response {
+    if let Some(r) = unknown(shared, kind, project, server) {
         return r;
     }
     if lock(&shared.windows_passwords.stored)

@@ -7,6 +7,7 @@
 use super::ServerTruth;
 use super::fleet::{Fleet, SimProject, SimServer};
 use super::jobs::Job;
+use crate::cloud::ServerKind;
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -92,15 +93,30 @@ impl World {
         Some(&mut p.servers)
     }
 
-    /// One server of a project, settled at `now`.
+    /// One ECS server of a project, settled at `now`.
     pub(crate) fn server_mut(
         &mut self,
         project: &str,
         server: &str,
         now: Instant,
     ) -> Option<&mut ServerState> {
+        self.server_of(project, server, ServerKind::Ecs, now)
+    }
+
+    /// One server of a project as the API of `kind` sees it: ECS paths do not know
+    /// bare-metal servers, nor the other way round.
+    pub(crate) fn server_of(
+        &mut self,
+        project: &str,
+        server: &str,
+        kind: ServerKind,
+        now: Instant,
+    ) -> Option<&mut ServerState> {
         let p = self.projects.iter_mut().find(|p| p.meta.id == project)?;
-        let s = p.servers.iter_mut().find(|s| s.spec.id == server)?;
+        let s = p
+            .servers
+            .iter_mut()
+            .find(|s| s.spec.id == server && s.spec.kind == kind)?;
         s.settle(now);
         Some(s)
     }
@@ -116,6 +132,7 @@ impl World {
                     name: s.spec.name.clone(),
                     status: s.view().status.to_owned(),
                     os_type: s.spec.os_type.clone(),
+                    kind: s.spec.kind,
                     reset_supported: s.spec.reset_supported,
                     password_pending: s.pending.is_some(),
                     applied_password: s.applied.clone(),

@@ -142,11 +142,53 @@ pub fn started(s: &mut State) -> RequestId {
     }
 }
 
+/// [`fleet`] with two bare-metal servers in the first project, one of them Windows.
+pub fn fleet_with_bare_metal() -> Vec<FleetEntry> {
+    let bms = |n, name, os, ip| {
+        let mut d = server(n, name, os, "ACTIVE", ip);
+        d.kind = crate::cloud::ServerKind::Bms;
+        d.flavor = Some(Flavor {
+            id: "physical.s4.3xlarge".into(),
+            name: Some("physical.s4.3xlarge".into()),
+            vcpus: Some("36".into()),
+            ram: Some("294912".into()),
+            disk: Some("800".into()),
+        });
+        d
+    };
+    let mut f = fleet();
+    f.insert(
+        2,
+        (
+            0,
+            bms(10, "bms-db-01", "Linux", "192.168.0.20"),
+            Some(Ok(true)),
+        ),
+    );
+    f.insert(
+        5,
+        (
+            0,
+            bms(11, "bms-win-01", "Windows", "192.168.0.21"),
+            Some(Ok(false)),
+        ),
+    );
+    f
+}
+
 /// The fixture fleet listed and its flags in, checked 12 s (project 0) or 3 min ago.
 pub fn loaded() -> State {
+    loaded_with(fleet())
+}
+
+/// [`loaded`] with [`fleet_with_bare_metal`].
+pub fn loaded_with_bare_metal() -> State {
+    loaded_with(fleet_with_bare_metal())
+}
+
+fn loaded_with(fleet: Vec<FleetEntry>) -> State {
     let mut s = empty();
     let id = started(&mut s);
-    let fleet = fleet();
     for p in 0..3 {
         let servers = fleet
             .iter()

@@ -1,6 +1,7 @@
 //! What flows through the app: [`Msg`] into `update`, [`Effect`] out of it, [`Request`] to the
-//! worker and [`Event`] back. A password exists only inside [`Request::Reset`], as a
-//! [`Secret`]; no `Msg`, `Event` or `Action` can carry one.
+//! worker and [`Event`] back. A password exists only inside [`Request::Reset`] and
+//! [`Event::WindowsPassword`] (the decrypted stored one, for its dialog), as a [`Secret`]; no
+//! other `Msg`, `Event` or `Action` can carry one.
 
 use crate::cloud::CallRecord;
 use crate::cloud::wire::{RebootType, ServerDetail};
@@ -65,6 +66,8 @@ pub struct Target {
     /// The project's label, for refusals.
     pub label: String,
     pub protected: bool,
+    /// Which API the server's calls go to.
+    pub kind: crate::cloud::ServerKind,
 }
 
 /// Work for the background worker.
@@ -90,6 +93,15 @@ pub enum Request {
         check_password: bool,
         reboot: Option<RebootType>,
     },
+    /// Read the key file (permission rule of the config), fetch the server's stored initial
+    /// Windows password and decrypt it locally.
+    WindowsPassword {
+        id: RequestId,
+        target: Target,
+        key: std::path::PathBuf,
+    },
+    /// Clear the stored copy through the change engine (written ahead to the trail).
+    ClearServerPassword { id: RequestId, target: Target },
 }
 
 /// What the servers of one reset are given.
@@ -117,7 +129,9 @@ impl Request {
             Request::Load { id, .. }
             | Request::Audit { id, .. }
             | Request::Check { id, .. }
-            | Request::Reset { id, .. } => *id,
+            | Request::Reset { id, .. }
+            | Request::WindowsPassword { id, .. }
+            | Request::ClearServerPassword { id, .. } => *id,
         }
     }
 }
@@ -154,6 +168,17 @@ impl std::fmt::Debug for Request {
                 .field("password", &"***")
                 .field("check_password", check_password)
                 .field("reboot", reboot)
+                .finish(),
+            Request::WindowsPassword { id, target, key } => f
+                .debug_struct("WindowsPassword")
+                .field("id", id)
+                .field("target", target)
+                .field("key", key)
+                .finish(),
+            Request::ClearServerPassword { id, target } => f
+                .debug_struct("ClearServerPassword")
+                .field("id", id)
+                .field("target", target)
                 .finish(),
         }
     }
@@ -225,6 +250,18 @@ pub enum Event {
         server_id: String,
         status: ResetStatus,
     },
+    /// The stored Windows password, decrypted, or why not (never the password itself).
+    WindowsPassword {
+        id: RequestId,
+        server_id: String,
+        outcome: Result<Secret, String>,
+    },
+    /// The clear of a stored copy: its request id, or why it was not (or may not be) done.
+    ServerPasswordCleared {
+        id: RequestId,
+        server_id: String,
+        outcome: Result<Option<String>, String>,
+    },
     /// The request finished; nothing more will arrive for `id`.
     Done { id: RequestId },
 }
@@ -241,6 +278,8 @@ impl Event {
             | Event::Flags { id, .. }
             | Event::Checked { id, .. }
             | Event::Reset { id, .. }
+            | Event::WindowsPassword { id, .. }
+            | Event::ServerPasswordCleared { id, .. }
             | Event::Done { id } => Some(*id),
         }
     }

@@ -8,6 +8,7 @@ pub mod log;
 pub mod palette;
 pub mod row;
 pub mod table;
+pub mod winpw;
 
 use crate::config::{Column, Config, KeyMap, Theme, View};
 use crate::tui::msg::{ProjectSpec, RequestId, ResetStatus};
@@ -77,6 +78,8 @@ pub enum Mode {
     Form(Box<Form>),
     Confirm(Box<Confirm>),
     Results(Results),
+    /// Showing a Windows server's stored initial password.
+    WindowsPassword(Box<winpw::WinPw>),
     AuditSummary,
     /// The `:` command palette.
     Palette(Box<palette::Palette>),
@@ -144,6 +147,10 @@ pub enum Pending {
     /// Pre-flight for the confirmation.
     Check,
     Reset,
+    /// Fetching and decrypting a stored Windows password.
+    WindowsPassword,
+    /// Clearing a stored Windows password (a change, like a reset).
+    ClearPassword,
 }
 
 pub struct State {
@@ -190,6 +197,8 @@ pub struct State {
     pub quit: bool,
     /// Set by [`crate::tui::msg::Effect::ReloadConfig`]; the runtime reloads and clears it.
     pub reload_requested: bool,
+    /// The key file last used to show a Windows password, offered again next time.
+    pub windows_key_path: String,
 }
 
 impl State {
@@ -231,6 +240,7 @@ impl State {
             quit_armed: false,
             quit: false,
             reload_requested: false,
+            windows_key_path: String::new(),
         }
     }
 
@@ -285,7 +295,9 @@ impl State {
     }
 
     pub fn resets_in_flight(&self) -> bool {
-        self.pending.values().any(|p| *p == Pending::Reset)
+        self.pending
+            .values()
+            .any(|p| matches!(p, Pending::Reset | Pending::ClearPassword))
     }
 
     /// What the palette offers in this state.

@@ -14,6 +14,7 @@ pub mod servers;
 pub mod status;
 pub mod text;
 pub mod theme;
+pub mod winpw;
 
 use crate::tui::msg::ResetStatus;
 use crate::tui::state::{Mode, State};
@@ -55,6 +56,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
         Mode::Form(f) => form::draw(frame, body, state, f, theme),
         Mode::Confirm(c) => confirm::draw(frame, body, state, c, theme),
         Mode::Results(r) => results::draw(frame, body, state, r, theme),
+        Mode::WindowsPassword(w) => winpw::draw(frame, body, state, w, theme),
         Mode::AuditSummary => audit::summary(frame, body, state, theme),
         Mode::Message { title, text } => message(frame, body, state, title, text, theme),
         Mode::Palette(p) => palette::draw(frame, body, state, p, theme),

@@ -10,6 +10,7 @@ mod form;
 mod mouse;
 pub mod palette;
 mod reset;
+mod winpw;
 
 use crate::config::{Action, KeyChord};
 use crate::tui::msg::{Effect, Msg, Request};
@@ -35,6 +36,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Mode::Form(_) => form::on_key(state, key),
             Mode::Confirm(_) => confirm::on_key(state, key),
             Mode::Palette(_) => palette::on_key(state, key),
+            Mode::WindowsPassword(_) => winpw::on_key(state, key),
             _ => browse::on_key(state, key),
         },
         Msg::Mouse(_) if layout::too_small(state.size) => Vec::new(),
@@ -137,3 +139,5 @@ mod tests_k9s;
 mod tests_small;
 #[cfg(test)]
 mod tests_submit;
+#[cfg(test)]
+mod tests_winpw;

@@ -4,6 +4,7 @@
 //! resets run to completion in their own tasks.
 
 mod reset;
+mod winpw;
 
 use crate::audit::{self, AuditEvent};
 use crate::cloud::{Cloud, CloudError, ProjectRef, iam};
@@ -108,6 +109,13 @@ async fn serve(cloud: Cloud, opts: WorkerOptions, mut rx: mpsc::Receiver<Request
                     tx.clone(),
                 ));
             }
+            Request::WindowsPassword { id, target, key } => {
+                tokio::spawn(winpw::show(cloud.clone(), id, target, key, tx.clone()));
+            }
+            Request::ClearServerPassword { id, target } => {
+                let task = winpw::clear(cloud.clone(), opts.clone(), id, target, tx.clone());
+                tokio::spawn(task);
+            }
         }
     }
     if let Some(task) = listing {
@@ -126,13 +134,10 @@ pub fn describe(e: &CloudError) -> String {
 /// through [`audit::check_flags`], so the events are the audit engine's own.
 async fn fan_out(cloud: &Cloud, refs: Vec<ProjectRef>, opts: WorkerOptions, sink: audit::Sink<'_>) {
     let per_project = refs.into_iter().map(|project| async move {
-        let listed = cloud.list_servers_mapped(&project, opts.page_size, for_display);
+        let listed = audit::list_project(cloud, &project, opts.page_size, for_display, sink);
         match listed.await {
             Ok(servers) => {
-                let ids: Vec<(ProjectRef, String)> = servers
-                    .iter()
-                    .map(|s| (project.clone(), s.id.clone()))
-                    .collect();
+                let ids = audit::flag_asks(&project, &servers);
                 sink(AuditEvent::Listed { project, servers });
                 audit::check_flags(cloud, ids, opts.concurrency, sink).await;
             }
@@ -290,6 +295,12 @@ fn list_event(id: RequestId, event: AuditEvent, index: &HashMap<ProjectRef, usiz
             project: index.get(&project).copied().unwrap_or(usize::MAX),
             error: describe(&error),
         },
+        AuditEvent::BareMetalFailed { project, error } => Event::Warning(format!(
+            "project {} ({}): bare-metal servers could not be listed, ECS servers are shown: {}",
+            project.id,
+            project.region,
+            describe(&error)
+        )),
         AuditEvent::Flag { .. } => unreachable!("flags are batched by the caller"),
     }
 }

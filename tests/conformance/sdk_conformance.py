@@ -9,7 +9,8 @@ the simulator is faithful where the app depends on it. Run against a running sim
 
 Inputs come from the environment only (a secret key never goes on a command line):
 ECSRESET_SIM_URL, ECSRESET_SIM_AK, ECSRESET_SIM_SK, ECSRESET_SIM_PROJECT_ID (a project with
-at least 9 servers, some reset-supported and ACTIVE, some not supported), optional
+at least 9 servers, some reset-supported and ACTIVE, some not supported, and at least 3
+bare-metal servers likewise, one of them Windows with a key pair), optional
 ECSRESET_SIM_DOMAIN_ID (else the SDK discovers it through the simulator's IAM),
 ECSRESET_SIM_PASSWORD (the password to reset to), ECSRESET_SIM_JOB_TIMEOUT (seconds, 30),
 ECSRESET_SIM_CSMS_SECRET and ECSRESET_SIM_CSMS_VALUE (a CSMS secret ecsreset stored, and the
@@ -23,6 +24,16 @@ import sys
 import time
 import traceback
 
+from huaweicloudsdkbms.v1 import (
+    BmsClient,
+    DeleteWindowsBareMetalServerPasswordRequest,
+    ListBareMetalServersRequest,
+    ResetPassword,
+    ResetPasswordBody,
+    ResetPwdOneClickRequest,
+    ShowResetPwdRequest,
+    ShowWindowsBaremetalServerPwdRequest,
+)
 from huaweicloudsdkcore.auth.credentials import BasicCredentials, GlobalCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkcore.http.http_config import HttpConfig
@@ -92,6 +103,17 @@ def csms():
     creds = BasicCredentials(AK, SK, PROJECT)
     return (
         CsmsClient.new_builder()
+        .with_http_config(http_config())
+        .with_credentials(creds)
+        .with_endpoints([URL])
+        .build()
+    )
+
+
+def bms(sk=SK):
+    creds = BasicCredentials(AK, sk, PROJECT)
+    return (
+        BmsClient.new_builder()
         .with_http_config(http_config())
         .with_credentials(creds)
         .with_endpoints([URL])
@@ -298,6 +320,99 @@ def check_csms_secrets():
         "CSMS.0106",
     )
     return f"read {CSMS_SECRET}; created {name} v1, v2"
+BMS_PAGE = 2
+
+
+def check_bms_list_pages():
+    client = bms()
+    ids, page, count = [], 1, None
+    while True:
+        resp = client.list_bare_metal_servers(
+            ListBareMetalServersRequest(offset=page, limit=BMS_PAGE)
+        )
+        expect(resp.status_code == 200, f"status {resp.status_code}")
+        count = resp.count if count is None else count
+        expect(resp.count == count, "count is the same on every page")
+        ids += [s.id for s in resp.servers]
+        if len(resp.servers) < BMS_PAGE:
+            break
+        page += 1
+    expect(page >= 2, f"only {page} page(s); the project needs at least 3 bare-metal servers")
+    expect(len(ids) == count == len(set(ids)), f"{len(ids)} ids over {page} pages, count {count}")
+    servers = client.list_bare_metal_servers(ListBareMetalServersRequest(limit=1000)).servers
+    expect([s.id for s in servers] == ids, "pages concatenate to the full list")
+    ecs_ids = {s.id for s in STATE["servers"]}
+    expect(not ecs_ids & set(ids), "the ECS list holds no bare-metal server, nor the other way")
+    for s in servers:
+        expect(s.metadata.os_type in ("Linux", "Windows"), f"os_type of {s.id}")
+        expect(s.flavor.id.startswith("physical."), f"flavor of {s.id}: {s.flavor.id}")
+        expect(any(a.addr for nets in s.addresses.values() for a in nets), f"addresses of {s.id}")
+    STATE["bms"] = servers
+    return f"{len(ids)} bare-metal servers in {page} pages of {BMS_PAGE}"
+
+
+def check_bms_reset_flags():
+    client = bms()
+    flags = {}
+    for s in STATE["bms"]:
+        resp = client.show_reset_pwd(ShowResetPwdRequest(server_id=s.id))
+        expect(resp.resetpwd_flag in ("True", "False"), f"flag {resp.resetpwd_flag!r}")
+        flags[s.id] = resp.resetpwd_flag == "True"
+    expect(any(flags.values()) and not all(flags.values()), "both flag values occur")
+    ecs_server = STATE["servers"][0].id
+    expect_error(
+        lambda: client.show_reset_pwd(ShowResetPwdRequest(server_id=ecs_server)),
+        404,
+        "Ecs.0114",
+    )
+    STATE["bms_flags"] = flags
+    return f"{sum(flags.values())} of {len(flags)} support one-click reset"
+
+
+def bms_reset_request(server_id, password):
+    body = ResetPasswordBody(reset_password=ResetPassword(new_password=password))
+    return ResetPwdOneClickRequest(server_id=server_id, body=body)
+
+
+def check_bms_reset_password():
+    client = bms()
+    target = next(
+        s for s in STATE["bms"] if STATE["bms_flags"][s.id] and s.status == "ACTIVE"
+    )
+    resp = client.reset_pwd_one_click(bms_reset_request(target.id, PASSWORD))
+    expect(resp.status_code == 204, f"status {resp.status_code}, want 204")
+    print(f"BMS_RESET_SERVER={target.id}")
+    unsupported = next(s.id for s in STATE["bms"] if not STATE["bms_flags"][s.id])
+    expect_error(
+        lambda: client.reset_pwd_one_click(bms_reset_request(unsupported, PASSWORD)),
+        400,
+        "Ecs.0025",
+    )
+    return f"204 for {target.name}"
+
+
+def check_bms_server_password():
+    client = bms()
+    target = next(
+        s for s in STATE["bms"] if s.metadata.os_type == "Windows" and s.key_name
+    )
+    stored = client.show_windows_baremetal_server_pwd(
+        ShowWindowsBaremetalServerPwdRequest(server_id=target.id)
+    )
+    expect(stored.status_code == 200, f"status {stored.status_code}")
+    cipher = base64.b64decode(stored.password, validate=True)
+    expect(len(cipher) in (128, 256, 384, 512), f"{len(cipher)} bytes is no RSA block")
+    print(f"BMS_WINPW_SERVER={target.id}")
+    print(f"BMS_WINPW_STORED={stored.password}")
+    cleared = client.delete_windows_bare_metal_server_password(
+        DeleteWindowsBareMetalServerPasswordRequest(server_id=target.id)
+    )
+    expect(cleared.status_code == 204, f"status {cleared.status_code}, want 204")
+    again = client.show_windows_baremetal_server_pwd(
+        ShowWindowsBaremetalServerPwdRequest(server_id=target.id)
+    )
+    expect(again.password == "", f"after DELETE: {again.password!r}")
+    return f"{len(cipher) * 8}-bit ciphertext for {target.name}, then cleared"
 
 
 def check_iam_projects():
@@ -329,6 +444,10 @@ CHECKS = [
     check_reboot_job,
     check_server_password,
     check_csms_secrets,
+    check_bms_list_pages,
+    check_bms_reset_flags,
+    check_bms_reset_password,
+    check_bms_server_password,
     check_iam_projects,
     check_wrong_secret_key,
 ]

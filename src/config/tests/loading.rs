@@ -71,8 +71,8 @@ fn invalid_fixtures_name_file_line_and_key() {
             "line 3: keys.\"ctrl-x\": unknown action \"refesh\" (expected one of: quit, help, \
              refresh, filter, sort, mark, mark_all, mark_supported, copy, details, reset, audit, focus_next, \
              focus_prev, up, down, page_up, page_down, top, bottom, toggle_log, cancel, submit, \
-             reveal, generate, next_field, toggle_project, reload_config, palette, save_csv, or \"none\" \
-             to remove the key)",
+             reveal, generate, next_field, toggle_project, reload_config, palette, save_csv, \
+             windows_password, or \"none\" to remove the key)",
         ),
         (
             "bad_chord.toml",

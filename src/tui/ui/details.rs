@@ -57,11 +57,20 @@ fn lines<'a>(state: &'a State, row: &'a Row, theme: Theme) -> Vec<Line<'a>> {
             theme,
         ),
         field("status", status, theme),
+    ];
+    if d.kind.is_bms() {
+        out.push(field(
+            "kind",
+            "BMS, bare metal (ecsreset resets it, never restarts it)".into(),
+            theme,
+        ));
+    }
+    out.extend([
         field("os", s(row.os()), theme),
         field("flavor", flavor.unwrap_or_else(|| "-".into()), theme),
         field("image", image, theme),
         field("az", s(d.availability_zone.as_deref()), theme),
-    ];
+    ]);
     out.extend(addresses(row, theme));
     let tags = d.tags.as_ref().map(|t| {
         t.iter()

@@ -52,7 +52,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, r: &Results, theme: Th
             .get(id)
             .cloned()
             .unwrap_or(ResetStatus::Sending);
-        let (text, style) = reset_text(&status, theme);
+        let (mut text, style) = reset_text(&status, theme);
+        let bare_metal = state
+            .table
+            .get(id)
+            .is_some_and(|row| row.detail.kind.is_bms());
+        if bare_metal && status == ResetStatus::Accepted {
+            // The engine restarts ECS servers only; say so where the operator looks.
+            text.push_str(" (bare metal: restart it yourself)");
+        }
         // Padded by display width: `{:<w$}` counts chars, and a CJK name is twice as wide.
         let name = fit(name, name_w);
         let pad = " ".repeat(name_w.saturating_sub(name.width()) + 1);

@@ -21,6 +21,7 @@ enum Col {
     Mark,
     Name,
     Id,
+    Kind,
     Status,
     Os,
     Ip,
@@ -31,10 +32,11 @@ enum Col {
 }
 
 impl Col {
-    const ORDER: [Col; 10] = [
+    const ORDER: [Col; 11] = [
         Col::Mark,
         Col::Name,
         Col::Id,
+        Col::Kind,
         Col::Status,
         Col::Os,
         Col::Ip,
@@ -46,9 +48,12 @@ impl Col {
 
     /// Optional columns, most important first: names repeat across projects (every region
     /// has its `web-01`), so the project goes before everything else; the zone only refines
-    /// the region the project already names.
-    const OPTIONAL: [Col; 6] = [
+    /// the region the project already names. The kind shows only when bare-metal servers
+    /// are listed (an ECS-only fleet keeps its columns), and then early: a BMS server is
+    /// reset without a reboot.
+    const OPTIONAL: [Col; 7] = [
         Col::Project,
+        Col::Kind,
         Col::Status,
         Col::Os,
         Col::Ip,
@@ -61,6 +66,7 @@ impl Col {
             Col::Mark => 1,
             Col::Name => NAME_MIN,
             Col::Id => 8,
+            Col::Kind => 4,
             Col::Status => 9,
             Col::Os => 7,
             Col::Ip => 15,
@@ -76,6 +82,7 @@ impl Col {
             Col::Mark => " ",
             Col::Name => "name",
             Col::Id => "id",
+            Col::Kind => "kind",
             Col::Status => "status",
             Col::Os => "os",
             Col::Ip => "ip",
@@ -137,8 +144,9 @@ const PROJECT_MAX: u16 = 24;
 
 impl Columns {
     /// `chosen` (the config's or the palette's list) keeps its order; a chosen column that
-    /// does not fit is left out, and the first is always shown.
-    fn for_width(width: u16, projects: usize, chosen: Option<&[Column]>) -> Self {
+    /// does not fit is left out, and the first is always shown. `kind` shows only when
+    /// bare-metal servers are listed.
+    fn for_width(width: u16, projects: usize, chosen: Option<&[Column]>, bare_metal: bool) -> Self {
         let inner = width.saturating_sub(2);
         let cost = |cols: &[Col]| -> u16 {
             cols.iter()
@@ -161,7 +169,7 @@ impl Columns {
             None => vec![Col::Mark, Col::Name, Col::Id, Col::Flag],
         };
         for col in Col::OPTIONAL.into_iter().filter(|_| chosen.is_none()) {
-            if col == Col::Project && projects < 2 {
+            if (col == Col::Project && projects < 2) || (col == Col::Kind && !bare_metal) {
                 continue;
             }
             let mut with = shown.clone();
@@ -215,7 +223,13 @@ impl Columns {
 /// The sort key of the header cell at column `x` of a table drawn in `area`, for a mouse
 /// click; `None` between columns and on columns that do not sort.
 pub fn sort_at(state: &State, area: Rect, x: u16) -> Option<SortKey> {
-    let cols = Columns::for_width(area.width, state.projects.len(), state.columns.as_deref());
+    let bare_metal = state.table.rows().iter().any(|r| r.detail.kind.is_bms());
+    let cols = Columns::for_width(
+        area.width,
+        state.projects.len(),
+        state.columns.as_deref(),
+        bare_metal,
+    );
     let mut left = area.x + 1;
     for &c in &cols.shown {
         let w = cols.width_of(c);
@@ -235,7 +249,13 @@ pub fn spinner(state: &State) -> &'static str {
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let table = &state.table;
     let focused = state.focus == Focus::Servers;
-    let cols = Columns::for_width(area.width, state.projects.len(), state.columns.as_deref());
+    let bare_metal = table.rows().iter().any(|r| r.detail.kind.is_bms());
+    let cols = Columns::for_width(
+        area.width,
+        state.projects.len(),
+        state.columns.as_deref(),
+        bare_metal,
+    );
     let (sort, desc) = table.sort();
     let arrow = if desc { "▼" } else { "▲" };
     // A sort on a column too wide to show is named here instead of on another column.
@@ -346,6 +366,7 @@ fn row<'a>(
         Col::Mark => Cell::from(" "),
         Col::Name => Cell::from(fit(r.name(), name_width)),
         Col::Id => Cell::from(short_id(&d.id)),
+        Col::Kind => Cell::from(d.kind.word()),
         Col::Status => {
             let (status, style) = status_cell(r.status(), theme);
             Cell::from(Span::styled(fit(&status, 9), style))

@@ -144,6 +144,36 @@ pub fn reset_blocked(state: &State) -> Option<&'static str> {
     blocked.then_some("protected")
 }
 
+fn selected_is_windows(state: &State) -> bool {
+    state
+        .table
+        .selected()
+        .and_then(|r| r.os())
+        .is_some_and(|os| os.trim().eq_ignore_ascii_case("windows"))
+}
+
+fn winpw_hints(
+    w: &crate::tui::state::winpw::WinPw,
+    k: &dyn Fn(Action) -> String,
+) -> Vec<(String, String, bool)> {
+    use crate::tui::state::winpw::{Clear, Stage};
+    match &w.stage {
+        Stage::Path => vec![
+            ("type".into(), "key file path".into(), true),
+            ("enter".into(), "show".into(), true),
+            (k(Action::Cancel), "cancel".into(), true),
+        ],
+        Stage::Shown {
+            clear: Clear::Offered,
+            ..
+        } => vec![
+            ("y".into(), "clear stored copy".into(), true),
+            ("any key".into(), "keep and close".into(), true),
+        ],
+        _ => vec![(k(Action::Cancel), "close".into(), true)],
+    }
+}
+
 pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let k = |a| key_of(state, a);
     let items: Vec<(String, String, bool)> = match &state.mode {
@@ -176,6 +206,12 @@ pub fn hints(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         Mode::Results(_) => vec![
             (k(Action::Cancel), "close".into(), true),
             (k(Action::ToggleLog), "log".into(), true),
+        ],
+        Mode::WindowsPassword(w) => winpw_hints(w, &k),
+        Mode::Details if selected_is_windows(state) => vec![
+            (k(Action::Cancel), "close".into(), true),
+            ("↑↓".into(), "scroll".into(), true),
+            (k(Action::WindowsPassword), "windows password".into(), true),
         ],
         Mode::Help { .. } | Mode::Details | Mode::AuditSummary | Mode::Message { .. } => vec![
             (k(Action::Cancel), "close".into(), true),

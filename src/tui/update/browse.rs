@@ -51,6 +51,7 @@ pub(super) fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Copy => return copy(state),
         Action::Details if state.table.selected().is_some() => state.mode = Mode::Details,
         Action::Reset => reset::open_form(state),
+        Action::WindowsPassword => super::winpw::open(state),
         Action::ToggleLog => {
             // Showing the log keeps the keys on the table; tab moves them to the log.
             state.show_log = !state.show_log;
@@ -230,6 +231,9 @@ fn popup(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Cancel | Action::Details => state.mode = Mode::Browse,
         Action::Help => state.mode = Mode::Help { scroll: 0 },
         Action::Copy if matches!(state.mode, Mode::Details) => return copy(state),
+        Action::WindowsPassword if matches!(state.mode, Mode::Details) => {
+            super::winpw::open(state);
+        }
         // In the details, up and down go to the next server; paging scrolls the popup.
         Action::Up | Action::Down if matches!(state.mode, Mode::Details) => {
             navigate(state, action);

@@ -79,6 +79,10 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
         Event::Reset {
             server_id, status, ..
         } => reset_status(state, server_id, status),
+        e @ (Event::WindowsPassword { .. } | Event::ServerPasswordCleared { .. }) => {
+            state.pending.remove(&id);
+            super::winpw::on_event(state, e);
+        }
         Event::Done { id } => {
             state.pending.remove(&id);
             done(state, id, kind);
@@ -199,7 +203,7 @@ fn done(state: &mut State, id: crate::tui::msg::RequestId, kind: Pending) {
             }
             state.notice(Level::Info, "audit finished");
         }
-        Pending::Check => {}
+        Pending::Check | Pending::WindowsPassword | Pending::ClearPassword => {}
         Pending::Reset => {
             if let Mode::Results(r) = &mut state.mode
                 && r.id == id

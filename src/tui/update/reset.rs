@@ -112,6 +112,7 @@ pub fn targets_of(state: &State, ids: &[String]) -> Vec<Target> {
                 name: row.name().to_owned(),
                 label: p.label.clone(),
                 protected: p.protected,
+                kind: row.detail.kind,
             })
         })
         .collect()

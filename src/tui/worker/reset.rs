@@ -7,11 +7,11 @@ use crate::cloud::ProjectRef;
 use crate::cloud::wire::RebootType;
 use crate::ops::engine::{After, Engine, Options, Passwords, ResetPlan};
 use crate::ops::plan::Check;
-use crate::ops::{Progress, Project};
+use crate::ops::{Named, Progress, Project};
 use crate::tui::msg::{Event, NewPassword, RequestId, Target};
 use std::sync::Arc;
 
-fn engine(cloud: &Cloud, opts: &WorkerOptions, id: RequestId, tx: &Events) -> Engine {
+pub(super) fn engine(cloud: &Cloud, opts: &WorkerOptions, id: RequestId, tx: &Events) -> Engine {
     let tx = tx.clone();
     let sink = Arc::new(move |p: Progress| {
         let _ = tx.send(match p {
@@ -33,19 +33,26 @@ fn engine(cloud: &Cloud, opts: &WorkerOptions, id: RequestId, tx: &Events) -> En
     Engine::new(cloud.clone(), o, sink)
 }
 
-fn named(targets: &[Target]) -> Vec<(Project, String, String)> {
+/// The engine's view of a target's project.
+pub(super) fn project_of(t: &Target) -> Project {
+    Project {
+        project: ProjectRef {
+            id: t.project_id.clone(),
+            region: t.region.clone(),
+        },
+        label: t.label.clone(),
+        protected: t.protected,
+    }
+}
+
+fn named(targets: &[Target]) -> Vec<Named> {
     targets
         .iter()
-        .map(|t| {
-            let p = Project {
-                project: ProjectRef {
-                    id: t.project_id.clone(),
-                    region: t.region.clone(),
-                },
-                label: t.label.clone(),
-                protected: t.protected,
-            };
-            (p, t.server_id.clone(), t.name.clone())
+        .map(|t| Named {
+            project: project_of(t),
+            id: t.server_id.clone(),
+            name: t.name.clone(),
+            kind: t.kind,
         })
         .collect()
 }
