@@ -103,7 +103,7 @@ pub enum Command {
     )]
     Reveal(RevealArgs),
     /// Run the ECS+IAM simulator on loopback
-    Sim(SimArgs),
+    Sim(Box<SimArgs>),
     /// Print a shell completion script (bash, zsh, fish, powershell)
     #[command(
         after_help = "bash: ecsreset completions bash > ~/.local/share/bash-completion/completions/ecsreset\n\
