@@ -301,4 +301,8 @@ pub struct SimArgs {
     /// initial password encrypted to (served by os-server-password)
     #[arg(long, value_name = "PATH")]
     pub windows_key: Option<PathBuf>,
+    /// Answer an API with 404 APIGW.0101 (not published), as clouds and regions without
+    /// one-click reset do: flag, reset or batch-reset, optionally @REGION; repeatable
+    #[arg(long, value_name = "API[@REGION]")]
+    pub withhold: Vec<crate::sim::Withhold>,
 }

@@ -4,6 +4,7 @@
 //! [`http::Transport`], so the concurrency bound and the adaptive rate apply to the whole app.
 
 pub mod bms;
+pub mod capability;
 pub mod ecs;
 pub mod error;
 pub mod http;
@@ -76,6 +77,8 @@ pub struct Cloud {
     transport: Arc<http::Transport>,
     ecs: Arc<str>,
     iam: Arc<str>,
+    /// APIs this endpoint answered `404 APIGW.0101` for, per project.
+    missing: Arc<capability::Missing>,
 }
 
 impl Cloud {
@@ -121,11 +124,22 @@ impl Cloud {
             transport: Arc::new(transport),
             ecs: settings.ecs_endpoint.into(),
             iam: settings.iam_endpoint.into(),
+            missing: Arc::default(),
         })
     }
 
     pub fn limiter(&self) -> &limiter::Limiter {
         &self.transport.limiter
+    }
+
+    /// The (project id, API) pairs found not offered so far.
+    pub fn not_offered(&self) -> Vec<(String, capability::Capability)> {
+        self.missing.all()
+    }
+
+    /// The remembered `404 APIGW.0101`, when `cap` is known not offered in `p`.
+    pub fn known_missing(&self, p: &ProjectRef, cap: capability::Capability) -> Option<CloudError> {
+        self.missing.get(p, cap)
     }
 
     pub fn access_key(&self) -> &str {

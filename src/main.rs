@@ -109,6 +109,7 @@ fn sim_args(a: &SimArgs) -> ecsreset::sim::SimCliArgs {
         access_key: a.access_key.clone(),
         ignore_server_filter: a.ignore_server_filter,
         windows_key: a.windows_key.clone(),
+        withhold: a.withhold.clone(),
     }
 }
 

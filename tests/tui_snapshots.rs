@@ -201,7 +201,10 @@ fn audit_done() -> State {
             .map(|(p, d, f)| FlagResult {
                 project: *p,
                 server_id: d.id.clone(),
-                outcome: f.clone().unwrap_or(Err("timeout: no answer".into())),
+                outcome: f
+                    .clone()
+                    .unwrap_or(Err("timeout: no answer".into()))
+                    .map_err(Into::into),
                 at: now(),
             })
             .collect();

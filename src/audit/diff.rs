@@ -63,6 +63,7 @@ mod tests {
             os_type: None,
             reset_supported: flag,
             error: None,
+            not_offered: false,
         }
     }
 

@@ -4,7 +4,7 @@ use super::context::{Context, Target, narrow};
 use super::saved::{self, SavedAudit};
 use super::{AppError, Io};
 use crate::audit::diff::{AuditDiff, diff};
-use crate::audit::record::{AuditRecord, Collector, exit_code, summarize};
+use crate::audit::record::{AuditRecord, Collector, Counts, exit_code, summarize};
 use crate::audit::{self, AuditEvent, AuditOptions};
 use crate::cli::{AuditArgs, Format};
 use crate::cloud::CloudError;
@@ -68,19 +68,13 @@ pub async fn run(ctx: &Context, args: &AuditArgs, io: &mut Io<'_>) -> Result<i32
     }
     let (per, total) = summarize(&records);
     for ((region, id), c) in &per {
-        writeln!(
-            io.err,
-            "{region} {id}: {} supported, {} unsupported, {} unknown",
-            c.supported, c.unsupported, c.unknown
-        )?;
+        writeln!(io.err, "{region} {id}: {}", counts_line(c))?;
     }
     writeln!(
         io.err,
-        "total: {} servers, {} supported, {} unsupported, {} unknown",
+        "total: {} servers, {}",
         total.total(),
-        total.supported,
-        total.unsupported,
-        total.unknown
+        counts_line(&total)
     )?;
     if args.save {
         let path = saved::save(
@@ -93,6 +87,19 @@ pub async fn run(ctx: &Context, args: &AuditArgs, io: &mut Io<'_>) -> Result<i32
         writeln!(io.err, "saved to {}", path.display())?;
     }
     Ok(exit_code(&total, failed.len(), args.fail_on_unsupported))
+}
+
+/// `N supported, N unsupported, N unknown`, and the servers where reset is not offered when
+/// there are any (apart: they are not unknown).
+fn counts_line(c: &Counts) -> String {
+    let mut s = format!(
+        "{} supported, {} unsupported, {} unknown",
+        c.supported, c.unsupported, c.unknown
+    );
+    if c.not_offered > 0 {
+        s.push_str(&format!(", {} not offered here", c.not_offered));
+    }
+    s
 }
 
 async fn targets(ctx: &Context, args: &AuditArgs) -> Result<Vec<Target>, AppError> {
@@ -185,7 +192,7 @@ async fn collect(
     (records, failed, rejected)
 }
 
-const COLUMNS: [&str; 8] = [
+const COLUMNS: [&str; 9] = [
     "project_id",
     "region",
     "server_id",
@@ -194,6 +201,7 @@ const COLUMNS: [&str; 8] = [
     "os_type",
     "reset_supported",
     "error",
+    "not_offered",
 ];
 
 pub fn write_records(
@@ -205,7 +213,7 @@ pub fn write_records(
         let flag = if csv {
             r.reset_supported.map_or(String::new(), |b| b.to_string())
         } else {
-            flag_word(r.reset_supported).into()
+            r.flag_word().into()
         };
         vec![
             r.project_id.clone(),
@@ -216,6 +224,7 @@ pub fn write_records(
             r.os_type.clone().unwrap_or_default(),
             flag,
             r.error.clone().unwrap_or_default(),
+            r.not_offered.to_string(),
         ]
     };
     match format {

@@ -4,6 +4,7 @@
 use super::plan::{self, Check, LocateError, Located, Refusal};
 use super::trail::{self, Line, TrailServer};
 use super::{Action, Outcome, Progress, Project, Status};
+use crate::cloud::capability::{Capability, FlagError};
 use crate::cloud::wire::RebootType;
 use crate::cloud::{Cloud, CloudError, ProjectRef};
 use crate::secret::Secret;
@@ -201,7 +202,7 @@ impl Engine {
         check: Check,
         located: Vec<Located>,
     ) -> (Vec<Located>, Vec<Refusal>) {
-        let flags: HashMap<String, Result<bool, String>> = if check == Check::Reset {
+        let flags: HashMap<String, Result<bool, FlagError>> = if check == Check::Reset {
             // Owned inputs: a closure over borrowed ones makes the future unspawnable
             // (rust-lang/rust#102211).
             let asks: Vec<(ProjectRef, String)> = located
@@ -209,11 +210,19 @@ impl Engine {
                 .map(|l| (l.project.project.clone(), l.id().to_owned()))
                 .collect();
             futures::stream::iter(asks.into_iter().map(|(p, id)| async move {
+                // A reset API known missing here refuses the server as surely as its flag.
+                if self
+                    .cloud
+                    .known_missing(&p, Capability::ResetPassword)
+                    .is_some()
+                {
+                    return (id, Err(FlagError::NotOffered(Capability::ResetPassword)));
+                }
                 let f = self
                     .cloud
                     .reset_flag(&p, &id)
                     .await
-                    .map_err(|e| describe(&e));
+                    .map_err(|e| FlagError::of(&e, describe));
                 (id, f)
             }))
             .buffer_unordered(self.opts.concurrency.clamp(1, 64))

@@ -41,6 +41,8 @@ pub struct SimCliArgs {
     /// A PEM RSA key (public, or a private key whose public half is used): Windows servers
     /// with a `key_name` get an initial password stored encrypted to it.
     pub windows_key: Option<PathBuf>,
+    /// APIs answered `404 APIGW.0101` (`flag@REGION`, `reset`, ...).
+    pub withhold: Vec<super::Withhold>,
 }
 
 impl Default for SimCliArgs {
@@ -63,6 +65,7 @@ impl Default for SimCliArgs {
             access_key: None,
             ignore_server_filter: false,
             windows_key: None,
+            withhold: Vec::new(),
         }
     }
 }
@@ -185,6 +188,7 @@ fn build_config(args: &SimCliArgs, sk: Option<Secret>) -> Result<(SimConfig, Str
     cfg.credentials = vec![cred];
     cfg.throttle = args.rate_limit;
     cfg.quirks.ignore_server_filter = args.ignore_server_filter;
+    cfg.withheld = args.withhold.clone();
     cfg.faults = Faults {
         latency: Duration::from_millis(args.latency_ms),
         jitter: Duration::from_millis(args.jitter_ms),

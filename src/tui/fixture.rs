@@ -5,6 +5,7 @@
 use super::msg::{Effect, Event, FlagResult, Msg, Request, RequestId};
 use super::state::{ProjectState, State};
 use super::update::{start, update};
+use crate::cloud::capability::FlagError;
 use crate::cloud::wire::{Address, Flavor, ImageRef, ServerDetail};
 use crate::config::KeyMap;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -169,7 +170,7 @@ pub fn loaded() -> State {
             Some(FlagResult {
                 project: *p,
                 server_id: d.id.clone(),
-                outcome: f.clone()?,
+                outcome: f.clone()?.map_err(FlagError::from),
                 at: now() - Duration::seconds(ago),
             })
         })

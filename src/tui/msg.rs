@@ -137,8 +137,9 @@ impl std::fmt::Debug for Request {
 pub struct FlagResult {
     pub project: usize,
     pub server_id: String,
-    /// `Ok(supported)` or `code: message` of the error that left it unknown.
-    pub outcome: Result<bool, String>,
+    /// `Ok(supported)`, not offered here, or `code: message` of the error that left it
+    /// unknown.
+    pub outcome: Result<bool, crate::cloud::capability::FlagError>,
     pub at: DateTime<Utc>,
 }
 

@@ -35,6 +35,9 @@ pub struct ProjectState {
     /// Resets are refused in this project.
     pub protected: bool,
     pub load: ProjectLoad,
+    /// An API this project's endpoint answered `404 APIGW.0101` for: said once, then resets
+    /// are refused here with that reason.
+    pub not_offered: Option<crate::cloud::capability::Capability>,
 }
 
 impl ProjectState {
@@ -57,6 +60,7 @@ impl ProjectState {
             id: id.map(str::to_owned),
             protected,
             load: ProjectLoad::Loading,
+            not_offered: None,
         }
     }
 }

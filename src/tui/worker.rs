@@ -6,6 +6,7 @@
 mod reset;
 
 use crate::audit::{self, AuditEvent};
+use crate::cloud::capability::FlagError;
 use crate::cloud::{Cloud, CloudError, ProjectRef, iam};
 use crate::tui::msg::{Event, FlagResult, ProjectSpec, Request, RequestId};
 use crate::tui::state::row::for_display;
@@ -236,7 +237,7 @@ async fn forward(
                     let Some(&project) = index.get(&project) else {
                         continue;
                     };
-                    let outcome = outcome.map_err(|e| describe(&e));
+                    let outcome = outcome.map_err(|e| FlagError::of(&e, describe));
                     flags.push(FlagResult {
                         project,
                         server_id,

@@ -2,28 +2,31 @@
 //!
 //! A term is `field:value` (`flag:`, `status:`, `os:`, `project:`, `az:`, `name:`, `tag:`) or a
 //! bare word, which matches the name, id, addresses, project label or zone. `!` in front
-//! negates a term; `"…"` keeps spaces inside a value. `flag:` takes exactly one of its four
+//! negates a term; `"…"` keeps spaces inside a value. `flag:` takes exactly one of its five
 //! words, so `flag:supported` never matches an unsupported server; every other value is a
 //! case-insensitive substring. A term that does not parse is reported and ignored, so a
 //! half-typed `status:` hides nothing while the operator is still typing.
 
 use std::fmt;
 
-/// The four states of the reset flag, as `flag:` spells them.
+/// The five states of the reset flag, as `flag:` spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlagWord {
     Supported,
     Unsupported,
     Checking,
     Unknown,
+    /// The project's endpoint does not offer the flag or reset API.
+    NotOffered,
 }
 
 impl FlagWord {
-    pub const ALL: [FlagWord; 4] = [
+    pub const ALL: [FlagWord; 5] = [
         FlagWord::Supported,
         FlagWord::Unsupported,
         FlagWord::Checking,
         FlagWord::Unknown,
+        FlagWord::NotOffered,
     ];
 
     pub fn word(self) -> &'static str {
@@ -32,6 +35,7 @@ impl FlagWord {
             FlagWord::Unsupported => "unsupported",
             FlagWord::Checking => "checking",
             FlagWord::Unknown => "unknown",
+            FlagWord::NotOffered => "not-offered",
         }
     }
 
@@ -187,7 +191,9 @@ fn term(word: &str) -> Result<Option<Term>, String> {
     let field_like = |name: &str| !name.is_empty() && name.chars().all(|c| c.is_alphabetic());
     let test = match lower.split_once(':').filter(|(name, _)| field_like(name)) {
         Some(("flag", v)) => Test::Flag(FlagWord::parse(v).ok_or_else(|| {
-            format!("flag:{v}: flag: takes supported, unsupported, checking or unknown")
+            format!(
+                "flag:{v}: flag: takes supported, unsupported, checking, unknown or not-offered"
+            )
         })?),
         Some((name, v)) => {
             let field = Field::NAMED

@@ -286,6 +286,7 @@ impl filter::Subject for Subject<'_> {
             Flag::Supported => FlagWord::Supported,
             Flag::Unsupported => FlagWord::Unsupported,
             Flag::Unknown(_) => FlagWord::Unknown,
+            Flag::NotOffered(_) => FlagWord::NotOffered,
         }
     }
 

@@ -321,6 +321,7 @@ pub fn flag_cell(flag: &Flag, theme: Theme) -> (String, Style) {
         Flag::Unsupported => theme.bad(),
         Flag::Checking => theme.pending(),
         Flag::Unknown(_) => theme.warn(),
+        Flag::NotOffered(_) => theme.dim(),
     };
     (format!("{} {}", flag.glyph(), flag.word()), style)
 }

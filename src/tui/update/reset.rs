@@ -37,6 +37,13 @@ fn refusal(state: &State, server_id: &str) -> Option<String> {
             project.label
         ));
     }
+    if let Some(cap) = project.not_offered {
+        return Some(format!(
+            "one-click reset is not offered in {} (the {} answered 404 APIGW.0101)",
+            project.place(),
+            cap.name()
+        ));
+    }
     if state
         .resets
         .get(server_id)
@@ -54,6 +61,10 @@ fn refusal(state: &State, server_id: &str) -> Option<String> {
         )),
         Flag::Unknown(e) => Some(format!(
             "the reset flag of {name} is unknown ({e}); resets need ✓ supported: press ctrl-r or A to check again"
+        )),
+        Flag::NotOffered(cap) => Some(format!(
+            "one-click reset is not offered for {name} (the {} answered 404 APIGW.0101)",
+            cap.name()
         )),
     }
 }

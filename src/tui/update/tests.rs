@@ -729,3 +729,66 @@ fn a_message_popup_closes_with_esc() {
     feed(&mut s, [key(KeyCode::Esc)]);
     assert!(matches!(s.mode, Mode::Browse));
 }
+
+#[test]
+fn a_flag_api_not_offered_is_said_once_per_project_and_refuses_resets_there() {
+    use crate::cloud::capability::{Capability, FlagError};
+    let mut s = loaded();
+    let id = started(&mut s);
+    let stg: Vec<String> = ["stg-api-01", "stg-win-01"]
+        .iter()
+        .map(|n| {
+            s.table
+                .rows()
+                .iter()
+                .find(|r| r.name() == *n)
+                .unwrap()
+                .detail
+                .id
+                .clone()
+        })
+        .collect();
+    let not_offered = |server_id: &String| FlagResult {
+        project: 1,
+        server_id: server_id.clone(),
+        outcome: Err(FlagError::NotOffered(Capability::ResetFlag)),
+        at: now(),
+    };
+    update(
+        &mut s,
+        Msg::Worker(Event::Flags {
+            id,
+            flags: vec![not_offered(&stg[0])],
+        }),
+    );
+    assert!(notice(&s).contains("not offered here"), "{}", notice(&s));
+    assert_eq!(s.projects[1].not_offered, Some(Capability::ResetFlag));
+    s.notice(Level::Info, "something else");
+    update(
+        &mut s,
+        Msg::Worker(Event::Flags {
+            id,
+            flags: vec![not_offered(&stg[1])],
+        }),
+    );
+    assert_eq!(notice(&s), "something else", "said once per project");
+    for sid in &stg {
+        assert_eq!(
+            s.table.get(sid).unwrap().flag,
+            Flag::NotOffered(Capability::ResetFlag)
+        );
+    }
+    assert!(s.last_error.is_none(), "not an error per row");
+    feed(&mut s, [ch('/')]);
+    type_str(&mut s, "flag:not-offered");
+    assert_eq!(names(&s), ["stg-api-01", "stg-win-01"]);
+    feed(&mut s, [key(KeyCode::Esc)]);
+    select(&mut s, "stg-api-01");
+    feed(&mut s, [ch('r')]);
+    assert!(!matches!(s.mode, Mode::Form(_)));
+    assert!(notice(&s).contains("not offered"), "{}", notice(&s));
+    // Project 0 still resets.
+    select(&mut s, "web-01");
+    feed(&mut s, [ch('r')]);
+    assert!(matches!(s.mode, Mode::Form(_)), "{}", notice(&s));
+}

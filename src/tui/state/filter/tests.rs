@@ -150,7 +150,7 @@ fn bad_terms_say_what_is_wrong_and_are_ignored() {
         f.errors[0].contains("colour: is not a filter field"),
         "{f:?}"
     );
-    assert!(f.errors[1].contains("supported, unsupported, checking or unknown"));
+    assert!(f.errors[1].contains("supported, unsupported, checking, unknown or not-offered"));
     assert!(f.errors[2].contains("status: needs a value"));
 }
 
