@@ -42,6 +42,10 @@ pub struct GlobalArgs {
     /// Only these projects (region name, project id or label); repeatable
     #[arg(long = "project", global = true, value_name = "REGION|ID")]
     pub projects: Vec<String>,
+    /// Only these profiles of the config (`[profiles.NAME]`, `default` for the top-level
+    /// one); repeatable; default: $ECSRESET_PROFILE (comma-separated), else every profile
+    #[arg(long = "profile", global = true, value_name = "NAME")]
+    pub profiles: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

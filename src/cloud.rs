@@ -3,6 +3,7 @@
 //! [`Cloud`] is cheap to clone and shared by every task; all calls go through one
 //! [`http::Transport`], so the concurrency bound and the adaptive rate apply to the whole app.
 
+pub mod accounts;
 pub mod bms;
 pub mod capability;
 pub mod ecs;
@@ -79,6 +80,8 @@ pub struct Cloud {
     iam: Arc<str>,
     /// APIs this endpoint answered `404 APIGW.0101` for, per project.
     missing: Arc<capability::Missing>,
+    /// Several profiles joined in one client: see [`accounts`].
+    accounts: Arc<accounts::Accounts>,
 }
 
 impl Cloud {
@@ -125,6 +128,7 @@ impl Cloud {
             ecs: settings.ecs_endpoint.into(),
             iam: settings.iam_endpoint.into(),
             missing: Arc::default(),
+            accounts: Arc::default(),
         })
     }
 
@@ -150,12 +154,20 @@ impl Cloud {
         endpoint(&self.ecs, region)
     }
 
+    /// The ECS base of the profile that holds project `p`.
+    pub(crate) fn ecs_base_of(&self, p: &ProjectRef) -> Result<reqwest::Url, CloudError> {
+        self.route(&p.id).ecs_base(&p.region)
+    }
+
     pub(crate) fn iam_base(&self, region: &str) -> Result<reqwest::Url, CloudError> {
         endpoint(&self.iam, region)
     }
 
+    /// Sends through the transport (credentials, limiter) of the profile that holds the
+    /// call's project; calls without one (IAM) use this client's own.
     pub(crate) async fn send(&self, call: &http::Call) -> Result<http::Answer, CloudError> {
-        self.transport.send(call).await
+        let client = call.project_id.as_deref().map_or(self, |id| self.route(id));
+        client.transport.send(call).await
     }
 }
 

@@ -21,6 +21,7 @@
 mod credentials;
 mod error;
 pub mod keys;
+pub mod profiles;
 mod schema;
 mod source;
 mod validate;
@@ -32,6 +33,7 @@ use crate::secret::Secret;
 
 pub use error::{ConfigError, Location};
 pub use keys::{Action, KeyChord, KeyMap};
+pub use profiles::{DEFAULT_PROFILE, ENV_PROFILE, Profile};
 
 /// Names the config file when `--config` is not given.
 pub const ENV_CONFIG: &str = "ECSRESET_CONFIG";
@@ -64,6 +66,8 @@ pub struct Config {
     pub keys: KeyMap,
     /// `[escrow]`: None when the file has no such section.
     pub escrow: Option<EscrowConfig>,
+    /// `[profiles.NAME]` accounts; their projects are in `projects`, naming them.
+    pub profiles: Vec<Profile>,
 }
 
 /// AK/SK credentials; `Debug` shows the secret parts as `***`.
@@ -120,6 +124,8 @@ pub struct ProjectConfig {
     pub name: Option<String>,
     /// Resets are refused in this project.
     pub protected: bool,
+    /// The `[profiles.NAME]` it belongs to; None = the top-level (default) profile.
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -231,6 +237,7 @@ impl Default for Config {
             log: LogConfig::default(),
             keys: KeyMap::defaults(),
             escrow: None,
+            profiles: Vec::new(),
         }
     }
 }

@@ -146,16 +146,17 @@ async fn audit_csv_has_the_header_and_one_row_per_server() {
     let lines: Vec<&str> = run.out.lines().collect();
     assert_eq!(
         lines[0],
-        "project_id,region,server_id,name,status,os_type,reset_supported,error,not_offered"
+        "project_id,region,server_id,name,status,os_type,reset_supported,error,not_offered,profile"
     );
     assert_eq!(lines.len(), 76);
     let truth = truth_flags(&env);
     for line in &lines[1..] {
         let cells: Vec<&str> = line.split(',').collect();
-        assert_eq!(cells.len(), 9, "{line}");
+        assert_eq!(cells.len(), 10, "{line}");
         assert_eq!(cells[6], truth[cells[2]].to_string(), "{line}");
         assert_eq!(cells[7], "", "{line}");
         assert_eq!(cells[8], "false", "{line}");
+        assert_eq!(cells[9], "", "{line}");
     }
 }
 

@@ -100,6 +100,7 @@ async fn a_withheld_reset_api_applies_nothing_and_pre_flight_then_refuses_with_t
         project: there,
         label: region.clone(),
         protected: false,
+        profile: None,
     };
     let named = vec![(project, ok[1].clone(), String::new())];
     let (go, refused) = engine.check(Check::Reset, named).await;
@@ -145,7 +146,7 @@ async fn the_audit_reports_not_offered_apart_from_unknowns_in_json_csv_and_summa
 
     let csv = env.run(&["audit", "--format", "csv"]).await;
     let rows: Vec<&str> = csv.out.lines().skip(1).collect();
-    let offered_not = rows.iter().filter(|l| l.ends_with(",true")).count();
+    let offered_not = rows.iter().filter(|l| l.ends_with(",true,")).count();
     assert_eq!(offered_not, 25, "{}", csv.out);
 
     let strict = env.run(&["audit", "--fail-on-unsupported"]).await;

@@ -64,6 +64,7 @@ mod tests {
             reset_supported: flag,
             error: None,
             not_offered: false,
+            profile: None,
         }
     }
 

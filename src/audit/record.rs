@@ -24,6 +24,9 @@ pub struct AuditRecord {
     /// from unknowns, since checking again will not change it. Absent in older saved audits.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_offered: bool,
+    /// The `[profiles.NAME]` (account) of the project; absent for the top-level profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
 }
 
 impl AuditRecord {
@@ -109,6 +112,7 @@ fn pending(project: &ProjectRef, s: &ServerDetail) -> AuditRecord {
         reset_supported: None,
         error: Some("not checked".into()),
         not_offered: false,
+        profile: None,
     }
 }
 

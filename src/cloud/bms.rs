@@ -71,7 +71,7 @@ impl Cloud {
     fn bms_call(&self, p: &ProjectRef, method: Method, tail: &str) -> Result<Call, CloudError> {
         Ok(Call {
             method,
-            base: super::endpoint(&bms_template(&self.ecs), &p.region)?,
+            base: super::endpoint(&bms_template(&self.route(&p.id).ecs), &p.region)?,
             path: format!("/v1/{}/baremetalservers{tail}", pct(&p.id)),
             query: Vec::new(),
             body: None,

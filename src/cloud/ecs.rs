@@ -52,7 +52,7 @@ impl Cloud {
     fn ecs_call(&self, p: &ProjectRef, method: Method, tail: &str) -> Result<Call, CloudError> {
         Ok(Call {
             method,
-            base: self.ecs_base(&p.region)?,
+            base: self.ecs_base_of(p)?,
             path: format!("/v1/{}{tail}", pct(&p.id)),
             query: Vec::new(),
             body: None,

@@ -107,6 +107,7 @@ pub async fn flags(ctx: &Context, args: &FlagArgs, io: &mut Io<'_>) -> Result<i3
             reset_supported: None,
             error: None,
             not_offered: false,
+            profile: l.project.profile.clone(),
         };
         record.set_outcome(&outcome);
         records.push(record);

@@ -46,6 +46,7 @@ pub enum Action {
     Generate,
     NextField,
     ToggleProject,
+    ToggleProfile,
     ReloadConfig,
 }
 
@@ -71,7 +72,7 @@ const TABLE: &[(Action, &str, &str)] = &[
     (
         Action::Filter,
         "filter",
-        "filter: words, flag: status: os: project: az: name: tag:, !not",
+        "filter: words, flag: status: os: project: profile: az: name: tag:, !not",
     ),
     (Action::Sort, "sort", "cycle the sort column"),
     (
@@ -149,6 +150,11 @@ const TABLE: &[(Action, &str, &str)] = &[
         "switch to the next project",
     ),
     (
+        Action::ToggleProfile,
+        "toggle_profile",
+        "show the next profile (account) only, then all",
+    ),
+    (
         Action::ReloadConfig,
         "reload_config",
         "read the config file again (credentials, endpoints, projects)",
@@ -184,6 +190,7 @@ impl Action {
         Action::Generate,
         Action::NextField,
         Action::ToggleProject,
+        Action::ToggleProfile,
         Action::ReloadConfig,
     ];
 
@@ -463,6 +470,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("ctrl-g", Action::Generate),
     ("tab", Action::NextField),
     ("p", Action::ToggleProject),
+    ("P", Action::ToggleProfile),
     ("R", Action::ReloadConfig),
 ];
 

@@ -25,6 +25,20 @@ pub(super) struct RawFile {
     #[serde(default)]
     pub keys: RawKeys,
     pub escrow: Option<RawEscrow>,
+    #[serde(default)]
+    pub profiles: std::collections::BTreeMap<String, Spanned<RawProfile>>,
+}
+
+/// `[profiles.NAME]`: an account of its own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawProfile {
+    pub credentials: Option<RawCredentials>,
+    pub endpoints: Option<RawEndpoints>,
+    #[serde(default)]
+    pub projects: Vec<Spanned<RawProject>>,
+    pub protected: Field<bool>,
+    pub read_only: Field<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -45,11 +45,18 @@ fn resolve(
         Some((t, _)) => toml::from_str::<RawFile>(t).map_err(|e| error::from_toml(file, t, &e))?,
         None => RawFile::default(),
     };
-    if let Some((_, meta)) = text
-        && raw
+    let profile_secret = raw.profiles.values().any(|p| {
+        p.get_ref()
             .credentials
             .as_ref()
             .is_some_and(RawCredentials::holds_secret)
+    });
+    if let Some((_, meta)) = text
+        && (profile_secret
+            || raw
+                .credentials
+                .as_ref()
+                .is_some_and(RawCredentials::holds_secret))
     {
         check_private(file, meta)?;
     }
@@ -58,11 +65,14 @@ fn resolve(
         text: text.map_or("", |(t, _)| t.as_str()),
         dir: source.as_deref().and_then(Path::parent),
     };
+    let mut projects = validate::projects(raw.projects, &cx)?;
+    let profiles = super::profiles::profiles(raw.profiles, &mut projects, &cx)?;
     let config = Config {
         source: None,
         credentials: credentials::merge(raw.credentials, &cx, path, env)?,
         endpoints: validate::endpoints(raw.endpoints, &cx)?,
-        projects: validate::projects(raw.projects, &cx)?,
+        projects,
+        profiles,
         tuning: validate::tuning(raw.tuning, &cx)?,
         ui: validate::ui(raw.ui, &cx)?,
         log: validate::log(raw.log, &cx)?,

@@ -279,6 +279,7 @@ fn project(i: usize, p: RawProject, cx: &Ctx) -> Result<ProjectConfig, ConfigErr
         id: p.id.map(Spanned::into_inner),
         name: p.name.map(Spanned::into_inner),
         protected: p.protected.is_some_and(|v| *v.get_ref()),
+        profile: None,
     })
 }
 

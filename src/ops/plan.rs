@@ -333,6 +333,7 @@ mod tests {
 
     fn project(id: &str, label: &str, protected: bool) -> Project {
         Project {
+            profile: None,
             project: ProjectRef {
                 id: id.into(),
                 region: "cn-north-4".into(),

@@ -29,7 +29,11 @@ pub fn projects() -> Vec<ProjectState> {
 
 /// A state with the fixture projects, nothing listed yet, at [`now`], 80x24.
 pub fn empty() -> State {
-    let mut s = State::new(projects(), KeyMap::defaults(), StdRng::seed_from_u64(7));
+    empty_with(projects())
+}
+
+fn empty_with(projects: Vec<ProjectState>) -> State {
+    let mut s = State::new(projects, KeyMap::defaults(), StdRng::seed_from_u64(7));
     s.now = now();
     s.size = (80, 24);
     s
@@ -145,7 +149,19 @@ pub fn started(s: &mut State) -> RequestId {
 
 /// The fixture fleet listed and its flags in, checked 12 s (project 0) or 3 min ago.
 pub fn loaded() -> State {
-    let mut s = empty();
+    loaded_with(empty())
+}
+
+/// [`loaded`] with two accounts: prod and staging in profile `acme`, vault in `lab`.
+pub fn two_profiles() -> State {
+    let mut projects = projects();
+    for (p, name) in projects.iter_mut().zip(["acme", "acme", "lab"]) {
+        p.profile = Some(name.to_owned());
+    }
+    loaded_with(empty_with(projects))
+}
+
+fn loaded_with(mut s: State) -> State {
     let id = started(&mut s);
     let fleet = fleet();
     for p in 0..3 {

@@ -30,9 +30,11 @@ pub async fn launch(global: &GlobalArgs) -> Result<super::runtime::Exit, TuiErro
         trail_dir: Some(trail_dir),
     };
     let (path, only) = (global.config.clone(), global.projects.clone());
+    let chosen = config::profiles::chosen(&global.profiles, &config::process_env);
     let load = move || {
         let config = config::load(&LoadOptions::with_process_env(path.clone()))
             .map_err(|e| e.to_string())?;
+        let config = config::profiles::select(config, &chosen).map_err(|e| e.to_string())?;
         narrow(config, &only).map_err(|e| e.to_string())
     };
     let config = load().map_err(TuiError::Config)?;
@@ -78,6 +80,7 @@ mod tests {
             ("ap-southeast-1", "p2", "dev"),
         ] {
             c.projects.push(ProjectConfig {
+                profile: None,
                 region: region.into(),
                 id: Some(id.into()),
                 name: Some(name.into()),

@@ -23,6 +23,8 @@ pub enum Msg {
     Worker(Event),
     /// The runtime could not hand a request to the worker.
     Undelivered(RequestId),
+    /// Show only this profile's servers (None = every profile), e.g. from a command palette.
+    SwitchProfile(Option<String>),
 }
 
 /// Work that `update` asks the runtime to do.
@@ -43,6 +45,8 @@ pub struct ProjectSpec {
     pub index: usize,
     pub region: String,
     pub id: Option<String>,
+    /// Whose keys list it; None = the top-level (default) profile.
+    pub profile: Option<String>,
 }
 
 /// One server of a reset, with the project it lives in.

@@ -1,7 +1,7 @@
 //! The `/` filter language, pure: space-separated terms, all of which must match.
 //!
-//! A term is `field:value` (`flag:`, `status:`, `os:`, `project:`, `az:`, `name:`, `tag:`) or a
-//! bare word, which matches the name, id, addresses, project label or zone. `!` in front
+//! A term is `field:value` (`flag:`, `status:`, `os:`, `project:`, `profile:`, `az:`, `name:`,
+//! `tag:`) or a bare word, which matches the name, id, addresses, project label or zone. `!` in front
 //! negates a term; `"…"` keeps spaces inside a value. `flag:` takes exactly one of its five
 //! words, so `flag:supported` never matches an unsupported server; every other value is a
 //! case-insensitive substring. A term that does not parse is reported and ignored, so a
@@ -50,6 +50,7 @@ pub enum Field {
     Status,
     Os,
     Project,
+    Profile,
     Az,
     Name,
     Tag,
@@ -57,10 +58,11 @@ pub enum Field {
 }
 
 impl Field {
-    const NAMED: [(&'static str, Field); 6] = [
+    const NAMED: [(&'static str, Field); 7] = [
         ("status", Field::Status),
         ("os", Field::Os),
         ("project", Field::Project),
+        ("profile", Field::Profile),
         ("az", Field::Az),
         ("name", Field::Name),
         ("tag", Field::Tag),
@@ -101,7 +103,7 @@ pub struct Filter {
     pub errors: Vec<String>,
 }
 
-const FIELDS_HELP: &str = "flag:, status:, os:, project:, az:, name: or tag:";
+const FIELDS_HELP: &str = "flag:, status:, os:, project:, profile:, az:, name: or tag:";
 
 impl Filter {
     pub fn parse(input: &str) -> Self {

@@ -24,13 +24,15 @@ enum Col {
     Os,
     Ip,
     Az,
+    /// The account, shown only when more than one profile is loaded.
+    Profile,
     Project,
     Flag,
     Age,
 }
 
 impl Col {
-    const ORDER: [Col; 10] = [
+    const ORDER: [Col; 11] = [
         Col::Mark,
         Col::Name,
         Col::Id,
@@ -38,6 +40,7 @@ impl Col {
         Col::Os,
         Col::Ip,
         Col::Az,
+        Col::Profile,
         Col::Project,
         Col::Flag,
         Col::Age,
@@ -46,7 +49,10 @@ impl Col {
     /// Optional columns, most important first: names repeat across projects (every region
     /// has its `web-01`), so the project goes before everything else; the zone only refines
     /// the region the project already names.
-    const OPTIONAL: [Col; 6] = [
+    /// With several profiles, the same region and names repeat across accounts: the profile
+    /// comes first of all.
+    const OPTIONAL: [Col; 7] = [
+        Col::Profile,
         Col::Project,
         Col::Status,
         Col::Os,
@@ -64,6 +70,7 @@ impl Col {
             Col::Os => 7,
             Col::Ip => 15,
             Col::Az => 15,
+            Col::Profile => 10,
             Col::Project => 12,
             Col::Flag => 13,
             Col::Age => 4,
@@ -79,6 +86,7 @@ impl Col {
             Col::Os => "os",
             Col::Ip => "ip",
             Col::Az => "az",
+            Col::Profile => "profile",
             Col::Project => "project",
             Col::Flag => "flag",
             Col::Age => "age",
@@ -115,7 +123,7 @@ struct Columns {
 const PROJECT_MAX: u16 = 24;
 
 impl Columns {
-    fn for_width(width: u16, projects: usize) -> Self {
+    fn for_width(width: u16, projects: usize, profiles: bool) -> Self {
         let inner = width.saturating_sub(2);
         let cost = |cols: &[Col]| -> u16 {
             cols.iter()
@@ -125,7 +133,7 @@ impl Columns {
         };
         let mut shown = vec![Col::Mark, Col::Name, Col::Id, Col::Flag];
         for col in Col::OPTIONAL {
-            if col == Col::Project && projects < 2 {
+            if (col == Col::Project && projects < 2) || (col == Col::Profile && !profiles) {
                 continue;
             }
             let mut with = shown.clone();
@@ -174,7 +182,7 @@ pub fn spinner(state: &State) -> &'static str {
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let table = &state.table;
     let focused = state.focus == Focus::Servers;
-    let cols = Columns::for_width(area.width, state.projects.len());
+    let cols = Columns::for_width(area.width, state.projects.len(), state.many_profiles());
     let (sort, desc) = table.sort();
     let arrow = if desc { "▼" } else { "▲" };
     // A sort on a column too wide to show is named here instead of on another column.
@@ -292,6 +300,7 @@ fn row<'a>(
         Col::Os => Cell::from(fit(&or_dash(r.os()), 7)),
         Col::Ip => Cell::from(fit(&or_dash(r.private_ip()), 15)),
         Col::Az => Cell::from(fit(&or_dash(d.availability_zone.as_deref()), 15)),
+        Col::Profile => Cell::from(fit(state.profile_name(r.project), 10)),
         Col::Project => Cell::from(fit(
             state.project_label(r.project),
             usize::from(cols.project_width),

@@ -792,3 +792,30 @@ fn a_flag_api_not_offered_is_said_once_per_project_and_refuses_resets_there() {
     feed(&mut s, [ch('r')]);
     assert!(matches!(s.mode, Mode::Form(_)), "{}", notice(&s));
 }
+
+#[test]
+fn profiles_switch_by_key_and_by_message_and_filter_by_term() {
+    let mut s = two_profiles();
+    assert!(s.many_profiles());
+    assert_eq!(s.table.view().len(), 9);
+    feed(&mut s, [ch('P')]);
+    assert_eq!(s.table.profile_filter(), Some("acme"));
+    assert_eq!(s.table.view().len(), 8);
+    feed(&mut s, [ch('P')]);
+    assert_eq!(names(&s), ["vault-01"]);
+    feed(&mut s, [ch('P')]);
+    assert_eq!(s.table.profile_filter(), None);
+    update(&mut s, Msg::SwitchProfile(Some("lab".into())));
+    assert_eq!(names(&s), ["vault-01"]);
+    update(&mut s, Msg::SwitchProfile(Some("nope".into())));
+    assert!(notice(&s).contains("known: acme, lab"), "{}", notice(&s));
+    assert_eq!(s.table.profile_filter(), Some("lab"));
+    update(&mut s, Msg::SwitchProfile(None));
+    feed(&mut s, [ch('/')]);
+    type_str(&mut s, "profile:lab");
+    assert_eq!(names(&s), ["vault-01"]);
+    let mut one = loaded();
+    feed(&mut one, [ch('P')]);
+    assert_eq!(one.table.profile_filter(), None);
+    assert!(notice(&one).contains("one profile"));
+}

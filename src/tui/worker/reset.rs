@@ -45,6 +45,7 @@ fn named(targets: &[Target]) -> Vec<(Project, String, String)> {
                 },
                 label: t.label.clone(),
                 protected: t.protected,
+                profile: None,
             };
             (p, t.server_id.clone(), t.name.clone())
         })
