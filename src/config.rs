@@ -21,6 +21,7 @@
 mod credentials;
 mod error;
 pub mod keys;
+pub mod koocli;
 pub mod profiles;
 mod schema;
 mod source;

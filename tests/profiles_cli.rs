@@ -162,3 +162,47 @@ async fn a_reset_goes_to_the_profile_holding_the_server_and_protected_profiles_r
     assert!(run.error().contains("protected"), "{}", run.error());
     assert!(received(&t.b, &in_b).is_empty());
 }
+
+#[tokio::test]
+async fn a_profile_signs_with_keys_imported_from_koocli() {
+    let fleet = Fleet::generate(1, 4, 503);
+    let sim = start(sim_config(fleet.clone())).await;
+    let c = sim.credentials()[0].clone();
+    let dir = tempfile::tempdir().unwrap();
+    let koo = dir.path().join("config.json");
+    let json = serde_json::json!({
+        "current": "ops",
+        "profiles": [{"name": "ops", "mode": "AKSK", "accessKeyId": c.access_key,
+                      "secretAccessKey": c.secret_key.expose(), "region": "cn-north-4",
+                      "projectId": "", "domainId": ""}]
+    });
+    write_private(&koo, &json.to_string());
+    let mut text = format!(
+        "[profiles.koo]\nkoocli = \"ops\"\nkoocli_file = {}\n[profiles.koo.endpoints]\necs = {url}\niam = {url}\n",
+        q(&koo.display().to_string()),
+        url = q(&sim.base_url())
+    );
+    for p in regional(&fleet) {
+        text.push_str(&format!(
+            "[[profiles.koo.projects]]\nregion = {}\n",
+            q(&p.region)
+        ));
+    }
+    let config = dir.path().join("config.toml");
+    write_private(&config, &text);
+    let t = Two {
+        a: start(sim_config(Fleet::generate(1, 1, 1))).await,
+        b: sim,
+        fa: Fleet::generate(1, 1, 1),
+        fb: fleet.clone(),
+        dir,
+        config,
+    };
+    let run = t.run(&["audit", "--format", "json"]).await;
+    assert_eq!(run.code(), 0, "{}", run.err);
+    let records = run.json();
+    assert_eq!(records.as_array().unwrap().len(), fleet.server_count());
+    assert_eq!(records[0]["profile"], "koo");
+    assert_eq!(t.b.stats().auth_failures, 0);
+    assert!(!run.err.contains(c.secret_key.expose()));
+}

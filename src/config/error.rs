@@ -65,6 +65,10 @@ pub enum ConfigError {
     )]
     UnknownProfile { name: String, known: String },
 
+    /// A KooCLI config (`~/.hcloud/config.json`) that cannot give the keys.
+    #[error("KooCLI config {}: {message}", file.display())]
+    Koocli { file: PathBuf, message: String },
+
     #[error("no Huawei Cloud credentials: set {ak} and {sk} in the environment, or add access_key and secret_key to the [credentials] table of {} (then chmod 600 it)", file_hint(file.as_deref()), ak = super::ENV_AK, sk = super::ENV_SK)]
     MissingCredentials { file: Option<PathBuf> },
 }

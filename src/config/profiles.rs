@@ -67,7 +67,36 @@ pub(super) fn profiles(
                 format!("{key} has no projects: add a [[{key}.projects]] entry with a region");
             return Err(cx.invalid(span, &key, message));
         }
-        let credentials = credentials(p.credentials, &key, span.clone(), cx)?;
+        let credentials = match (p.koocli, p.credentials) {
+            (Some(name), None) => {
+                let file = match &p.koocli_file {
+                    Some(f) => cx.path(f.get_ref()),
+                    None => super::koocli::default_file().ok_or_else(|| {
+                        let message = format!(
+                            "{key}.koocli: no home directory to find ~/.hcloud/config.json in; \
+                             set {key}.koocli_file"
+                        );
+                        cx.invalid(name.span(), &key, message)
+                    })?,
+                };
+                super::koocli::credentials(&file, name.get_ref(), &format!("{key}.koocli"))?
+            }
+            (Some(name), Some(_)) => {
+                let message = format!(
+                    "{key} has both koocli and a [{key}.credentials] table: keep one source of keys"
+                );
+                return Err(cx.invalid(name.span(), &format!("{key}.koocli"), message));
+            }
+            (None, raw) => {
+                if let Some(f) = &p.koocli_file {
+                    let message = format!(
+                        "{key}.koocli_file is set without {key}.koocli (the KooCLI profile name)"
+                    );
+                    return Err(cx.invalid(f.span(), &format!("{key}.koocli_file"), message));
+                }
+                credentials(raw, &key, span.clone(), cx)?
+            }
+        };
         let shield =
             p.protected.is_some_and(|v| *v.get_ref()) || p.read_only.is_some_and(|v| *v.get_ref());
         for project in &mut own {
@@ -123,7 +152,7 @@ fn credentials(
     let Some(raw) = raw else {
         let message = format!(
             "{key} has no credentials: add a [{key}.credentials] table with access_key and \
-             secret_key (then chmod 600 the file)"
+             secret_key (then chmod 600 the file), or koocli = \"KOOCLI-PROFILE\""
         );
         return Err(cx.invalid(span, key, message));
     };

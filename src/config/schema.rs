@@ -39,6 +39,10 @@ pub(super) struct RawProfile {
     pub projects: Vec<Spanned<RawProject>>,
     pub protected: Field<bool>,
     pub read_only: Field<bool>,
+    /// A KooCLI profile name whose keys this profile uses.
+    pub koocli: Field<String>,
+    /// KooCLI's config file; default `~/.hcloud/config.json`.
+    pub koocli_file: Field<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -83,7 +83,7 @@ fn resolve(
 }
 
 /// The text and metadata of the file; `None` when an unnamed (default) file does not exist.
-fn read(
+pub(super) fn read(
     path: &Path,
     named_by: Option<&'static str>,
 ) -> Result<Option<(String, Metadata)>, ConfigError> {
@@ -200,7 +200,7 @@ fn check_not_writable(_file: &Path, _meta: &Metadata) -> Result<(), ConfigError>
 }
 
 #[cfg(unix)]
-fn check_private(file: &Path, meta: &Metadata) -> Result<(), ConfigError> {
+pub(super) fn check_private(file: &Path, meta: &Metadata) -> Result<(), ConfigError> {
     use std::os::unix::fs::PermissionsExt;
     let mode = meta.permissions().mode() & 0o7777;
     let access = if mode & 0o044 != 0 {
@@ -218,6 +218,6 @@ fn check_private(file: &Path, meta: &Metadata) -> Result<(), ConfigError> {
 }
 
 #[cfg(not(unix))]
-fn check_private(_file: &Path, _meta: &Metadata) -> Result<(), ConfigError> {
+pub(super) fn check_private(_file: &Path, _meta: &Metadata) -> Result<(), ConfigError> {
     Ok(())
 }

@@ -37,7 +37,7 @@ impl Ctx<'_> {
     }
 
     /// `~/x` is in the home directory; a relative path is next to the config file.
-    fn path(&self, raw: &str) -> PathBuf {
+    pub(super) fn path(&self, raw: &str) -> PathBuf {
         if let Some(rest) = raw.strip_prefix("~/")
             && let Some(home) = directories::BaseDirs::new()
         {

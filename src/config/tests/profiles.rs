@@ -182,3 +182,96 @@ fn choosing_profiles_by_flag_or_environment() {
     assert_eq!(chosen(&["stage".into()], &env), ["stage"]);
     assert!(chosen(&[], &no_env).is_empty());
 }
+
+fn koocli_json(encrypt: &str, mode: &str) -> String {
+    format!(
+        r#"{{"current": "ops", {encrypt} "profiles": [
+  {{"name": "dev", "mode": "AKSK", "accessKeyId": "DEVAK", "secretAccessKey": "DEVSK",
+    "region": "cn-north-4", "projectId": "", "domainId": ""}},
+  {{"name": "ops", "mode": "{mode}", "accessKeyId": "OPSAK", "secretAccessKey": "OPSSK",
+    "securityToken": "OPSTOKEN", "region": "ap-southeast-1", "projectId": "p", "domainId": "d"}}
+]}}"#
+    )
+}
+
+/// A config whose profile `k` reads KooCLI profile `name` from a file holding `json`.
+fn with_koocli(json: &str, mode: u32, name: &str) -> (TempConfig, std::path::PathBuf) {
+    let t = TempConfig::new("");
+    let koo = t.dir.path().join("hcloud.json");
+    std::fs::write(&koo, json).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&koo, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let text = format!(
+        "[profiles.k]\nkoocli = \"{name}\"\nkoocli_file = \"hcloud.json\"\n[[profiles.k.projects]]\nregion = \"cn-north-4\"\n"
+    );
+    std::fs::write(&t.path, text).unwrap();
+    (t, koo)
+}
+
+#[test]
+fn koocli_profiles_give_their_keys_by_name() {
+    let (t, _) = with_koocli(&koocli_json("", "AKSK"), 0o600, "ops");
+    let c = t.load(&no_env).unwrap();
+    let k = &c.profile("k").unwrap().credentials;
+    assert_eq!(k.access_key, "OPSAK");
+    assert_eq!(k.secret_key.expose(), "OPSSK");
+    assert_eq!(k.security_token.as_ref().unwrap().expose(), "OPSTOKEN");
+}
+
+#[test]
+fn koocli_refusals_say_why_and_never_quote_a_key() {
+    let cases: [(String, u32, &str, &str); 5] = [
+        (
+            koocli_json(r#""authEncrypt": "true","#, "AKSK"),
+            0o600,
+            "ops",
+            "stores the keys encrypted (\"authEncrypt\": \"true\"), which only KooCLI can read; \
+             store profile \"ops\" unencrypted with: hcloud configure set --cli-profile=ops \
+             --cli-auth-encrypt=false",
+        ),
+        (
+            koocli_json("", "AKSK"),
+            0o600,
+            "nope",
+            "has no profile named \"nope\" (profiles.k.koocli); it has: dev, ops",
+        ),
+        (
+            koocli_json("", "SSO"),
+            0o600,
+            "ops",
+            "profile \"ops\" has mode \"SSO\"",
+        ),
+        (
+            "{\"profiles\": [".into(),
+            0o600,
+            "ops",
+            "is not a KooCLI config",
+        ),
+        (koocli_json("", "AKSK"), 0o644, "ops", "chmod 600"),
+    ];
+    for (json, mode, name, want) in cases {
+        let (t, _) = with_koocli(&json, mode, name);
+        let e = t.error(&no_env);
+        assert!(e.contains(want), "{name} {mode:o}\n=> {e}\nwanted {want}");
+        for secret in ["OPSSK", "DEVSK", "OPSTOKEN"] {
+            assert!(!e.contains(secret), "{e}");
+        }
+    }
+    let e = error_of(
+        "[profiles.k]\nkoocli = \"ops\"\n[profiles.k.credentials]\naccess_key = \"A\"\nsecret_key = \"S\"\n[[profiles.k.projects]]\nregion = \"cn-north-4\"\n",
+    );
+    assert!(
+        e.contains("both koocli and a [profiles.k.credentials] table"),
+        "{e}"
+    );
+    let e = error_of(
+        "[profiles.k]\nkoocli_file = \"x.json\"\n[[profiles.k.projects]]\nregion = \"cn-north-4\"\n",
+    );
+    assert!(
+        e.contains("profiles.k.koocli_file is set without profiles.k.koocli"),
+        "{e}"
+    );
+}
