@@ -22,6 +22,7 @@ mod credentials;
 mod error;
 pub mod keys;
 pub mod koocli;
+pub mod presets;
 pub mod profiles;
 mod schema;
 mod source;

@@ -60,7 +60,16 @@ pub(super) fn profiles(
         }
         let p = entry.into_inner();
         let prefix = format!("{key}.");
-        let endpoints = validate::endpoints(p.endpoints, cx).map_err(|e| prefixed(e, &prefix))?;
+        let explicit = super::schema::RawEndpoints::explicit(p.endpoints.as_ref());
+        let mut endpoints =
+            validate::endpoints(p.endpoints, cx).map_err(|e| prefixed(e, &prefix))?;
+        super::presets::apply(
+            p.cloud,
+            &format!("{key}.cloud"),
+            explicit,
+            &mut endpoints,
+            cx,
+        )?;
         let mut own = validate::projects(p.projects, cx).map_err(|e| prefixed(e, &prefix))?;
         if own.is_empty() {
             let message =

@@ -15,6 +15,8 @@ pub(super) type Field<T> = Option<Spanned<T>>;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawFile {
+    /// A cloud preset for `[endpoints]`.
+    pub cloud: Field<String>,
     pub credentials: Option<RawCredentials>,
     pub endpoints: Option<RawEndpoints>,
     #[serde(default)]
@@ -33,6 +35,7 @@ pub(super) struct RawFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawProfile {
+    pub cloud: Field<String>,
     pub credentials: Option<RawCredentials>,
     pub endpoints: Option<RawEndpoints>,
     #[serde(default)]
@@ -51,6 +54,13 @@ pub(super) struct RawCredentials {
     pub access_key: Field<String>,
     pub secret_key: Field<Secret>,
     pub security_token: Field<Secret>,
+}
+
+impl RawEndpoints {
+    /// Whether the file sets `ecs` / `iam` itself (they then win over a `cloud` preset).
+    pub fn explicit(e: Option<&Self>) -> (bool, bool) {
+        e.map_or((false, false), |e| (e.ecs.is_some(), e.iam.is_some()))
+    }
 }
 
 impl RawCredentials {

@@ -65,12 +65,15 @@ fn resolve(
         text: text.map_or("", |(t, _)| t.as_str()),
         dir: source.as_deref().and_then(Path::parent),
     };
+    let explicit = super::schema::RawEndpoints::explicit(raw.endpoints.as_ref());
+    let mut endpoints = validate::endpoints(raw.endpoints, &cx)?;
+    super::presets::apply(raw.cloud, "cloud", explicit, &mut endpoints, &cx)?;
     let mut projects = validate::projects(raw.projects, &cx)?;
     let profiles = super::profiles::profiles(raw.profiles, &mut projects, &cx)?;
     let config = Config {
         source: None,
         credentials: credentials::merge(raw.credentials, &cx, path, env)?,
-        endpoints: validate::endpoints(raw.endpoints, &cx)?,
+        endpoints,
         projects,
         profiles,
         tuning: validate::tuning(raw.tuning, &cx)?,

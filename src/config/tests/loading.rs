@@ -23,7 +23,7 @@ fn invalid_fixtures_name_file_line_and_key() {
             "unknown_table.toml",
             "tunning",
             "line 1, column 2: unknown key \"tunning\" at the top level (expected one of: \
-             credentials, endpoints, projects, tuning, ui, log, keys, escrow, profiles)",
+             cloud, credentials, endpoints, projects, tuning, ui, log, keys, escrow, profiles)",
         ),
         (
             "unknown_project_key.toml",

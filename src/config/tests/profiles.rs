@@ -275,3 +275,32 @@ fn koocli_refusals_say_why_and_never_quote_a_key() {
         "{e}"
     );
 }
+
+#[test]
+fn cloud_presets_fill_the_endpoints_and_explicit_ones_win() {
+    let c = config_of("cloud = \"open-telekom-cloud\"\n");
+    assert_eq!(c.endpoints.ecs, "https://ecs.{region}.otc.t-systems.com");
+    assert_eq!(c.endpoints.iam, "https://iam.{region}.otc.t-systems.com");
+    let c =
+        config_of("cloud = \"huaweicloud-eu\"\n[endpoints]\necs = \"https://ecs.example.eu\"\n");
+    assert_eq!(c.endpoints.ecs, "https://ecs.example.eu");
+    assert_eq!(c.endpoints.iam, "https://iam.myhuaweicloud.eu");
+    let c = config_of("");
+    assert_eq!(c.endpoints.ecs, crate::config::DEFAULT_ECS_ENDPOINT);
+    let c = config_of(
+        "[profiles.fe]\ncloud = \"flexible-engine\"\n[profiles.fe.credentials]\naccess_key = \"A\"\nsecret_key = \"S\"\n[[profiles.fe.projects]]\nregion = \"eu-west-0\"\n",
+    );
+    assert_eq!(
+        c.profile("fe").unwrap().endpoints.ecs_for("eu-west-0"),
+        "https://ecs.eu-west-0.prod-cloud-ocb.orange-business.com"
+    );
+    let e = error_of("cloud = \"aws\"\n");
+    assert!(
+        e.contains("line 1: cloud must be one of \"huaweicloud\", \"huaweicloud-eu\""),
+        "{e}"
+    );
+    let e = error_of(
+        "[profiles.x]\ncloud = \"azure\"\n[profiles.x.credentials]\naccess_key = \"A\"\nsecret_key = \"S\"\n[[profiles.x.projects]]\nregion = \"r\"\n",
+    );
+    assert!(e.contains("line 2: profiles.x.cloud must be one of"), "{e}");
+}
