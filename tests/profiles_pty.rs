@@ -53,18 +53,18 @@ fn one_table_for_two_accounts_and_p_switches_between_them() {
     let all = format!("listed {} servers", na + nb);
     let screen = term.wait_until(&all, |s| s.contains(&all) && !s.contains("checking"));
     assert!(screen.contains("profile: all"), "{screen}");
-    assert!(screen.contains(&format!("1/{}", na + nb)), "{screen}");
+    assert!(screen.contains(&format!("/{} ┐", na + nb)), "{screen}");
     assert!(
         screen.contains("not offered"),
         "b's withheld flag API:\n{screen}"
     );
     term.send("P");
     let screen = term.wait_for("profile: a ");
-    assert!(screen.contains(&format!("1/{na}")), "{screen}");
+    assert!(screen.contains(&format!("/{na} ┐")), "{screen}");
     assert!(!screen.contains("not offered"), "{screen}");
     term.send("P");
     let screen = term.wait_for("profile: b ");
-    assert!(screen.contains(&format!("1/{nb}")), "{screen}");
+    assert!(screen.contains(&format!("/{nb} ┐")), "{screen}");
     term.send("P");
     term.wait_for("profile: all");
     term.send("q");
