@@ -182,8 +182,21 @@ fn done(state: &mut State, id: crate::tui::msg::RequestId, kind: Pending) {
                 .iter()
                 .filter(|p| matches!(p.load, ProjectLoad::Failed(_)))
                 .count();
-            if failed == 0 {
+            // The once-per-project "not offered" notice would be lost under this one.
+            let missing: Vec<String> = state
+                .projects
+                .iter()
+                .filter(|p| p.not_offered.is_some())
+                .map(|p| p.place())
+                .collect();
+            if failed == 0 && missing.is_empty() {
                 state.notice(Level::Info, format!("listed {n} servers"));
+            } else if failed == 0 {
+                let text = format!(
+                    "listed {n} servers; one-click reset is not offered in {}",
+                    missing.join(", ")
+                );
+                state.notice(Level::Warn, text);
             }
         }
         Pending::Audit => {

@@ -779,6 +779,12 @@ fn a_flag_api_not_offered_is_said_once_per_project_and_refuses_resets_there() {
         );
     }
     assert!(s.last_error.is_none(), "not an error per row");
+    update(&mut s, Msg::Worker(Event::Done { id }));
+    assert!(
+        notice(&s).contains("not offered in staging [ap-southeast-1]"),
+        "{}",
+        notice(&s)
+    );
     feed(&mut s, [ch('/')]);
     type_str(&mut s, "flag:not-offered");
     assert_eq!(names(&s), ["stg-api-01", "stg-win-01"]);
