@@ -62,6 +62,12 @@ pub(super) fn credentials(path: &Path, name: &str, key: &str) -> Result<Credenti
         file: path.to_owned(),
         message,
     };
+    if !path.exists() {
+        return Err(fail(format!(
+            "not found ({key}); KooCLI writes it when a profile is configured, or point \
+             koocli_file at it"
+        )));
+    }
     let Some((mut text, meta)) = super::source::read(path, Some("a koocli key"))? else {
         return Err(fail("not found".into()));
     };

@@ -268,6 +268,13 @@ fn koocli_refusals_say_why_and_never_quote_a_key() {
         "{e}"
     );
     let e = error_of(
+        "[profiles.k]\nkoocli = \"ops\"\nkoocli_file = \"gone.json\"\n[[profiles.k.projects]]\nregion = \"cn-north-4\"\n",
+    );
+    assert!(
+        e.contains("gone.json: not found (profiles.k.koocli)"),
+        "{e}"
+    );
+    let e = error_of(
         "[profiles.k]\nkoocli_file = \"x.json\"\n[[profiles.k.projects]]\nregion = \"cn-north-4\"\n",
     );
     assert!(
