@@ -45,6 +45,10 @@ pub struct GlobalArgs {
     /// Terminal UI: clicks select and sort, the wheel scrolls (as `[ui] mouse = true`)
     #[arg(long)]
     pub mouse: bool,
+    /// Only these profiles of the config (`[profiles.NAME]`, `default` for the top-level
+    /// one); repeatable; default: $ECSRESET_PROFILE (comma-separated), else every profile
+    #[arg(long = "profile", global = true, value_name = "NAME")]
+    pub profiles: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -363,4 +367,8 @@ pub struct SimArgs {
     /// initial password encrypted to (served by os-server-password)
     #[arg(long, value_name = "PATH")]
     pub windows_key: Option<PathBuf>,
+    /// Answer an API with 404 APIGW.0101 (not published), as clouds and regions without
+    /// one-click reset do: flag, reset or batch-reset, optionally @REGION; repeatable
+    #[arg(long, value_name = "API[@REGION]")]
+    pub withhold: Vec<crate::sim::Withhold>,
 }

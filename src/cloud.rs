@@ -4,8 +4,10 @@
 //! [`http::Transport`], so the concurrency bound and each API's adaptive rate apply to the
 //! whole app.
 
+pub mod accounts;
 pub mod bms;
 pub mod by_kind;
+pub mod capability;
 pub mod csms;
 pub mod ecs;
 pub mod error;
@@ -92,6 +94,10 @@ pub struct Cloud {
     iam: Arc<str>,
     csms: Arc<str>,
     bms: Arc<str>,
+    /// APIs this endpoint answered `404 APIGW.0101` for, per project.
+    missing: Arc<capability::Missing>,
+    /// Several profiles joined in one client: see [`accounts`].
+    accounts: Arc<accounts::Accounts>,
 }
 
 impl Cloud {
@@ -145,11 +151,23 @@ impl Cloud {
             iam: settings.iam_endpoint.into(),
             csms: settings.csms_endpoint.into(),
             bms: bms.into(),
+            missing: Arc::default(),
+            accounts: Arc::default(),
         })
     }
 
     pub fn limiter(&self) -> &limiter::Limiter {
         &self.transport.limiter
+    }
+
+    /// The (project id, API) pairs found not offered so far.
+    pub fn not_offered(&self) -> Vec<(String, capability::Capability)> {
+        self.missing.all()
+    }
+
+    /// The remembered `404 APIGW.0101`, when `cap` is known not offered in `p`.
+    pub fn known_missing(&self, p: &ProjectRef, cap: capability::Capability) -> Option<CloudError> {
+        self.missing.get(p, cap)
     }
 
     pub fn access_key(&self) -> &str {
@@ -164,6 +182,11 @@ impl Cloud {
         endpoint(&self.bms, region)
     }
 
+    /// The ECS base of the profile that holds project `p`.
+    pub(crate) fn ecs_base_of(&self, p: &ProjectRef) -> Result<reqwest::Url, CloudError> {
+        self.route(&p.id).ecs_base(&p.region)
+    }
+
     pub(crate) fn iam_base(&self, region: &str) -> Result<reqwest::Url, CloudError> {
         endpoint(&self.iam, region)
     }
@@ -172,8 +195,11 @@ impl Cloud {
         endpoint(&self.csms, region)
     }
 
+    /// Sends through the transport (credentials, limiter) of the profile that holds the
+    /// call's project; calls without one (IAM) use this client's own.
     pub(crate) async fn send(&self, call: &http::Call) -> Result<http::Answer, CloudError> {
-        self.transport.send(call).await
+        let client = call.project_id.as_deref().map_or(self, |id| self.route(id));
+        client.transport.send(call).await
     }
 }
 

@@ -22,6 +22,9 @@ pub mod columns;
 mod credentials;
 mod error;
 pub mod keys;
+pub mod koocli;
+pub mod presets;
+pub mod profiles;
 mod schema;
 mod source;
 mod validate;
@@ -35,6 +38,7 @@ use crate::secret::Secret;
 pub use columns::Column;
 pub use error::{ConfigError, Location};
 pub use keys::{Action, KeyChord, KeyMap, Scope};
+pub use profiles::{DEFAULT_PROFILE, ENV_PROFILE, Profile};
 
 /// Names the config file when `--config` is not given.
 pub const ENV_CONFIG: &str = "ECSRESET_CONFIG";
@@ -74,6 +78,8 @@ pub struct Config {
     pub escrow: Option<EscrowConfig>,
     /// `[[views]]`: named filter + sort + columns, chosen from the palette.
     pub views: Vec<View>,
+    /// `[profiles.NAME]` accounts; their projects are in `projects`, naming them.
+    pub profiles: Vec<Profile>,
 }
 
 /// AK/SK credentials; `Debug` shows the secret parts as `***`.
@@ -137,6 +143,8 @@ pub struct ProjectConfig {
     pub name: Option<String>,
     /// Resets are refused in this project.
     pub protected: bool,
+    /// The `[profiles.NAME]` it belongs to; None = the top-level (default) profile.
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -285,6 +293,7 @@ impl Default for Config {
             keys: KeyMap::defaults(),
             escrow: None,
             views: Vec::new(),
+            profiles: Vec::new(),
         }
     }
 }

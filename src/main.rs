@@ -118,6 +118,7 @@ fn sim_args(a: &SimArgs) -> ecsreset::sim::SimCliArgs {
         ignore_server_filter: a.ignore_server_filter,
         windows_key: a.windows_key.clone(),
         bms: a.bms,
+        withhold: a.withhold.clone(),
     }
 }
 

@@ -30,6 +30,8 @@ pub struct Project {
     pub project: ProjectRef,
     pub label: String,
     pub protected: bool,
+    /// The `[profiles.NAME]` it comes from; None = the top-level (default) profile.
+    pub profile: Option<String>,
 }
 
 /// What a change does; the same words in the trail from both front ends.

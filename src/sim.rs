@@ -34,11 +34,13 @@ mod routes_password;
 mod server;
 mod state;
 mod throttle;
+mod withhold;
 
 pub use cli::{SimCliArgs, run_cli, run_cli_until};
 pub use faults::{Faults, Redirect};
 pub use fleet::{Fleet, SimProject, SimServer};
 pub use throttle::{ThrottleStyle, ThrottleWindow};
+pub use withhold::{WithheldApi, Withhold};
 
 use crate::secret::Secret;
 use rand::Rng;
@@ -118,6 +120,8 @@ pub struct SimConfig {
     pub windows_key: Option<rsa::RsaPublicKey>,
     /// Ways the simulator can answer like an older or misbehaving deployment.
     pub quirks: Quirks,
+    /// APIs answered `404 APIGW.0101` (not published) in some or all regions.
+    pub withheld: Vec<Withhold>,
 }
 
 /// Deployment differences and answer defects the change engine must not trust.
@@ -150,6 +154,7 @@ impl SimConfig {
             seed: None,
             quirks: Quirks::default(),
             windows_key: None,
+            withheld: Vec::new(),
         }
     }
 }
@@ -270,6 +275,11 @@ impl Sim {
     /// Answers every change with `redirect` (unapplied) until set back to `None`.
     pub fn set_redirect_changes(&self, redirect: Option<Redirect>) {
         *lock(&self.shared.redirect_changes) = redirect;
+    }
+
+    /// Replaces the list of withheld APIs.
+    pub fn set_withheld(&self, withheld: Vec<Withhold>) {
+        *lock(&self.shared.withheld) = withheld;
     }
 
     pub fn set_throttle(&self, rate: Option<f64>) {

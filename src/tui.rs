@@ -28,7 +28,7 @@ pub mod ui;
 pub mod update;
 pub mod worker;
 
-use crate::cloud::{self, Cloud, CloudError};
+use crate::cloud::{self, CloudError};
 use crate::commands::context;
 use crate::config::Config;
 use crate::sim::Fleet;
@@ -84,7 +84,8 @@ pub fn session(
     let observer: cloud::Observer = Arc::new(move |record| {
         let _ = observer_tx.send(Event::Call(record));
     });
-    let cloud = Cloud::new(settings(config, observer)?)?;
+    let cloud = crate::commands::context::client(config, Some(observer))
+        .map_err(|e| TuiError::Config(e.to_string()))?;
     let mut state = State::from_config(config, opts.read_only, StdRng::from_os_rng());
     let no_color = std::env::var("NO_COLOR").ok();
     state.mono |= ui::theme::no_color_requested(no_color.as_deref());

@@ -149,16 +149,18 @@ async fn audit_csv_has_the_header_and_one_row_per_server() {
     let lines: Vec<&str> = run.out.lines().collect();
     assert_eq!(
         lines[0],
-        "project_id,region,server_id,kind,name,status,os_type,reset_supported,error"
+        "project_id,region,server_id,kind,name,status,os_type,reset_supported,error,not_offered,profile"
     );
     assert_eq!(lines.len(), 76);
     let truth = truth_flags(&env);
     for line in &lines[1..] {
         let cells: Vec<&str> = line.split(',').collect();
-        assert_eq!(cells.len(), 9, "{line}");
+        assert_eq!(cells.len(), 11, "{line}");
         assert_eq!(cells[3], "ECS", "{line}");
         assert_eq!(cells[7], truth[cells[2]].to_string(), "{line}");
         assert_eq!(cells[8], "", "{line}");
+        assert_eq!(cells[9], "false", "{line}");
+        assert_eq!(cells[10], "", "{line}");
     }
 }
 

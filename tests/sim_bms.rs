@@ -212,6 +212,7 @@ async fn the_engine_resets_bare_metal_singly_and_ecs_by_batch() {
         project: project_of(&f),
         label: "cn-north-4".into(),
         protected: false,
+        profile: None,
     };
     let pick = |want_bms: bool, n: usize| -> Vec<String> {
         f.projects[0]
@@ -316,6 +317,7 @@ async fn an_ecs_only_locate_never_calls_bms_and_bms_is_never_rebooted() {
         project: project_of(&f),
         label: "p".into(),
         protected: false,
+        profile: None,
     };
     let ecs_id = f.projects[0]
         .servers

@@ -248,7 +248,10 @@ fn audit_done() -> State {
             .map(|(p, d, f)| FlagResult {
                 project: *p,
                 server_id: d.id.clone(),
-                outcome: f.clone().unwrap_or(Err("timeout: no answer".into())),
+                outcome: f
+                    .clone()
+                    .unwrap_or(Err("timeout: no answer".into()))
+                    .map_err(Into::into),
                 at: now(),
             })
             .collect();
@@ -963,4 +966,22 @@ fn the_form_names_the_remapped_submit_key() {
     let shown = text(t.backend().buffer());
     assert!(shown.contains("ready: enter or f2 to review"), "{shown}");
     assert!(!shown.contains("ctrl-s"), "{shown}");
+}
+
+#[test]
+fn two_profiles_in_one_table() {
+    snap("servers_two_profiles", two_profiles);
+    snap("servers_two_profiles_switched", || {
+        let mut s = two_profiles();
+        feed(&mut s, [ch('P'), ch('P')]);
+        s
+    });
+    let mut s = two_profiles();
+    let t = render(&mut s, 120, 40);
+    let screen = text(t.backend().buffer());
+    assert!(screen.contains("profile") && screen.contains("acme") && screen.contains("lab"));
+    // One profile loaded: no column, no header word.
+    let mut one = loaded();
+    let t = render(&mut one, 120, 40);
+    assert!(!text(t.backend().buffer()).contains("profile"));
 }

@@ -64,6 +64,8 @@ mod tests {
             os_type: None,
             reset_supported: flag,
             error: None,
+            not_offered: false,
+            profile: None,
         }
     }
 

@@ -1,7 +1,9 @@
 //! Audit results as rows: what `--format json|csv|table` prints and `--save` keeps.
 
 use super::AuditEvent;
+use crate::cloud::CloudError;
 use crate::cloud::ProjectRef;
+use crate::cloud::capability::{Capability, FlagError, is_not_offered};
 use crate::cloud::wire::ServerDetail;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -21,6 +23,38 @@ pub struct AuditRecord {
     pub os_type: Option<String>,
     pub reset_supported: Option<bool>,
     pub error: Option<String>,
+    /// The project's endpoint does not offer the flag API (`404 APIGW.0101`): counted apart
+    /// from unknowns, since checking again will not change it. Absent in older saved audits.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_offered: bool,
+    /// The `[profiles.NAME]` (account) of the project; absent for the top-level profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+}
+
+impl AuditRecord {
+    /// The record of a flag read: supported or not, not offered here, or unknown with why.
+    pub fn set_outcome(&mut self, outcome: &Result<bool, CloudError>) {
+        let not_offered = outcome.as_ref().is_err_and(is_not_offered);
+        (self.reset_supported, self.error, self.not_offered) = match outcome {
+            Ok(flag) => (Some(*flag), None, false),
+            Err(_) if not_offered => (
+                None,
+                Some(FlagError::NotOffered(Capability::ResetFlag).to_string()),
+                true,
+            ),
+            Err(e) => (None, Some(format!("{}: {e}", e.code())), false),
+        };
+    }
+
+    /// `supported`, `unsupported`, `not offered` or `unknown`.
+    pub fn flag_word(&self) -> &'static str {
+        if self.not_offered {
+            "not offered"
+        } else {
+            crate::report::flag_word(self.reset_supported)
+        }
+    }
 }
 
 /// Folds [`AuditEvent`]s into records, in a stable order (project, then server name and id).
@@ -56,13 +90,7 @@ impl Collector {
                 ..
             } => {
                 if let Some(r) = self.records.get_mut(&(project, server_id)) {
-                    match outcome {
-                        Ok(flag) => (r.reset_supported, r.error) = (Some(flag), None),
-                        Err(e) => {
-                            (r.reset_supported, r.error) =
-                                (None, Some(format!("{}: {e}", e.code())))
-                        }
-                    }
+                    r.set_outcome(&outcome);
                 }
             }
         }
@@ -93,6 +121,8 @@ fn pending(project: &ProjectRef, s: &ServerDetail) -> AuditRecord {
         os_type: s.os_type().map(str::to_owned),
         reset_supported: None,
         error: Some("not checked".into()),
+        not_offered: false,
+        profile: None,
     }
 }
 
@@ -101,9 +131,20 @@ pub struct Counts {
     pub supported: usize,
     pub unsupported: usize,
     pub unknown: usize,
+    /// Servers in projects whose endpoint does not offer the flag API.
+    pub not_offered: usize,
 }
 
 impl Counts {
+    /// Counts one record: not offered apart, else by its flag.
+    pub fn add_record(&mut self, r: &AuditRecord) {
+        if r.not_offered {
+            self.not_offered += 1;
+        } else {
+            self.add(r.reset_supported);
+        }
+    }
+
     pub fn add(&mut self, flag: Option<bool>) {
         match flag {
             Some(true) => self.supported += 1,
@@ -113,7 +154,7 @@ impl Counts {
     }
 
     pub fn total(&self) -> usize {
-        self.supported + self.unsupported + self.unknown
+        self.supported + self.unsupported + self.unknown + self.not_offered
     }
 }
 
@@ -124,16 +165,18 @@ pub fn summarize(records: &[AuditRecord]) -> (BTreeMap<(String, String), Counts>
     for r in records {
         per.entry((r.region.clone(), r.project_id.clone()))
             .or_insert_with(Counts::default)
-            .add(r.reset_supported);
-        total.add(r.reset_supported);
+            .add_record(r);
+        total.add_record(r);
     }
     (per, total)
 }
 
 /// Exit status of `ecsreset audit`: 0 all determined, 2 some unknown (or a project could not
-/// be listed), 3 unsupported servers found with `--fail-on-unsupported` (wins over 2).
+/// be listed), 3 unsupported servers found with `--fail-on-unsupported` (wins over 2). A
+/// server where one-click reset is not offered is determined (it will not change on a retry),
+/// and cannot be reset either: `--fail-on-unsupported` counts it.
 pub fn exit_code(total: &Counts, failed_projects: usize, fail_on_unsupported: bool) -> i32 {
-    if fail_on_unsupported && total.unsupported > 0 {
+    if fail_on_unsupported && total.unsupported + total.not_offered > 0 {
         3
     } else if total.unknown > 0 || failed_projects > 0 {
         2
@@ -145,7 +188,6 @@ pub fn exit_code(total: &Counts, failed_projects: usize, fail_on_unsupported: bo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloud::CloudError;
 
     fn server(id: &str, name: &str) -> ServerDetail {
         ServerDetail {
@@ -199,12 +241,70 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_flag_api_is_counted_apart_from_unknowns() {
+        let p = ProjectRef {
+            id: "p1".into(),
+            region: "eu-west-101".into(),
+        };
+        let mut c = Collector::default();
+        c.apply(AuditEvent::Listed {
+            project: p.clone(),
+            servers: vec![server("a", "db"), server("b", "web")],
+        });
+        let missing = CloudError::Api(crate::cloud::ApiError {
+            status: 404,
+            code: "APIGW.0101".into(),
+            message: "The API does not exist or has not been published in the environment".into(),
+            request_id: None,
+        });
+        let moved = CloudError::Api(crate::cloud::ApiError {
+            status: 404,
+            code: "Ecs.0114".into(),
+            message: "Instance[b] could not be found.".into(),
+            request_id: None,
+        });
+        let at = chrono::Utc::now();
+        for (id, e) in [("a", missing), ("b", moved)] {
+            c.apply(AuditEvent::Flag {
+                project: p.clone(),
+                server_id: id.into(),
+                outcome: Err(e),
+                at,
+            });
+        }
+        let (records, _) = c.into_records();
+        assert!(records[0].not_offered);
+        assert_eq!(records[0].flag_word(), "not offered");
+        assert!(
+            records[0]
+                .error
+                .as_deref()
+                .unwrap()
+                .starts_with("not offered here")
+        );
+        assert!(!records[1].not_offered);
+        assert_eq!(records[1].flag_word(), "unknown");
+        let (_, total) = summarize(&records);
+        assert_eq!((total.not_offered, total.unknown, total.total()), (1, 1, 2));
+        let json = serde_json::to_value(&records).unwrap();
+        assert_eq!(json[0]["not_offered"], true);
+        assert!(json[1].get("not_offered").is_none());
+    }
+
+    #[test]
     fn exit_codes() {
         let c = |s, u, k| Counts {
             supported: s,
             unsupported: u,
             unknown: k,
+            not_offered: 0,
         };
+        let gone = Counts {
+            not_offered: 2,
+            ..c(3, 0, 0)
+        };
+        assert_eq!(exit_code(&gone, 0, false), 0);
+        assert_eq!(exit_code(&gone, 0, true), 3);
         assert_eq!(exit_code(&c(3, 1, 0), 0, false), 0);
         assert_eq!(exit_code(&c(3, 1, 1), 0, false), 2);
         assert_eq!(exit_code(&c(3, 0, 0), 1, false), 2);

@@ -86,7 +86,7 @@ impl Cloud {
     fn bms_call(&self, p: &ProjectRef, api: BmsApi, server_id: &str) -> Result<Call, CloudError> {
         Ok(Call {
             method: api.method(),
-            base: self.bms_base(&p.region)?,
+            base: self.route(&p.id).bms_base(&p.region)?,
             path: format!("/v1/{}/baremetalservers{}", pct(&p.id), api.tail(server_id)),
             query: Vec::new(),
             body: None,

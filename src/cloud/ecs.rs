@@ -1,5 +1,6 @@
 //! ECS calls: list servers (paged), reset flag, reset (single and batch), reboot, job status.
 
+use super::capability::Capability;
 use super::http::Call;
 use super::limiter::ApiClass;
 use super::sign::{QueryValue, pct};
@@ -33,6 +34,22 @@ pub struct BatchAccepted {
 }
 
 impl Cloud {
+    /// Sends a call of a probed API: answered from memory when the API is known not offered
+    /// in this project, and remembered when the gateway says so now.
+    async fn send_probed(
+        &self,
+        p: &ProjectRef,
+        cap: Capability,
+        call: &Call,
+    ) -> Result<super::http::Answer, CloudError> {
+        if let Some(known) = self.missing.get(p, cap) {
+            return Err(known);
+        }
+        self.send(call)
+            .await
+            .map_err(|e| self.missing.note(p, cap, e))
+    }
+
     fn ecs_call(
         &self,
         p: &ProjectRef,
@@ -43,7 +60,7 @@ impl Cloud {
         Ok(Call {
             api,
             method,
-            base: self.ecs_base(&p.region)?,
+            base: self.ecs_base_of(p)?,
             path: format!("/v1/{}{tail}", pct(&p.id)),
             query: Vec::new(),
             body: None,
@@ -153,7 +170,7 @@ impl Cloud {
             Method::GET,
             &format!("/cloudservers/{}/os-resetpwd-flag", pct(server_id)),
         )?;
-        let answer = self.send(&call).await?;
+        let answer = self.send_probed(p, Capability::ResetFlag, &call).await?;
         let (status, request_id) = (answer.status, answer.request_id.clone());
         let flag: ResetFlagResponse = decode(answer)?;
         flag.supported().ok_or_else(|| CloudError::Decode {
@@ -189,7 +206,9 @@ impl Cloud {
         )?;
         call.body = Some(to_body(&body)?);
         call.idempotent = false;
-        let answer = self.send(&call).await?;
+        let answer = self
+            .send_probed(p, Capability::ResetPassword, &call)
+            .await?;
         // The API answers 204 with no body. A 2xx carrying something that is not JSON (an
         // HTML page from a proxy, a cut-off body) is not an acceptance we can vouch for.
         let documented = answer.status == 204
@@ -245,7 +264,9 @@ impl Cloud {
         )?;
         call.body = Some(to_body(&body)?);
         call.idempotent = dry_run;
-        let answer = self.send(&call).await?;
+        let answer = self
+            .send_probed(p, Capability::BatchResetPassword, &call)
+            .await?;
         let request_id = answer.request_id.clone();
         let resp: BatchResetPasswordResponse = if dry_run {
             decode(answer)?

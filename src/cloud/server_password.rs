@@ -33,7 +33,7 @@ impl Cloud {
     ) -> Result<Call, CloudError> {
         Ok(Call {
             method,
-            base: self.ecs_base(&p.region)?,
+            base: self.ecs_base_of(p)?,
             path: format!(
                 "/v1/{}/cloudservers/{}/os-server-password",
                 pct(&p.id),

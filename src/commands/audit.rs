@@ -5,19 +5,27 @@ use super::saved::{self, SavedAudit};
 use super::{AppError, Io};
 use crate::audit::diff::{AuditDiff, diff};
 use crate::audit::progress::Progress;
-use crate::audit::record::{AuditRecord, Collector, exit_code, summarize};
+use crate::audit::record::{AuditRecord, Collector, Counts, exit_code, summarize};
 use crate::audit::{self, AuditEvent, AuditOptions};
 use crate::cli::{AuditArgs, Format};
 use crate::cloud::CloudError;
 use crate::report::{self, Table, flag_word};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub async fn run(ctx: &Context, args: &AuditArgs, io: &mut Io<'_>) -> Result<i32, AppError> {
     let targets = targets(ctx, args).await?;
     let projects: Vec<_> = targets.iter().map(|t| t.project.clone()).collect();
-    let (records, failed, rejected) = collect(ctx, &projects, io).await;
+    let (mut records, failed, rejected) = collect(ctx, &projects, io).await;
+    let profile_of: HashMap<&str, Option<String>> = targets
+        .iter()
+        .map(|t| (t.project.id.as_str(), t.profile.clone()))
+        .collect();
+    for r in &mut records {
+        r.profile = profile_of.get(r.project_id.as_str()).cloned().flatten();
+    }
+    let grouped = profile_of.values().collect::<HashSet<_>>().len() > 1;
     // Credentials the gateway rejects make every result meaningless: fatal, no report.
     if let Some(e) = rejected {
         return Err(e.into());
@@ -64,24 +72,30 @@ pub async fn run(ctx: &Context, args: &AuditArgs, io: &mut Io<'_>) -> Result<i32
                 "no saved audit to compare with; run with --save first"
             )?,
         }
+    } else if grouped && args.format == Format::Json {
+        report::write_json(io.out, &by_profile(&records))?;
     } else {
         write_records(io, args.format, &records)?;
     }
     let (per, total) = summarize(&records);
-    for ((region, id), c) in &per {
-        writeln!(
-            io.err,
-            "{region} {id}: {} supported, {} unsupported, {} unknown",
-            c.supported, c.unsupported, c.unknown
-        )?;
+    if grouped {
+        for (profile, group) in by_profile(&records) {
+            let (per, sub) = summarize(&group);
+            writeln!(io.err, "profile {profile}: {}", counts_line(&sub))?;
+            for ((region, id), c) in &per {
+                writeln!(io.err, "  {region} {id}: {}", counts_line(c))?;
+            }
+        }
+    } else {
+        for ((region, id), c) in &per {
+            writeln!(io.err, "{region} {id}: {}", counts_line(c))?;
+        }
     }
     writeln!(
         io.err,
-        "total: {} servers, {} supported, {} unsupported, {} unknown",
+        "total: {} servers, {}",
         total.total(),
-        total.supported,
-        total.unsupported,
-        total.unknown
+        counts_line(&total)
     )?;
     if args.save {
         let path = saved::save(
@@ -96,6 +110,32 @@ pub async fn run(ctx: &Context, args: &AuditArgs, io: &mut Io<'_>) -> Result<i32
     Ok(exit_code(&total, failed.len(), args.fail_on_unsupported))
 }
 
+/// The records per profile name (`default` for the top-level profile), in name order.
+fn by_profile(records: &[AuditRecord]) -> BTreeMap<String, Vec<AuditRecord>> {
+    let mut out: BTreeMap<String, Vec<AuditRecord>> = BTreeMap::new();
+    for r in records {
+        let name = r
+            .profile
+            .clone()
+            .unwrap_or_else(|| crate::config::DEFAULT_PROFILE.to_owned());
+        out.entry(name).or_default().push(r.clone());
+    }
+    out
+}
+
+/// `N supported, N unsupported, N unknown`, and the servers where reset is not offered when
+/// there are any (apart: they are not unknown).
+fn counts_line(c: &Counts) -> String {
+    let mut s = format!(
+        "{} supported, {} unsupported, {} unknown",
+        c.supported, c.unsupported, c.unknown
+    );
+    if c.not_offered > 0 {
+        s.push_str(&format!(", {} not offered here", c.not_offered));
+    }
+    s
+}
+
 async fn targets(ctx: &Context, args: &AuditArgs) -> Result<Vec<Target>, AppError> {
     if !args.all_projects {
         return Ok(ctx.targets.clone());
@@ -105,18 +145,27 @@ async fn targets(ctx: &Context, args: &AuditArgs) -> Result<Vec<Target>, AppErro
         .projects
         .first()
         .map_or("cn-north-4", |p| p.region.as_str());
-    let found = ctx.cloud.region_projects(hint).await?;
-    let all = found
-        .into_iter()
-        .map(|p| {
+    // Each profile's IAM lists the projects of its own account.
+    let mut profiles = ctx.cloud.profiles();
+    if profiles.is_empty() {
+        profiles.push(ctx.targets.first().and_then(|t| t.profile.clone()));
+    }
+    let mut all = Vec::new();
+    for profile in profiles {
+        let account = ctx.cloud.account(profile.as_deref()).unwrap_or(&ctx.cloud);
+        for p in account.region_projects(hint).await? {
+            ctx.cloud
+                .bind(&p.id, profile.as_deref())
+                .map_err(AppError::Usage)?;
             let known = ctx.targets.iter().find(|t| t.project.id == p.id);
-            Target {
+            all.push(Target {
                 label: known.map_or_else(|| p.region.clone(), |t| t.label.clone()),
                 protected: known.is_some_and(|t| t.protected),
+                profile: profile.clone(),
                 project: p,
-            }
-        })
-        .collect();
+            });
+        }
+    }
     narrow(all, &ctx.only)
 }
 
@@ -213,7 +262,7 @@ fn progress_line(p: &Progress) -> String {
     line
 }
 
-const COLUMNS: [&str; 9] = [
+const COLUMNS: [&str; 11] = [
     "project_id",
     "region",
     "server_id",
@@ -223,6 +272,8 @@ const COLUMNS: [&str; 9] = [
     "os_type",
     "reset_supported",
     "error",
+    "not_offered",
+    "profile",
 ];
 
 pub fn write_records(
@@ -234,7 +285,7 @@ pub fn write_records(
         let flag = if csv {
             r.reset_supported.map_or(String::new(), |b| b.to_string())
         } else {
-            flag_word(r.reset_supported).into()
+            r.flag_word().into()
         };
         vec![
             r.project_id.clone(),
@@ -246,6 +297,8 @@ pub fn write_records(
             r.os_type.clone().unwrap_or_default(),
             flag,
             r.error.clone().unwrap_or_default(),
+            r.not_offered.to_string(),
+            r.profile.clone().unwrap_or_default(),
         ]
     };
     match format {

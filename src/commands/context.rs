@@ -47,10 +47,9 @@ impl Context {
             let (sim, projects) = start_demo_sim(Fleet::demo()).await?;
             (demo_over(base, &sim, projects), Some(sim))
         } else {
-            (
-                config::load(&LoadOptions::with_process_env(global.config.clone()))?,
-                None,
-            )
+            let config = config::load(&LoadOptions::with_process_env(global.config.clone()))?;
+            let chosen = config::profiles::chosen(&global.profiles, &config::process_env);
+            (config::profiles::select(config, &chosen)?, None)
         };
         if let Some(n) = tuning.concurrency {
             config.tuning.concurrency = usize::from(n);
@@ -58,7 +57,7 @@ impl Context {
         if let Some(rate) = tuning.rate {
             config.tuning.rate_per_second = rate;
         }
-        let cloud = Cloud::new(settings(&config, None)?)?;
+        let cloud = client(&config, None)?;
         let only: &[String] = if narrow { &global.projects } else { &[] };
         let targets = resolve(&cloud, &config, only).await?;
         let read_only = global.read_only || config.ui.read_only;
@@ -103,6 +102,28 @@ impl Context {
 /// The data directory from the arguments alone, for commands that need no cloud.
 pub fn data_dir_only(global: &GlobalArgs) -> Result<std::path::PathBuf, AppError> {
     Ok(super::saved::data_dir(global.data_dir.as_deref())?)
+}
+
+/// One client per loaded profile (own credentials, endpoints, limiter), joined into one that
+/// routes each project's calls to its profile.
+pub fn client(config: &Config, observer: Option<cloud::Observer>) -> Result<Cloud, AppError> {
+    let mut clients = Vec::new();
+    let names = config.profile_names();
+    let default_loaded =
+        config.profiles.is_empty() || config.projects.iter().any(|p| p.profile.is_none());
+    if default_loaded {
+        clients.push((None, Cloud::new(settings(config, observer.clone())?)?));
+    }
+    for p in config.profiles.iter().filter(|p| names.contains(&p.name)) {
+        let mut one = config.clone();
+        one.credentials = Some(p.credentials.clone());
+        one.endpoints = p.endpoints.clone();
+        clients.push((
+            Some(p.name.clone()),
+            Cloud::new(settings(&one, observer.clone())?)?,
+        ));
+    }
+    Cloud::join(clients).ok_or_else(|| AppError::Usage("no profile is loaded".into()))
 }
 
 /// Client settings from a config; the observer (log pane) is the TUI's business.
@@ -152,6 +173,7 @@ pub fn demo_projects(fleet: &Fleet) -> Vec<config::ProjectConfig> {
                 id: Some(p.id.clone()),
                 name: Some(p.name.clone()),
                 protected: false,
+                profile: None,
             })
         })
         .collect()
@@ -229,10 +251,14 @@ pub async fn resolve(
     }
     let mut targets = Vec::new();
     for p in &config.projects {
+        let account = cloud.account(p.profile.as_deref()).unwrap_or(cloud);
         let id = match &p.id {
             Some(id) => id.clone(),
-            None => cloud.project_id_for(&p.region).await?,
+            None => account.project_id_for(&p.region).await?,
         };
+        cloud
+            .bind(&id, p.profile.as_deref())
+            .map_err(AppError::Usage)?;
         let label = p.name.clone().unwrap_or_else(|| p.region.clone());
         targets.push(Target {
             project: ProjectRef {
@@ -241,6 +267,7 @@ pub async fn resolve(
             },
             label,
             protected: p.protected,
+            profile: p.profile.clone(),
         });
     }
     narrow(crate::ops::plan::merge_projects(targets), only)

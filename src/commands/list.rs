@@ -114,7 +114,7 @@ pub async fn flags(ctx: &Context, args: &FlagArgs, io: &mut Io<'_>) -> Result<i3
             .cloud
             .reset_flag_of(&l.project.project, &l.server.id, l.server.kind)
             .await;
-        records.push(AuditRecord {
+        let mut record = AuditRecord {
             project_id: l.project.project.id.clone(),
             region: l.project.project.region.clone(),
             server_id: l.server.id.clone(),
@@ -122,14 +122,23 @@ pub async fn flags(ctx: &Context, args: &FlagArgs, io: &mut Io<'_>) -> Result<i3
             name: l.server.name.clone().unwrap_or_default(),
             status: l.server.status.clone().unwrap_or_default(),
             os_type: l.server.os_type().map(str::to_owned),
-            reset_supported: outcome.as_ref().ok().copied(),
-            error: outcome.err().map(|e| format!("{}: {e}", e.code())),
-        });
+            reset_supported: None,
+            error: None,
+            not_offered: false,
+            profile: l.project.profile.clone(),
+        };
+        record.set_outcome(&outcome);
+        records.push(record);
     }
     super::audit::write_records(io, args.format, &records)?;
-    Ok(if records.iter().any(|r| r.reset_supported.is_none()) {
-        2
-    } else {
-        0
-    })
+    Ok(
+        if records
+            .iter()
+            .any(|r| r.reset_supported.is_none() && !r.not_offered)
+        {
+            2
+        } else {
+            0
+        },
+    )
 }

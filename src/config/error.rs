@@ -60,6 +60,15 @@ pub enum ConfigError {
     #[error("environment variable {var} {problem}")]
     Env { var: &'static str, problem: String },
 
+    #[error(
+        "no profile named {name:?} in the config (from --profile or ECSRESET_PROFILE); known: {known}"
+    )]
+    UnknownProfile { name: String, known: String },
+
+    /// A KooCLI config (`~/.hcloud/config.json`) that cannot give the keys.
+    #[error("KooCLI config {}: {message}", file.display())]
+    Koocli { file: PathBuf, message: String },
+
     #[error("no Huawei Cloud credentials: set {ak} and {sk} in the environment, or add access_key and secret_key to the [credentials] table of {} (then chmod 600 it)", file_hint(file.as_deref()), ak = super::ENV_AK, sk = super::ENV_SK)]
     MissingCredentials { file: Option<PathBuf> },
 }
@@ -114,7 +123,9 @@ impl fmt::Display for Location {
 /// Values under `[credentials]` may be secrets (or a secret typed in the wrong place): a type
 /// error there never echoes what it found.
 fn is_credentials(key: &str) -> bool {
-    key == "credentials" || key.starts_with("credentials.")
+    key == "credentials"
+        || key.starts_with("credentials.")
+        || key.split('.').nth(2) == Some("credentials")
 }
 
 /// Turns a toml parse or deserialize error into a [`ConfigError::Invalid`].

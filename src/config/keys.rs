@@ -46,6 +46,7 @@ pub enum Action {
     Generate,
     NextField,
     ToggleProject,
+    ToggleProfile,
     ReloadConfig,
     Palette,
     SaveCsv,
@@ -74,7 +75,7 @@ const TABLE: &[(Action, &str, &str)] = &[
     (
         Action::Filter,
         "filter",
-        "filter: words, flag: status: os: project: az: name: tag:, !not",
+        "filter: words, flag: status: os: project: profile: az: name: tag:, !not",
     ),
     (Action::Sort, "sort", "cycle the sort column"),
     (
@@ -152,6 +153,11 @@ const TABLE: &[(Action, &str, &str)] = &[
         "switch to the next project",
     ),
     (
+        Action::ToggleProfile,
+        "toggle_profile",
+        "show the next profile (account) only, then all",
+    ),
+    (
         Action::ReloadConfig,
         "reload_config",
         "read the config file again (credentials, endpoints, projects)",
@@ -202,6 +208,7 @@ impl Action {
         Action::Generate,
         Action::NextField,
         Action::ToggleProject,
+        Action::ToggleProfile,
         Action::ReloadConfig,
         Action::Palette,
         Action::SaveCsv,
@@ -484,6 +491,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("ctrl-g", Action::Generate),
     ("tab", Action::NextField),
     ("p", Action::ToggleProject),
+    ("P", Action::ToggleProfile),
     ("R", Action::ReloadConfig),
     (":", Action::Palette),
     // The form's ctrl-s (submit) is looked up first, so this acts only outside the form.

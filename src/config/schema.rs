@@ -15,6 +15,8 @@ pub(super) type Field<T> = Option<Spanned<T>>;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawFile {
+    /// A cloud preset for `[endpoints]`.
+    pub cloud: Field<String>,
     pub credentials: Option<RawCredentials>,
     pub endpoints: Option<RawEndpoints>,
     #[serde(default)]
@@ -27,6 +29,25 @@ pub(super) struct RawFile {
     pub escrow: Option<RawEscrow>,
     #[serde(default)]
     pub views: Vec<Spanned<RawView>>,
+    #[serde(default)]
+    pub profiles: std::collections::BTreeMap<String, Spanned<RawProfile>>,
+}
+
+/// `[profiles.NAME]`: an account of its own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawProfile {
+    pub cloud: Field<String>,
+    pub credentials: Option<RawCredentials>,
+    pub endpoints: Option<RawEndpoints>,
+    #[serde(default)]
+    pub projects: Vec<Spanned<RawProject>>,
+    pub protected: Field<bool>,
+    pub read_only: Field<bool>,
+    /// A KooCLI profile name whose keys this profile uses.
+    pub koocli: Field<String>,
+    /// KooCLI's config file; default `~/.hcloud/config.json`.
+    pub koocli_file: Field<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -35,6 +56,13 @@ pub(super) struct RawCredentials {
     pub access_key: Field<String>,
     pub secret_key: Field<Secret>,
     pub security_token: Field<Secret>,
+}
+
+impl RawEndpoints {
+    /// Whether the file sets `ecs` / `iam` itself (they then win over a `cloud` preset).
+    pub fn explicit(e: Option<&Self>) -> (bool, bool) {
+        e.map_or((false, false), |e| (e.ecs.is_some(), e.iam.is_some()))
+    }
 }
 
 impl RawCredentials {

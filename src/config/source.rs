@@ -45,11 +45,18 @@ fn resolve(
         Some((t, _)) => toml::from_str::<RawFile>(t).map_err(|e| error::from_toml(file, t, &e))?,
         None => RawFile::default(),
     };
-    if let Some((_, meta)) = text
-        && raw
+    let profile_secret = raw.profiles.values().any(|p| {
+        p.get_ref()
             .credentials
             .as_ref()
             .is_some_and(RawCredentials::holds_secret)
+    });
+    if let Some((_, meta)) = text
+        && (profile_secret
+            || raw
+                .credentials
+                .as_ref()
+                .is_some_and(RawCredentials::holds_secret))
     {
         check_private(file, meta)?;
     }
@@ -58,11 +65,17 @@ fn resolve(
         text: text.map_or("", |(t, _)| t.as_str()),
         dir: source.as_deref().and_then(Path::parent),
     };
+    let explicit = super::schema::RawEndpoints::explicit(raw.endpoints.as_ref());
+    let mut endpoints = validate::endpoints(raw.endpoints, &cx)?;
+    super::presets::apply(raw.cloud, "cloud", explicit, &mut endpoints, &cx)?;
+    let mut projects = validate::projects(raw.projects, &cx)?;
+    let profiles = super::profiles::profiles(raw.profiles, &mut projects, &cx)?;
     let config = Config {
         source: None,
         credentials: credentials::merge(raw.credentials, &cx, path, env)?,
-        endpoints: validate::endpoints(raw.endpoints, &cx)?,
-        projects: validate::projects(raw.projects, &cx)?,
+        endpoints,
+        projects,
+        profiles,
         tuning: validate::tuning(raw.tuning, &cx)?,
         ui: validate_ui::ui(raw.ui, &cx)?,
         log: validate::log(raw.log, &cx)?,
@@ -74,7 +87,7 @@ fn resolve(
 }
 
 /// The text and metadata of the file; `None` when an unnamed (default) file does not exist.
-fn read(
+pub(super) fn read(
     path: &Path,
     named_by: Option<&'static str>,
 ) -> Result<Option<(String, Metadata)>, ConfigError> {
@@ -191,7 +204,7 @@ fn check_not_writable(_file: &Path, _meta: &Metadata) -> Result<(), ConfigError>
 }
 
 #[cfg(unix)]
-fn check_private(file: &Path, meta: &Metadata) -> Result<(), ConfigError> {
+pub(super) fn check_private(file: &Path, meta: &Metadata) -> Result<(), ConfigError> {
     use std::os::unix::fs::PermissionsExt;
     let mode = meta.permissions().mode() & 0o7777;
     let access = if mode & 0o044 != 0 {
@@ -209,6 +222,6 @@ fn check_private(file: &Path, meta: &Metadata) -> Result<(), ConfigError> {
 }
 
 #[cfg(not(unix))]
-fn check_private(_file: &Path, _meta: &Metadata) -> Result<(), ConfigError> {
+pub(super) fn check_private(_file: &Path, _meta: &Metadata) -> Result<(), ConfigError> {
     Ok(())
 }

@@ -6,5 +6,6 @@ mod credentials;
 mod escrow;
 mod file_safety;
 mod loading;
+mod profiles;
 mod sections;
 mod support;

@@ -37,7 +37,7 @@ impl Ctx<'_> {
     }
 
     /// `~/x` is in the home directory; a relative path is next to the config file.
-    fn path(&self, raw: &str) -> PathBuf {
+    pub(super) fn path(&self, raw: &str) -> PathBuf {
         if let Some(rest) = raw.strip_prefix("~/")
             && let Some(home) = directories::BaseDirs::new()
         {
@@ -286,6 +286,7 @@ fn project(i: usize, p: RawProject, cx: &Ctx) -> Result<ProjectConfig, ConfigErr
         id: p.id.map(Spanned::into_inner),
         name: p.name.map(Spanned::into_inner),
         protected: p.protected.is_some_and(|v| *v.get_ref()),
+        profile: None,
     })
 }
 

@@ -110,6 +110,7 @@ mod tests {
                 },
                 label: region.into(),
                 protected: false,
+                profile: None,
             },
             server: ServerDetail {
                 id: id.into(),

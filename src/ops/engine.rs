@@ -5,6 +5,7 @@ use super::csms::CsmsPlan;
 use super::plan::{self, Check, LocateError, Located, Refusal};
 use super::trail::{self, Line, TrailServer};
 use super::{Action, Outcome, Progress, Project, Status};
+use crate::cloud::capability::{Capability, FlagError};
 use crate::cloud::csms::Stored;
 use crate::cloud::wire::RebootType;
 use crate::cloud::{Cloud, CloudError, ProjectRef, ServerKind};
@@ -263,7 +264,7 @@ impl Engine {
         check: Check,
         located: Vec<Located>,
     ) -> (Vec<Located>, Vec<Refusal>) {
-        let flags: HashMap<String, Result<bool, String>> = if check == Check::Reset {
+        let flags: HashMap<String, Result<bool, FlagError>> = if check == Check::Reset {
             // Owned inputs: a closure over borrowed ones makes the future unspawnable
             // (rust-lang/rust#102211).
             let asks: Vec<(ProjectRef, String, ServerKind)> = located
@@ -271,11 +272,19 @@ impl Engine {
                 .map(|l| (l.project.project.clone(), l.id().to_owned(), l.server.kind))
                 .collect();
             futures::stream::iter(asks.into_iter().map(|(p, id, kind)| async move {
+                // A reset API known missing here refuses the server as surely as its flag.
+                if self
+                    .cloud
+                    .known_missing(&p, Capability::ResetPassword)
+                    .is_some()
+                {
+                    return (id, Err(FlagError::NotOffered(Capability::ResetPassword)));
+                }
                 let f = self
                     .cloud
                     .reset_flag_of(&p, &id, kind)
                     .await
-                    .map_err(|e| describe(&e));
+                    .map_err(|e| FlagError::of(&e, describe));
                 (id, f)
             }))
             .buffer_unordered(self.opts.concurrency.clamp(1, 64))

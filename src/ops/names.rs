@@ -80,6 +80,7 @@ mod tests {
             },
             label: label.into(),
             protected: false,
+            profile: None,
         }
     }
 

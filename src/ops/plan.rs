@@ -2,6 +2,7 @@
 //! answer proves about each. No I/O and no clock, so every rule here has a unit test.
 
 use super::{Project, Status};
+use crate::cloud::capability::FlagError;
 use crate::cloud::wire::{JobResponse, ServerDetail, SubJob};
 use std::collections::BTreeMap;
 
@@ -154,7 +155,7 @@ pub fn refusal(
     check: Check,
     s: &ServerDetail,
     protected: bool,
-    flag: Option<&Result<bool, String>>,
+    flag: Option<&Result<bool, FlagError>>,
 ) -> Option<String> {
     if protected {
         return Some("project is protected (protected = true in the config)".into());
@@ -191,6 +192,10 @@ pub fn refusal(
         (Check::Reset, Some(Ok(false))) => {
             Some("one-click reset is not supported (flag False: the plug-in is missing)".into())
         }
+        (Check::Reset, Some(Err(FlagError::NotOffered(cap)))) => Some(format!(
+            "one-click reset is not offered here (the {} answered 404 APIGW.0101 in this project)",
+            cap.name()
+        )),
         (Check::Reset, Some(Err(e))) => Some(format!("reset flag could not be read ({e})")),
         (Check::Reset, None) => Some("reset flag not read".into()),
         _ => None,
@@ -332,10 +337,12 @@ pub fn job_status(job: &JobResponse, job_id: &str, sid: &str, start: bool) -> St
 mod tests {
     use super::*;
     use crate::cloud::ProjectRef;
+    use crate::cloud::capability::Capability;
     use crate::cloud::wire::{JobEntities, SubJobEntities};
 
     fn project(id: &str, label: &str, protected: bool) -> Project {
         Project {
+            profile: None,
             project: ProjectRef {
                 id: id.into(),
                 region: "cn-north-4".into(),
@@ -424,8 +431,9 @@ mod tests {
     #[test]
     fn reset_preflight_names_each_reason() {
         let ok = Ok(true);
-        let r =
-            |d: &ServerDetail, f: Option<&Result<bool, String>>| refusal(Check::Reset, d, false, f);
+        let r = |d: &ServerDetail, f: Option<&Result<bool, FlagError>>| {
+            refusal(Check::Reset, d, false, f)
+        };
         assert_eq!(r(&server("a", "ACTIVE"), Some(&ok)), None);
         assert_eq!(r(&server("a", "SHUTOFF"), Some(&ok)), None);
         assert_eq!(r(&server("a", "ERROR"), Some(&ok)).unwrap(), "status ERROR");
@@ -441,6 +449,17 @@ mod tests {
                 .contains("not supported")
         );
         assert!(r(&server("a", "ACTIVE"), None).is_some());
+        let failed = Err(FlagError::Failed("timeout: no answer".into()));
+        assert_eq!(
+            r(&server("a", "ACTIVE"), Some(&failed)).unwrap(),
+            "reset flag could not be read (timeout: no answer)"
+        );
+        let missing = Err(FlagError::NotOffered(Capability::ResetPassword));
+        assert_eq!(
+            r(&server("a", "ACTIVE"), Some(&missing)).unwrap(),
+            "one-click reset is not offered here (the reset API (os-reset-password) answered \
+             404 APIGW.0101 in this project)"
+        );
         assert!(
             refusal(Check::Reset, &server("a", "ACTIVE"), true, Some(&ok))
                 .unwrap()

@@ -44,6 +44,8 @@ pub struct SimCliArgs {
     pub windows_key: Option<PathBuf>,
     /// Bare-metal servers added to every regional project.
     pub bms: usize,
+    /// APIs answered `404 APIGW.0101` (`flag@REGION`, `reset`, ...).
+    pub withhold: Vec<super::Withhold>,
 }
 
 impl Default for SimCliArgs {
@@ -68,6 +70,7 @@ impl Default for SimCliArgs {
             ignore_server_filter: false,
             windows_key: None,
             bms: 0,
+            withhold: Vec::new(),
         }
     }
 }
@@ -214,6 +217,7 @@ fn build_config(args: &SimCliArgs, sk: Option<Secret>) -> Result<(SimConfig, Str
     cfg.throttle = args.rate_limit;
     cfg.throttle_style = args.throttle_style;
     cfg.quirks.ignore_server_filter = args.ignore_server_filter;
+    cfg.withheld = args.withhold.clone();
     cfg.faults = Faults {
         latency: Duration::from_millis(args.latency_ms),
         jitter: Duration::from_millis(args.jitter_ms),

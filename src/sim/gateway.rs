@@ -44,6 +44,7 @@ pub(crate) struct Shared {
     pub(crate) quirks: Mutex<super::Quirks>,
     pub(crate) windows_passwords: routes_password::Store,
     pub(crate) secrets: routes_csms::Store,
+    pub(crate) withheld: Mutex<Vec<super::Withhold>>,
 }
 
 /// Put into each request by the accept loop: notifying it closes the connection unanswered.
@@ -73,6 +74,7 @@ impl Shared {
             stats: Mutex::new(SimStats::default()),
             reboot_duration: cfg.reboot_duration,
             quirks: Mutex::new(cfg.quirks),
+            withheld: Mutex::new(cfg.withheld),
         }
     }
 
@@ -107,6 +109,9 @@ async fn pipeline(shared: &Shared, req: Request, rid: &str) -> Response {
     let Some(api) = api else {
         return not_found_api(rid);
     };
+    if is_withheld(shared, &api) {
+        return not_found_api(rid);
+    }
     let Some(body) = read_body(body).await else {
         return gateway_error(413, "APIGW.0201", "Request entity too large", rid);
     };
@@ -158,6 +163,17 @@ async fn pipeline(shared: &Shared, req: Request, rid: &str) -> Response {
         return drop_connection(&parts).await;
     }
     resp
+}
+
+/// Whether this region's gateway does not publish the API (checked before auth, as for any
+/// unknown API).
+fn is_withheld(shared: &Shared, api: &Api) -> bool {
+    let list = lock(&shared.withheld);
+    super::withhold::withheld(&list, api, |project| {
+        lock(&shared.world)
+            .project(project)
+            .and_then(|p| p.meta.region.clone())
+    })
 }
 
 /// Reads at most [`MAX_BODY`] bytes; `None` when the body is larger (drained up to a cap so

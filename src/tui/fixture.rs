@@ -5,6 +5,7 @@
 use super::msg::{Effect, Event, FlagResult, Msg, Request, RequestId};
 use super::state::{ProjectState, State};
 use super::update::{start, update};
+use crate::cloud::capability::FlagError;
 use crate::cloud::wire::{Address, Flavor, ImageRef, ServerDetail};
 use crate::config::KeyMap;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -28,7 +29,11 @@ pub fn projects() -> Vec<ProjectState> {
 
 /// A state with the fixture projects, nothing listed yet, at [`now`], 80x24.
 pub fn empty() -> State {
-    let mut s = State::new(projects(), KeyMap::defaults(), StdRng::seed_from_u64(7));
+    empty_with(projects())
+}
+
+fn empty_with(projects: Vec<ProjectState>) -> State {
+    let mut s = State::new(projects, KeyMap::defaults(), StdRng::seed_from_u64(7));
     s.now = now();
     s.size = (80, 24);
     s
@@ -178,16 +183,24 @@ pub fn fleet_with_bare_metal() -> Vec<FleetEntry> {
 
 /// The fixture fleet listed and its flags in, checked 12 s (project 0) or 3 min ago.
 pub fn loaded() -> State {
-    loaded_with(fleet())
+    loaded_with(empty(), fleet())
 }
 
 /// [`loaded`] with [`fleet_with_bare_metal`].
 pub fn loaded_with_bare_metal() -> State {
-    loaded_with(fleet_with_bare_metal())
+    loaded_with(empty(), fleet_with_bare_metal())
 }
 
-fn loaded_with(fleet: Vec<FleetEntry>) -> State {
-    let mut s = empty();
+/// [`loaded`] with two accounts: prod and staging in profile `acme`, vault in `lab`.
+pub fn two_profiles() -> State {
+    let mut projects = projects();
+    for (p, name) in projects.iter_mut().zip(["acme", "acme", "lab"]) {
+        p.profile = Some(name.to_owned());
+    }
+    loaded_with(empty_with(projects), fleet())
+}
+
+fn loaded_with(mut s: State, fleet: Vec<FleetEntry>) -> State {
     let id = started(&mut s);
     for p in 0..3 {
         let servers = fleet
@@ -211,7 +224,7 @@ fn loaded_with(fleet: Vec<FleetEntry>) -> State {
             Some(FlagResult {
                 project: *p,
                 server_id: d.id.clone(),
-                outcome: f.clone()?,
+                outcome: f.clone()?.map_err(FlagError::from),
                 at: now() - Duration::seconds(ago),
             })
         })

@@ -36,9 +36,11 @@ pub async fn launch(global: &GlobalArgs) -> Result<super::runtime::Exit, TuiErro
         mouse: global.mouse,
     };
     let (path, only) = (global.config.clone(), global.projects.clone());
+    let chosen = config::profiles::chosen(&global.profiles, &config::process_env);
     let load = move || {
         let config = config::load(&LoadOptions::with_process_env(path.clone()))
             .map_err(|e| e.to_string())?;
+        let config = config::profiles::select(config, &chosen).map_err(|e| e.to_string())?;
         narrow(config, &only).map_err(|e| e.to_string())
     };
     let config = load().map_err(TuiError::Config)?;
@@ -84,6 +86,7 @@ mod tests {
             ("ap-southeast-1", "p2", "dev"),
         ] {
             c.projects.push(ProjectConfig {
+                profile: None,
                 region: region.into(),
                 id: Some(id.into()),
                 name: Some(name.into()),

@@ -26,6 +26,8 @@ pub enum Msg {
     Worker(Event),
     /// The runtime could not hand a request to the worker.
     Undelivered(RequestId),
+    /// Show only this profile's servers (None = every profile), e.g. from a command palette.
+    SwitchProfile(Option<String>),
 }
 
 /// Work that `update` asks the runtime to do.
@@ -52,6 +54,8 @@ pub struct ProjectSpec {
     pub index: usize,
     pub region: String,
     pub id: Option<String>,
+    /// Whose keys list it; None = the top-level (default) profile.
+    pub profile: Option<String>,
 }
 
 /// One server of a reset, with the project it lives in.
@@ -189,8 +193,9 @@ impl std::fmt::Debug for Request {
 pub struct FlagResult {
     pub project: usize,
     pub server_id: String,
-    /// `Ok(supported)` or `code: message` of the error that left it unknown.
-    pub outcome: Result<bool, String>,
+    /// `Ok(supported)`, not offered here, or `code: message` of the error that left it
+    /// unknown.
+    pub outcome: Result<bool, crate::cloud::capability::FlagError>,
     pub at: DateTime<Utc>,
 }
 

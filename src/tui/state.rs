@@ -39,6 +39,11 @@ pub struct ProjectState {
     /// Resets are refused in this project.
     pub protected: bool,
     pub load: ProjectLoad,
+    /// An API this project's endpoint answered `404 APIGW.0101` for: said once, then resets
+    /// are refused here with that reason.
+    pub not_offered: Option<crate::cloud::capability::Capability>,
+    /// The `[profiles.NAME]` it comes from; None = the top-level (default) profile.
+    pub profile: Option<String>,
 }
 
 impl ProjectState {
@@ -61,6 +66,8 @@ impl ProjectState {
             id: id.map(str::to_owned),
             protected,
             load: ProjectLoad::Loading,
+            not_offered: None,
+            profile: None,
         }
     }
 }
@@ -210,6 +217,16 @@ impl State {
                 .map(|p| format!("{} {}", p.label, p.region))
                 .collect(),
         );
+        table.set_profile_names(
+            projects
+                .iter()
+                .map(|p| {
+                    p.profile
+                        .clone()
+                        .unwrap_or_else(|| crate::config::DEFAULT_PROFILE.to_owned())
+                })
+                .collect(),
+        );
         Self {
             now: DateTime::<Utc>::UNIX_EPOCH,
             size: (80, 24),
@@ -249,7 +266,10 @@ impl State {
         let projects = config
             .projects
             .iter()
-            .map(|p| ProjectState::new(&p.region, p.id.as_deref(), p.name.as_deref(), p.protected))
+            .map(|p| ProjectState {
+                profile: p.profile.clone(),
+                ..ProjectState::new(&p.region, p.id.as_deref(), p.name.as_deref(), p.protected)
+            })
             .collect();
         let mut s = Self::new(projects, config.keys.clone(), rng);
         s.read_only = read_only || config.ui.read_only;
@@ -282,6 +302,7 @@ impl State {
                 index,
                 region: p.region.clone(),
                 id: p.id.clone(),
+                profile: p.profile.clone(),
             })
             .collect()
     }
@@ -308,6 +329,21 @@ impl State {
             views: &self.views,
             columns: self.columns.as_deref(),
         }
+    }
+
+    /// Whether projects of more than one profile are shown (then the table names them).
+    pub fn many_profiles(&self) -> bool {
+        self.projects
+            .iter()
+            .any(|p| p.profile != self.projects[0].profile)
+    }
+
+    /// The profile name of a project, `default` for the top-level one.
+    pub fn profile_name(&self, index: usize) -> &str {
+        self.projects
+            .get(index)
+            .and_then(|p| p.profile.as_deref())
+            .unwrap_or(crate::config::DEFAULT_PROFILE)
     }
 
     pub fn project_label(&self, index: usize) -> &str {

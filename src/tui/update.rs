@@ -50,6 +50,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Worker(event) => events::on_event(state, event),
+        Msg::SwitchProfile(name) => {
+            browse::switch_profile(state, name);
+            Vec::new()
+        }
         Msg::Undelivered(id) => {
             state.pending.remove(&id);
             state.notice(

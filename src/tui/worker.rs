@@ -7,6 +7,7 @@ mod reset;
 mod winpw;
 
 use crate::audit::{self, AuditEvent};
+use crate::cloud::capability::FlagError;
 use crate::cloud::{Cloud, CloudError, ProjectRef, iam};
 use crate::tui::msg::{Event, FlagResult, ProjectSpec, Request, RequestId};
 use crate::tui::state::row::for_display;
@@ -179,20 +180,22 @@ async fn resolve(
     specs: Vec<ProjectSpec>,
     tx: &Events,
 ) -> (Vec<ProjectRef>, HashMap<ProjectRef, usize>) {
-    let mut iam_projects = None;
+    // Each profile's IAM knows its own account's projects: asked once per profile.
+    let mut iam_projects = HashMap::new();
     let mut refs = Vec::new();
     let mut index = HashMap::new();
     for spec in specs {
+        let account = cloud.account(spec.profile.as_deref()).unwrap_or(cloud);
         let pid = match spec.id {
             Some(pid) => Ok(pid),
             None => {
-                if iam_projects.is_none() {
-                    iam_projects = Some(cloud.auth_projects(&spec.region).await);
+                if !iam_projects.contains_key(&spec.profile) {
+                    let all = account.auth_projects(&spec.region).await;
+                    iam_projects.insert(spec.profile.clone(), all);
                 }
-                match iam_projects.as_ref() {
-                    Some(Ok(all)) => iam::pick_region_project(all, &spec.region),
-                    Some(Err(e)) => Err(e.clone()),
-                    None => unreachable!("filled above"),
+                match &iam_projects[&spec.profile] {
+                    Ok(all) => iam::pick_region_project(all, &spec.region),
+                    Err(e) => Err(e.clone()),
                 }
                 .inspect(|pid| {
                     let _ = tx.send(Event::ProjectResolved {
@@ -203,6 +206,12 @@ async fn resolve(
                 })
             }
         };
+        let pid = pid.and_then(|pid| {
+            cloud
+                .bind(&pid, spec.profile.as_deref())
+                .map(|()| pid)
+                .map_err(crate::cloud::CloudError::Setup)
+        });
         let pid = match pid {
             Ok(pid) => pid,
             Err(e) => {
@@ -258,7 +267,7 @@ async fn forward(
                     let Some(&project) = index.get(&project) else {
                         continue;
                     };
-                    let outcome = outcome.map_err(|e| describe(&e));
+                    let outcome = outcome.map_err(|e| FlagError::of(&e, describe));
                     flags.push(FlagResult {
                         project,
                         server_id,

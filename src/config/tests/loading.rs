@@ -23,7 +23,7 @@ fn invalid_fixtures_name_file_line_and_key() {
             "unknown_table.toml",
             "tunning",
             "line 1, column 2: unknown key \"tunning\" at the top level (expected one of: \
-             credentials, endpoints, projects, tuning, ui, log, keys, escrow, views)",
+             cloud, credentials, endpoints, projects, tuning, ui, log, keys, escrow, views, profiles)",
         ),
         (
             "unknown_project_key.toml",
@@ -71,7 +71,7 @@ fn invalid_fixtures_name_file_line_and_key() {
             "line 3: keys.\"ctrl-x\": unknown action \"refesh\" (expected one of: quit, help, \
              refresh, filter, sort, mark, mark_all, mark_supported, copy, details, reset, audit, focus_next, \
              focus_prev, up, down, page_up, page_down, top, bottom, toggle_log, cancel, submit, \
-             reveal, generate, next_field, toggle_project, reload_config, palette, save_csv, \
+             reveal, generate, next_field, toggle_project, toggle_profile, reload_config, palette, save_csv, \
              windows_password, or \"none\" to remove the key)",
         ),
         (

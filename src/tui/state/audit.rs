@@ -60,6 +60,7 @@ impl AuditProgress {
             t.supported += c.supported;
             t.unsupported += c.unsupported;
             t.unknown += c.unknown;
+            t.not_offered += c.not_offered;
         }
         t
     }

@@ -1,29 +1,32 @@
 //! The `/` filter language, pure: space-separated terms, all of which must match.
 //!
-//! A term is `field:value` (`flag:`, `status:`, `os:`, `project:`, `az:`, `name:`, `tag:`) or a
-//! bare word, which matches the name, id, addresses, project label or zone. `!` in front
-//! negates a term; `"…"` keeps spaces inside a value. `flag:` takes exactly one of its four
+//! A term is `field:value` (`flag:`, `status:`, `os:`, `project:`, `profile:`, `az:`, `name:`,
+//! `tag:`) or a bare word, which matches the name, id, addresses, project label or zone. `!` in front
+//! negates a term; `"…"` keeps spaces inside a value. `flag:` takes exactly one of its five
 //! words, so `flag:supported` never matches an unsupported server; every other value is a
 //! case-insensitive substring. A term that does not parse is reported and ignored, so a
 //! half-typed `status:` hides nothing while the operator is still typing.
 
 use std::fmt;
 
-/// The four states of the reset flag, as `flag:` spells them.
+/// The five states of the reset flag, as `flag:` spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlagWord {
     Supported,
     Unsupported,
     Checking,
     Unknown,
+    /// The project's endpoint does not offer the flag or reset API.
+    NotOffered,
 }
 
 impl FlagWord {
-    pub const ALL: [FlagWord; 4] = [
+    pub const ALL: [FlagWord; 5] = [
         FlagWord::Supported,
         FlagWord::Unsupported,
         FlagWord::Checking,
         FlagWord::Unknown,
+        FlagWord::NotOffered,
     ];
 
     pub fn word(self) -> &'static str {
@@ -32,6 +35,7 @@ impl FlagWord {
             FlagWord::Unsupported => "unsupported",
             FlagWord::Checking => "checking",
             FlagWord::Unknown => "unknown",
+            FlagWord::NotOffered => "not-offered",
         }
     }
 
@@ -46,6 +50,7 @@ pub enum Field {
     Status,
     Os,
     Project,
+    Profile,
     Az,
     Name,
     Tag,
@@ -53,10 +58,11 @@ pub enum Field {
 }
 
 impl Field {
-    const NAMED: [(&'static str, Field); 6] = [
+    const NAMED: [(&'static str, Field); 7] = [
         ("status", Field::Status),
         ("os", Field::Os),
         ("project", Field::Project),
+        ("profile", Field::Profile),
         ("az", Field::Az),
         ("name", Field::Name),
         ("tag", Field::Tag),
@@ -97,7 +103,7 @@ pub struct Filter {
     pub errors: Vec<String>,
 }
 
-const FIELDS_HELP: &str = "flag:, status:, os:, project:, az:, name: or tag:";
+const FIELDS_HELP: &str = "flag:, status:, os:, project:, profile:, az:, name: or tag:";
 
 impl Filter {
     pub fn parse(input: &str) -> Self {
@@ -187,7 +193,9 @@ fn term(word: &str) -> Result<Option<Term>, String> {
     let field_like = |name: &str| !name.is_empty() && name.chars().all(|c| c.is_alphabetic());
     let test = match lower.split_once(':').filter(|(name, _)| field_like(name)) {
         Some(("flag", v)) => Test::Flag(FlagWord::parse(v).ok_or_else(|| {
-            format!("flag:{v}: flag: takes supported, unsupported, checking or unknown")
+            format!(
+                "flag:{v}: flag: takes supported, unsupported, checking, unknown or not-offered"
+            )
         })?),
         Some((name, v)) => {
             let field = Field::NAMED

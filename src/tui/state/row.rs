@@ -12,6 +12,9 @@ pub enum Flag {
     Unsupported,
     /// The check failed; the text is the error (`code: message`).
     Unknown(String),
+    /// The project's endpoint does not offer this API (`404 APIGW.0101`): a fact about the
+    /// region, not an error of this server.
+    NotOffered(crate::cloud::capability::Capability),
 }
 
 impl Flag {
@@ -21,6 +24,7 @@ impl Flag {
             Flag::Supported => "✓",
             Flag::Unsupported => "✗",
             Flag::Unknown(_) => "?",
+            Flag::NotOffered(_) => "⊘",
         }
     }
 
@@ -30,6 +34,7 @@ impl Flag {
             Flag::Supported => "supported",
             Flag::Unsupported => "unsupported",
             Flag::Unknown(_) => "unknown",
+            Flag::NotOffered(_) => "not offered",
         }
     }
 
@@ -38,7 +43,8 @@ impl Flag {
             Flag::Supported => 0,
             Flag::Unsupported => 1,
             Flag::Unknown(_) => 2,
-            Flag::Checking => 3,
+            Flag::NotOffered(_) => 3,
+            Flag::Checking => 4,
         }
     }
 }

@@ -17,6 +17,10 @@ pub struct Table {
     parsed: Filter,
     /// "label region" per project index, for `project:` and bare words.
     project_names: Vec<String>,
+    /// What `profile:` matches for each project index.
+    profile_names: Vec<String>,
+    /// Only the projects of this profile are shown.
+    profile_filter: Option<String>,
     project_filter: Option<usize>,
     sort: Option<(SortKey, bool)>,
     cursor: usize,
@@ -69,6 +73,20 @@ impl Table {
     pub fn set_project_names(&mut self, names: Vec<String>) {
         self.project_names = names;
         self.dirty = true;
+    }
+
+    pub fn set_profile_names(&mut self, names: Vec<String>) {
+        self.profile_names = names;
+        self.dirty = true;
+    }
+
+    pub fn set_profile_filter(&mut self, profile: Option<String>) {
+        self.profile_filter = profile;
+        self.dirty = true;
+    }
+
+    pub fn profile_filter(&self) -> Option<&str> {
+        self.profile_filter.as_deref()
     }
 
     pub fn project_filter(&self) -> Option<usize> {
@@ -171,13 +189,20 @@ impl Table {
         self.dirty = false;
         let rows = &self.rows;
         let names = &self.project_names;
+        let profiles = &self.profile_names;
         let mut view: Vec<usize> = (0..rows.len())
             .filter(|&i| self.project_filter.is_none_or(|p| rows[i].project == p))
+            .filter(|&i| {
+                self.profile_filter
+                    .as_ref()
+                    .is_none_or(|p| profiles.get(rows[i].project) == Some(p))
+            })
             .filter(|&i| {
                 self.parsed.is_empty()
                     || self.parsed.matches(&Subject {
                         row: &rows[i],
                         project: names.get(rows[i].project).map_or("", String::as_str),
+                        profile: profiles.get(rows[i].project).map_or("", String::as_str),
                     })
             })
             .collect();
@@ -283,6 +308,7 @@ impl Table {
 struct Subject<'a> {
     row: &'a Row,
     project: &'a str,
+    profile: &'a str,
 }
 
 impl filter::Subject for Subject<'_> {
@@ -292,6 +318,7 @@ impl filter::Subject for Subject<'_> {
             Flag::Supported => FlagWord::Supported,
             Flag::Unsupported => FlagWord::Unsupported,
             Flag::Unknown(_) => FlagWord::Unknown,
+            Flag::NotOffered(_) => FlagWord::NotOffered,
         }
     }
 
@@ -303,6 +330,7 @@ impl filter::Subject for Subject<'_> {
             Field::Status => vec![r.status()],
             Field::Os => vec![r.os().unwrap_or("")],
             Field::Project => vec![self.project],
+            Field::Profile => vec![self.profile],
             Field::Az => vec![az],
             Field::Name => vec![r.name()],
             Field::Tag => r.detail.tags.iter().flatten().map(String::as_str).collect(),

@@ -32,10 +32,14 @@ pub fn gauge(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 }
 
 fn counts_text(c: &Counts) -> String {
-    format!(
+    let mut s = format!(
         "{:>6} ✓ supported {:>6} ✗ unsupported {:>6} ? unknown",
         c.supported, c.unsupported, c.unknown
-    )
+    );
+    if c.not_offered > 0 {
+        s.push_str(&format!(" {:>6} ⊘ not offered here", c.not_offered));
+    }
+    s
 }
 
 pub fn summary(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {

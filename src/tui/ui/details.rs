@@ -126,5 +126,14 @@ fn flag_line<'a>(state: &State, row: &Row, theme: Theme) -> Line<'a> {
     if let Flag::Unknown(e) = &row.flag {
         spans.push(Span::styled(format!(" — {}", clean(e)), theme.warn()));
     }
+    if let Flag::NotOffered(cap) = &row.flag {
+        spans.push(Span::styled(
+            format!(
+                " here — the {} answered 404 APIGW.0101 in this project",
+                cap.name()
+            ),
+            theme.dim(),
+        ));
+    }
     Line::from(spans)
 }

@@ -26,13 +26,15 @@ enum Col {
     Os,
     Ip,
     Az,
+    /// The account, shown only when more than one profile is loaded.
+    Profile,
     Project,
     Flag,
     Age,
 }
 
 impl Col {
-    const ORDER: [Col; 11] = [
+    const ORDER: [Col; 12] = [
         Col::Mark,
         Col::Name,
         Col::Id,
@@ -41,6 +43,7 @@ impl Col {
         Col::Os,
         Col::Ip,
         Col::Az,
+        Col::Profile,
         Col::Project,
         Col::Flag,
         Col::Age,
@@ -50,8 +53,10 @@ impl Col {
     /// has its `web-01`), so the project goes before everything else; the zone only refines
     /// the region the project already names. The kind shows only when bare-metal servers
     /// are listed (an ECS-only fleet keeps its columns), and then early: a BMS server is
-    /// reset without a reboot.
-    const OPTIONAL: [Col; 7] = [
+    /// reset without a reboot. With several profiles, the same region and names repeat
+    /// across accounts: the profile comes first of all.
+    const OPTIONAL: [Col; 8] = [
+        Col::Profile,
         Col::Project,
         Col::Kind,
         Col::Status,
@@ -71,6 +76,7 @@ impl Col {
             Col::Os => 7,
             Col::Ip => 15,
             Col::Az => 15,
+            Col::Profile => 10,
             Col::Project => 12,
             Col::Flag => 13,
             Col::Age => 4,
@@ -87,6 +93,7 @@ impl Col {
             Col::Os => "os",
             Col::Ip => "ip",
             Col::Az => "az",
+            Col::Profile => "profile",
             Col::Project => "project",
             Col::Flag => "flag",
             Col::Age => "age",
@@ -145,8 +152,14 @@ const PROJECT_MAX: u16 = 24;
 impl Columns {
     /// `chosen` (the config's or the palette's list) keeps its order; a chosen column that
     /// does not fit is left out, and the first is always shown. `kind` shows only when
-    /// bare-metal servers are listed.
-    fn for_width(width: u16, projects: usize, chosen: Option<&[Column]>, bare_metal: bool) -> Self {
+    /// bare-metal servers are listed, `profile` only with several profiles.
+    fn for_width(
+        width: u16,
+        projects: usize,
+        chosen: Option<&[Column]>,
+        bare_metal: bool,
+        profiles: bool,
+    ) -> Self {
         let inner = width.saturating_sub(2);
         let cost = |cols: &[Col]| -> u16 {
             cols.iter()
@@ -169,7 +182,10 @@ impl Columns {
             None => vec![Col::Mark, Col::Name, Col::Id, Col::Flag],
         };
         for col in Col::OPTIONAL.into_iter().filter(|_| chosen.is_none()) {
-            if (col == Col::Project && projects < 2) || (col == Col::Kind && !bare_metal) {
+            if (col == Col::Project && projects < 2)
+                || (col == Col::Kind && !bare_metal)
+                || (col == Col::Profile && !profiles)
+            {
                 continue;
             }
             let mut with = shown.clone();
@@ -229,6 +245,7 @@ pub fn sort_at(state: &State, area: Rect, x: u16) -> Option<SortKey> {
         state.projects.len(),
         state.columns.as_deref(),
         bare_metal,
+        state.many_profiles(),
     );
     let mut left = area.x + 1;
     for &c in &cols.shown {
@@ -255,6 +272,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         state.projects.len(),
         state.columns.as_deref(),
         bare_metal,
+        state.many_profiles(),
     );
     let (sort, desc) = table.sort();
     let arrow = if desc { "▼" } else { "▲" };
@@ -374,6 +392,7 @@ fn row<'a>(
         Col::Os => Cell::from(fit(&or_dash(r.os()), 7)),
         Col::Ip => Cell::from(fit(&or_dash(r.private_ip()), 15)),
         Col::Az => Cell::from(fit(&or_dash(d.availability_zone.as_deref()), 15)),
+        Col::Profile => Cell::from(fit(state.profile_name(r.project), 10)),
         Col::Project => Cell::from(fit(
             state.project_label(r.project),
             usize::from(cols.project_width),
@@ -403,6 +422,7 @@ pub fn flag_cell(flag: &Flag, theme: Theme) -> (String, Style) {
         Flag::Unsupported => theme.bad(),
         Flag::Checking => theme.pending(),
         Flag::Unknown(_) => theme.warn(),
+        Flag::NotOffered(_) => theme.dim(),
     };
     (format!("{} {}", flag.glyph(), flag.word()), style)
 }

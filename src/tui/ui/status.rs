@@ -34,6 +34,11 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             theme.title(),
         ));
     }
+    if state.many_profiles() {
+        let profile = table.profile_filter().unwrap_or("all");
+        spans.push(Span::raw("  profile: "));
+        spans.push(Span::styled(clean(profile).into_owned(), theme.title()));
+    }
     spans.extend([
         Span::raw("  project: "),
         Span::styled(project, theme.title()),

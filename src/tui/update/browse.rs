@@ -66,6 +66,7 @@ pub(super) fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ToggleProject => cycle_project(state),
         Action::Palette => palette::open(state),
         Action::SaveCsv => return csv::save(state),
+        Action::ToggleProfile => cycle_profile(state),
         Action::Cancel => cancel(state),
         other => navigate(state, other),
     }
@@ -133,6 +134,61 @@ fn cycle_project(state: &mut State) {
         _ => None,
     };
     state.table.set_project_filter(next);
+}
+
+/// The profile names of the loaded projects, in order of first appearance.
+fn profile_names(state: &State) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for i in 0..state.projects.len() {
+        let n = state.profile_name(i);
+        if !names.iter().any(|m| m == n) {
+            names.push(n.to_owned());
+        }
+    }
+    names
+}
+
+fn cycle_profile(state: &mut State) {
+    let names = profile_names(state);
+    if names.len() < 2 {
+        state.notice(Level::Info, "one profile is loaded: nothing to switch");
+        return;
+    }
+    let next = match state.table.profile_filter() {
+        None => Some(names[0].clone()),
+        Some(cur) => match names.iter().position(|n| n == cur) {
+            Some(i) if i + 1 < names.len() => Some(names[i + 1].clone()),
+            _ => None,
+        },
+    };
+    switch_profile(state, next);
+}
+
+/// Shows one profile's servers (or all); a project filter of another profile is dropped.
+pub(super) fn switch_profile(state: &mut State, name: Option<String>) {
+    if let Some(n) = &name
+        && !profile_names(state).contains(n)
+    {
+        state.notice(
+            Level::Warn,
+            format!(
+                "no profile {n:?} is loaded; known: {}",
+                profile_names(state).join(", ")
+            ),
+        );
+        return;
+    }
+    if let (Some(n), Some(p)) = (&name, state.table.project_filter())
+        && state.profile_name(p) != n
+    {
+        state.table.set_project_filter(None);
+    }
+    let text = match &name {
+        Some(n) => format!("profile {n} only"),
+        None => "every profile".to_owned(),
+    };
+    state.table.set_profile_filter(name);
+    state.notice(Level::Info, text);
 }
 
 /// Cursor movement for the focused pane.

@@ -1,6 +1,7 @@
 //! Worker events. Anything tagged with a request id the state no longer waits for (a
 //! superseded refresh, a finished request) is dropped here.
 
+use crate::cloud::capability::{Capability, FlagError};
 use crate::config::Action;
 use crate::tui::msg::{Effect, Event, FlagResult, ResetStatus};
 use crate::tui::state::form::Preflight;
@@ -146,19 +147,42 @@ fn flag(state: &mut State, f: FlagResult, audit: bool) {
     let flag = match f.outcome {
         Ok(true) => Flag::Supported,
         Ok(false) => Flag::Unsupported,
-        Err(e) => Flag::Unknown(e),
+        Err(FlagError::NotOffered(cap)) => {
+            not_offered(state, f.project, cap);
+            Flag::NotOffered(cap)
+        }
+        Err(FlagError::Failed(e)) => Flag::Unknown(e),
     };
     if audit && let Some(a) = &mut state.audit {
         a.done += 1;
         if let Some(c) = a.counts.get_mut(f.project) {
-            c.add(match flag {
-                Flag::Supported => Some(true),
-                Flag::Unsupported => Some(false),
-                _ => None,
-            });
+            match flag {
+                Flag::Supported => c.add(Some(true)),
+                Flag::Unsupported => c.add(Some(false)),
+                Flag::NotOffered(_) => c.not_offered += 1,
+                _ => c.add(None),
+            }
         }
     }
     state.table.set_flag(f.project, &f.server_id, flag, f.at);
+}
+
+/// Says once per project that an API is not offered there, instead of an error per row.
+pub(super) fn not_offered(state: &mut State, project: usize, cap: Capability) {
+    let Some(p) = state.projects.get_mut(project) else {
+        return;
+    };
+    if p.not_offered.is_some() {
+        return;
+    }
+    p.not_offered = Some(cap);
+    let text = format!(
+        "{}: one-click reset is not offered here (the {} answered 404 APIGW.0101); resets are \
+         disabled for its servers",
+        p.place(),
+        cap.name()
+    );
+    state.notice(Level::Warn, text);
 }
 
 fn reset_status(state: &mut State, server_id: String, status: ResetStatus) {
@@ -190,8 +214,21 @@ fn done(state: &mut State, id: crate::tui::msg::RequestId, kind: Pending) {
                 .iter()
                 .filter(|p| matches!(p.load, ProjectLoad::Failed(_)))
                 .count();
-            if failed == 0 {
+            // The once-per-project "not offered" notice would be lost under this one.
+            let missing: Vec<String> = state
+                .projects
+                .iter()
+                .filter(|p| p.not_offered.is_some())
+                .map(|p| p.place())
+                .collect();
+            if failed == 0 && missing.is_empty() {
                 state.notice(Level::Info, format!("listed {n} servers"));
+            } else if failed == 0 {
+                let text = format!(
+                    "listed {n} servers; one-click reset is not offered in {}",
+                    missing.join(", ")
+                );
+                state.notice(Level::Warn, text);
             }
         }
         Pending::Audit => {

@@ -34,6 +34,20 @@ fn refusal(state: &State, server_id: &str) -> Option<String> {
     } else {
         row.name()
     };
+    let project = &state.projects[row.project];
+    if project.protected {
+        return Some(format!(
+            "project {} is protected (protected = true in the config): resets are disabled there",
+            project.label
+        ));
+    }
+    if let Some(cap) = project.not_offered {
+        return Some(format!(
+            "one-click reset is not offered in {} (the {} answered 404 APIGW.0101)",
+            project.place(),
+            cap.name()
+        ));
+    }
     if state
         .resets
         .get(server_id)
@@ -49,9 +63,14 @@ fn refusal(state: &State, server_id: &str) -> Option<String> {
                 "the reset flag of {name} is still being checked; resets need ✓ supported"
             ));
         }
-        Flag::Unknown(e) => Err(e.clone()),
+        Flag::Unknown(e) => Err(crate::cloud::capability::FlagError::Failed(e.clone())),
+        Flag::NotOffered(cap) => {
+            return Some(format!(
+                "one-click reset is not offered for {name} (the {} answered 404 APIGW.0101)",
+                cap.name()
+            ));
+        }
     };
-    let project = &state.projects[row.project];
     let why = plan::refusal(Check::Reset, &row.detail, project.protected, Some(&flag))?;
     let hint = match &row.flag {
         Flag::Unknown(_) if why.starts_with("reset flag") => format!(

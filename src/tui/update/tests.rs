@@ -729,3 +729,99 @@ fn a_message_popup_closes_with_esc() {
     feed(&mut s, [key(KeyCode::Esc)]);
     assert!(matches!(s.mode, Mode::Browse));
 }
+
+#[test]
+fn a_flag_api_not_offered_is_said_once_per_project_and_refuses_resets_there() {
+    use crate::cloud::capability::{Capability, FlagError};
+    let mut s = loaded();
+    let id = started(&mut s);
+    let stg: Vec<String> = ["stg-api-01", "stg-win-01"]
+        .iter()
+        .map(|n| {
+            s.table
+                .rows()
+                .iter()
+                .find(|r| r.name() == *n)
+                .unwrap()
+                .detail
+                .id
+                .clone()
+        })
+        .collect();
+    let not_offered = |server_id: &String| FlagResult {
+        project: 1,
+        server_id: server_id.clone(),
+        outcome: Err(FlagError::NotOffered(Capability::ResetFlag)),
+        at: now(),
+    };
+    update(
+        &mut s,
+        Msg::Worker(Event::Flags {
+            id,
+            flags: vec![not_offered(&stg[0])],
+        }),
+    );
+    assert!(notice(&s).contains("not offered here"), "{}", notice(&s));
+    assert_eq!(s.projects[1].not_offered, Some(Capability::ResetFlag));
+    s.notice(Level::Info, "something else");
+    update(
+        &mut s,
+        Msg::Worker(Event::Flags {
+            id,
+            flags: vec![not_offered(&stg[1])],
+        }),
+    );
+    assert_eq!(notice(&s), "something else", "said once per project");
+    for sid in &stg {
+        assert_eq!(
+            s.table.get(sid).unwrap().flag,
+            Flag::NotOffered(Capability::ResetFlag)
+        );
+    }
+    assert!(s.last_error.is_none(), "not an error per row");
+    update(&mut s, Msg::Worker(Event::Done { id }));
+    assert!(
+        notice(&s).contains("not offered in staging [ap-southeast-1]"),
+        "{}",
+        notice(&s)
+    );
+    feed(&mut s, [ch('/')]);
+    type_str(&mut s, "flag:not-offered");
+    assert_eq!(names(&s), ["stg-api-01", "stg-win-01"]);
+    feed(&mut s, [key(KeyCode::Esc)]);
+    select(&mut s, "stg-api-01");
+    feed(&mut s, [ch('r')]);
+    assert!(!matches!(s.mode, Mode::Form(_)));
+    assert!(notice(&s).contains("not offered"), "{}", notice(&s));
+    // Project 0 still resets.
+    select(&mut s, "web-01");
+    feed(&mut s, [ch('r')]);
+    assert!(matches!(s.mode, Mode::Form(_)), "{}", notice(&s));
+}
+
+#[test]
+fn profiles_switch_by_key_and_by_message_and_filter_by_term() {
+    let mut s = two_profiles();
+    assert!(s.many_profiles());
+    assert_eq!(s.table.view().len(), 9);
+    feed(&mut s, [ch('P')]);
+    assert_eq!(s.table.profile_filter(), Some("acme"));
+    assert_eq!(s.table.view().len(), 8);
+    feed(&mut s, [ch('P')]);
+    assert_eq!(names(&s), ["vault-01"]);
+    feed(&mut s, [ch('P')]);
+    assert_eq!(s.table.profile_filter(), None);
+    update(&mut s, Msg::SwitchProfile(Some("lab".into())));
+    assert_eq!(names(&s), ["vault-01"]);
+    update(&mut s, Msg::SwitchProfile(Some("nope".into())));
+    assert!(notice(&s).contains("known: acme, lab"), "{}", notice(&s));
+    assert_eq!(s.table.profile_filter(), Some("lab"));
+    update(&mut s, Msg::SwitchProfile(None));
+    feed(&mut s, [ch('/')]);
+    type_str(&mut s, "profile:lab");
+    assert_eq!(names(&s), ["vault-01"]);
+    let mut one = loaded();
+    feed(&mut one, [ch('P')]);
+    assert_eq!(one.table.profile_filter(), None);
+    assert!(notice(&one).contains("one profile"));
+}

@@ -42,6 +42,7 @@ pub(super) fn project_of(t: &Target) -> Project {
         },
         label: t.label.clone(),
         protected: t.protected,
+        profile: None,
     }
 }
 

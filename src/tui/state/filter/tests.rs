@@ -23,6 +23,7 @@ impl Subject for Fake {
             Field::Status => vec![self.status],
             Field::Os => vec![self.os],
             Field::Project => vec![self.project],
+            Field::Profile => vec!["prod"],
             Field::Az => vec![self.az],
             Field::Name => vec![self.name],
             Field::Tag => self.tags.clone(),
@@ -150,7 +151,7 @@ fn bad_terms_say_what_is_wrong_and_are_ignored() {
         f.errors[0].contains("colour: is not a filter field"),
         "{f:?}"
     );
-    assert!(f.errors[1].contains("supported, unsupported, checking or unknown"));
+    assert!(f.errors[1].contains("supported, unsupported, checking, unknown or not-offered"));
     assert!(f.errors[2].contains("status: needs a value"));
 }
 
@@ -174,4 +175,15 @@ fn the_title_form_names_every_term() {
 fn non_ascii_text_still_folds_case() {
     assert!(contains_ci("Ærø-web", "ærø"));
     assert!(!contains_ci("abc", "abcd"));
+}
+
+#[test]
+fn profile_matches_the_account_and_is_a_known_field() {
+    let f = Filter::parse("profile:pro");
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    assert!(f.matches(&web()));
+    assert!(!Filter::parse("profile:staging").matches(&web()));
+    assert!(Filter::parse("!profile:staging").matches(&web()));
+    let e = Filter::parse("account:x").errors;
+    assert!(e[0].contains("profile:"), "{e:?}");
 }
