@@ -379,8 +379,5 @@ fn main() {
     }
     done.sort_by_key(|r| (!r.stated, r.limit as u64));
     print_limited(&done);
-    println!(
-        "(all runs at once, {:.0} s)",
-        started.elapsed().as_secs_f64()
-    );
+    println!("(all runs: {:.0} s)", started.elapsed().as_secs_f64());
 }
