@@ -226,7 +226,7 @@ def start_sim(children, binary, workdir, tag, projects, servers, seed, latency_m
             raise RuntimeError(f"the simulator did not start: {err or text.strip()}")
         time.sleep(0.05)
     url = re.search(r"listening on (\S+)", text).group(1)
-    total = int(re.search(r"; \d+ projects, (\d+) servers", text).group(1))
+    total = int(re.search(r"fleet: [^\n]*?(\d+) servers", text).group(1))
     return Sim(pid=proc.pid, url=url, servers=total, config=config)
 
 
