@@ -226,7 +226,7 @@ def start_sim(children, binary, workdir, tag, projects, servers, seed, latency_m
             raise RuntimeError(f"the simulator did not start: {err or text.strip()}")
         time.sleep(0.05)
     url = re.search(r"listening on (\S+)", text).group(1)
-    total = int(re.search(r"; \d+ projects, (\d+) servers", text).group(1))
+    total = int(re.search(r"fleet: [^\n]*?(\d+) servers", text).group(1))
     return Sim(pid=proc.pid, url=url, servers=total, config=config)
 
 
@@ -810,10 +810,16 @@ def part3(children, binary, workdir, args):
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=child_env())
             children.add(proc.pid, f"ecsreset {tag}")
             running.append((proc, started, out, err))
+        # Reaped in the order they finish, so each wall time is its own.
+        ended, pids = {}, {proc.pid for proc, *_ in running}
+        while pids - ended.keys():
+            pid, status = os.waitpid(-1, 0)
+            if pid in pids:
+                ended[pid] = (time.monotonic(), status)
         walls = []
         for proc, started, out, err in running:
-            _, status, _ = os.wait4(proc.pid, 0)
-            walls.append(time.monotonic() - started)
+            end, status = ended[proc.pid]
+            walls.append(end - started)
             children.reaped(proc.pid)
             out.close()
             err.close()
