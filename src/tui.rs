@@ -139,6 +139,7 @@ fn escrow(config: &Config, opts: &TuiOptions) -> Option<worker::Escrow> {
     Some(worker::Escrow {
         recipients: e.recipients.clone(),
         dir: e.dir_in(&data),
+        csms: e.csms.clone(),
     })
 }
 

@@ -456,6 +456,10 @@ async fn ctrl_g_with_an_escrow_seals_a_unique_password_per_server() {
     let escrow = worker::Escrow {
         recipients: vec![recipient],
         dir: dir.clone(),
+        csms: Some(ecsreset::escrow::CsmsConfig {
+            region: None,
+            name: ecsreset::escrow::NameTemplate::parse("ecs-{server_id}").unwrap(),
+        }),
     };
     let mut h = Harness::build(SimConfig::new(Fleet::demo()), |_| {}, Some(escrow)).await;
     let effects = start(&mut h.state);
@@ -497,6 +501,12 @@ async fn ctrl_g_with_an_escrow_seals_a_unique_password_per_server() {
         let revealed =
             ecsreset::escrow::reveal_with(&dir, &sid, &identity, &|_| None).expect("sealed");
         assert_eq!(revealed.record.password.expose(), got[0].expose(), "{n}");
+        // `[escrow] csms` in the TUI too: the server's secret holds what it received.
+        let row = h.state.table.get(&sid).unwrap();
+        let project = h.state.projects[row.project].id.clone().unwrap();
+        let stored = h.sim.csms_values(&project, &format!("ecs-{sid}"));
+        assert_eq!(stored.len(), 1, "{n}: one CSMS version");
+        assert_eq!(stored[0].expose(), got[0].expose(), "{n}");
         assert_eq!(
             h.state.resets.get(&sid),
             Some(&ResetStatus::Accepted),

@@ -200,36 +200,22 @@ fn question(located: &[Located], args: &ResetArgs, sealed: bool) -> String {
     q
 }
 
-/// The CSMS secret of every server, or a refusal naming each server that cannot have one,
-/// before anything is generated or sent.
+/// The CSMS secret of every server ([`crate::ops::engine::Engine::csms_plan`]), or a
+/// refusal naming each server that cannot have one, before anything is generated or sent.
 async fn csms_plan(
     ctx: &Context,
     cfg: &crate::escrow::CsmsConfig,
     located: &[Located],
 ) -> Result<crate::ops::csms::CsmsPlan, AppError> {
-    // A secret outside the server's own region lives in a project of the CSMS region: the
-    // first configured one there, else the region's main project (IAM).
-    let mut projects: std::collections::HashMap<String, Option<String>> = Default::default();
-    for l in located {
-        let region = crate::ops::csms::region_for(cfg, l);
-        if region == l.project.project.region || projects.contains_key(region) {
-            continue;
-        }
-        let id = match ctx.targets.iter().find(|t| t.project.region == region) {
-            Some(t) => Some(t.project.id.clone()),
-            None => ctx.cloud.project_id_for(region).await.ok(),
-        };
-        projects.insert(region.to_owned(), id);
-    }
-    let project_in = |r: &str| projects.get(r).cloned().flatten();
-    crate::ops::csms::plan(located, cfg, &project_in).map_err(|refused| {
-        let lines: Vec<String> = refused.iter().map(ToString::to_string).collect();
-        AppError::Refused(format!(
-            "[escrow] csms: no CSMS secret for {} server(s); nothing was sent:\n  {}",
-            refused.len(),
-            lines.join("\n  ")
-        ))
-    })
+    let engine = crate::ops::engine::Engine::new(
+        ctx.cloud.clone(),
+        crate::ops::engine::Options::default(),
+        std::sync::Arc::new(|_| {}),
+    );
+    engine
+        .csms_plan(&ctx.targets, cfg, located)
+        .await
+        .map_err(AppError::Refused)
 }
 
 fn csms_where(cfg: &crate::escrow::CsmsConfig) -> String {

@@ -178,6 +178,38 @@ impl Engine {
         Ok(plan::assign(&asked, found, &projects)?)
     }
 
+    /// The CSMS secret of every server (`[escrow] csms`), or the refusal naming each server
+    /// that cannot have one. A secret outside the server's own region lives in a project of
+    /// the CSMS region: the first of `known` there, else the region's main project (IAM).
+    pub async fn csms_plan(
+        &self,
+        known: &[Project],
+        cfg: &crate::escrow::CsmsConfig,
+        located: &[Located],
+    ) -> Result<CsmsPlan, String> {
+        let mut projects: std::collections::HashMap<String, Option<String>> = Default::default();
+        for l in located {
+            let region = super::csms::region_for(cfg, l);
+            if region == l.project.project.region || projects.contains_key(region) {
+                continue;
+            }
+            let id = match known.iter().find(|t| t.project.region == region) {
+                Some(t) => Some(t.project.id.clone()),
+                None => self.cloud.project_id_for(region).await.ok(),
+            };
+            projects.insert(region.to_owned(), id);
+        }
+        let project_in = |r: &str| projects.get(r).cloned().flatten();
+        super::csms::plan(located, cfg, &project_in).map_err(|refused| {
+            let lines: Vec<String> = refused.iter().map(ToString::to_string).collect();
+            format!(
+                "[escrow] csms: no CSMS secret for {} server(s); nothing was sent:\n  {}",
+                refused.len(),
+                lines.join("\n  ")
+            )
+        })
+    }
+
     /// Full ids for names and short ids: every project is listed once, and each reference
     /// must match exactly one server there ([`super::names::resolve`]).
     async fn resolve_names(

@@ -37,6 +37,8 @@ pub struct WorkerOptions {
 pub struct Escrow {
     pub recipients: Vec<crate::escrow::Recipient>,
     pub dir: std::path::PathBuf,
+    /// `[escrow] csms`: each password is also stored as a CSMS secret before its reset.
+    pub csms: Option<crate::escrow::CsmsConfig>,
 }
 
 impl std::fmt::Debug for Escrow {

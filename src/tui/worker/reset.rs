@@ -101,6 +101,26 @@ pub async fn reset(cloud: Cloud, opts: WorkerOptions, id: RequestId, job: ResetJ
             status: crate::ops::Status::Refused(r.reason),
         });
     }
+    let csms = match opts.escrow.as_ref().and_then(|e| e.csms.as_ref()) {
+        Some(c) if matches!(job.password, NewPassword::UniqueSealed) => {
+            let known: Vec<Project> = servers.iter().map(|l| l.project.clone()).collect();
+            match e.csms_plan(&known, c, &servers).await {
+                Ok(plan) => Some(plan),
+                Err(why) => {
+                    for s in &servers {
+                        let _ = tx.send(Event::Reset {
+                            id,
+                            server_id: s.id().to_owned(),
+                            status: crate::ops::Status::Refused(why.clone()),
+                        });
+                    }
+                    let _ = tx.send(Event::Done { id });
+                    return;
+                }
+            }
+        }
+        _ => None,
+    };
     let (passwords, escrow) = match job.password {
         NewPassword::Same(p) => (Passwords::Same(p), None),
         NewPassword::UniqueSealed => match seal(opts.escrow.as_ref(), &servers) {
@@ -131,7 +151,7 @@ pub async fn reset(cloud: Cloud, opts: WorkerOptions, id: RequestId, job: ResetJ
         check_password: job.check_password,
         after: job.reboot.map(|reboot| After { reboot, wait: true }),
         escrow,
-        csms: None,
+        csms,
     };
     e.reset(plan).await;
     let _ = tx.send(Event::Done { id });
