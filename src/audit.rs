@@ -5,6 +5,7 @@
 
 pub mod diff;
 pub mod record;
+pub mod stream;
 
 use crate::cloud::wire::ServerDetail;
 use crate::cloud::{Cloud, CloudError, ProjectRef};
@@ -13,7 +14,8 @@ use futures::StreamExt;
 
 #[derive(Debug, Clone)]
 pub enum AuditEvent {
-    /// A project's full server list arrived; its flags are being checked next.
+    /// A project's full server list arrived (what the records need of each server: id,
+    /// name, status, OS); its flags are being checked next.
     Listed {
         project: ProjectRef,
         servers: Vec<ServerDetail>,
@@ -54,15 +56,17 @@ pub type Sink<'a> = &'a (dyn Fn(AuditEvent) + Send + Sync);
 /// Projects are listed concurrently and each project's flags start as soon as its list is in.
 pub async fn run(cloud: &Cloud, projects: &[ProjectRef], opts: AuditOptions, sink: Sink<'_>) {
     let per_project = projects.iter().map(|p| async move {
-        match cloud.list_servers(p, opts.page_size).await {
+        match cloud
+            .list_servers_mapped(p, opts.page_size, record::for_record)
+            .await
+        {
             Ok(servers) => {
-                let ids: Vec<(ProjectRef, String)> =
-                    servers.iter().map(|s| (p.clone(), s.id.clone())).collect();
+                let ids: Vec<String> = servers.iter().map(|s| s.id.clone()).collect();
                 sink(AuditEvent::Listed {
                     project: p.clone(),
                     servers,
                 });
-                check_flags(cloud, ids, opts.concurrency, sink).await;
+                check_flags(cloud, p, ids, opts.concurrency, sink).await;
             }
             Err(error) => sink(AuditEvent::ListFailed {
                 project: p.clone(),
@@ -76,18 +80,19 @@ pub async fn run(cloud: &Cloud, projects: &[ProjectRef], opts: AuditOptions, sin
         .await;
 }
 
-/// Checks the flags of the given servers, `concurrency` at a time.
+/// Checks the flags of some servers of one project, `concurrency` at a time.
 pub async fn check_flags(
     cloud: &Cloud,
-    items: Vec<(ProjectRef, String)>,
+    project: &ProjectRef,
+    ids: Vec<String>,
     concurrency: usize,
     sink: Sink<'_>,
 ) {
-    futures::stream::iter(items)
-        .map(|(project, server_id)| async move {
-            let outcome = cloud.reset_flag(&project, &server_id).await;
+    futures::stream::iter(ids)
+        .map(|server_id| async move {
+            let outcome = cloud.reset_flag(project, &server_id).await;
             sink(AuditEvent::Flag {
-                project,
+                project: project.clone(),
                 server_id,
                 outcome,
                 at: Utc::now(),

@@ -73,7 +73,10 @@ impl Collector {
     }
 }
 
-fn pending(project: &ProjectRef, s: &ServerDetail) -> AuditRecord {
+/// What a listed server's record says until its flag arrives.
+pub(crate) const NOT_CHECKED: &str = "not checked";
+
+pub(crate) fn pending(project: &ProjectRef, s: &ServerDetail) -> AuditRecord {
     AuditRecord {
         project_id: project.id.clone(),
         region: project.region.clone(),
@@ -82,7 +85,7 @@ fn pending(project: &ProjectRef, s: &ServerDetail) -> AuditRecord {
         status: s.status.clone().unwrap_or_default(),
         os_type: s.os_type().map(str::to_owned),
         reset_supported: None,
-        error: Some("not checked".into()),
+        error: Some(NOT_CHECKED.into()),
     }
 }
 
@@ -107,17 +110,42 @@ impl Counts {
     }
 }
 
-/// Per-project counts, keyed by (region, project id), plus the grand total.
-pub fn summarize(records: &[AuditRecord]) -> (BTreeMap<(String, String), Counts>, Counts) {
+/// Per-project counts, keyed by (region, project id).
+pub type PerProject = BTreeMap<(String, String), Counts>;
+
+/// Per-project counts plus the grand total.
+pub fn summarize(records: &[AuditRecord]) -> (PerProject, Counts) {
     let mut per = BTreeMap::new();
     let mut total = Counts::default();
     for r in records {
-        per.entry((r.region.clone(), r.project_id.clone()))
-            .or_insert_with(Counts::default)
-            .add(r.reset_supported);
-        total.add(r.reset_supported);
+        tally(&mut per, &mut total, r);
     }
     (per, total)
+}
+
+/// Counts one record into [`summarize`]'s figures, for records that are not kept.
+pub fn tally(per: &mut PerProject, total: &mut Counts, r: &AuditRecord) {
+    if let Some(c) = per.get_mut(&(r.region.clone(), r.project_id.clone())) {
+        c.add(r.reset_supported);
+    } else {
+        let mut c = Counts::default();
+        c.add(r.reset_supported);
+        per.insert((r.region.clone(), r.project_id.clone()), c);
+    }
+    total.add(r.reset_supported);
+}
+
+/// What a record needs of a listed server; the rest of it (addresses, flavor, metadata
+/// other than the OS) is dropped as each page arrives.
+pub fn for_record(d: ServerDetail) -> ServerDetail {
+    let os = d.os_type().map(str::to_owned);
+    ServerDetail {
+        id: d.id,
+        name: d.name,
+        status: d.status,
+        metadata: os.map(|os| BTreeMap::from([("os_type".to_owned(), os)])),
+        ..Default::default()
+    }
 }
 
 /// Exit status of `ecsreset audit`: 0 all determined, 2 some unknown (or a project could not

@@ -4,30 +4,33 @@ use super::context::{Context, Target, narrow};
 use super::saved::{self, SavedAudit};
 use super::{AppError, Io};
 use crate::audit::diff::{AuditDiff, diff};
-use crate::audit::record::{AuditRecord, Collector, exit_code, summarize};
+use crate::audit::record::{
+    AuditRecord, Collector, Counts, PerProject, exit_code, summarize, tally,
+};
+use crate::audit::stream::Ordered;
 use crate::audit::{self, AuditEvent, AuditOptions};
 use crate::cli::{AuditArgs, Format};
 use crate::cloud::CloudError;
-use crate::report::{self, Table, flag_word};
+use crate::report::{self, JsonArray, Table, flag_word};
 use std::collections::HashSet;
+use std::io::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub async fn run(ctx: &Context, args: &AuditArgs, io: &mut Io<'_>) -> Result<i32, AppError> {
     let targets = targets(ctx, args).await?;
-    let projects: Vec<_> = targets.iter().map(|t| t.project.clone()).collect();
+    let mut projects: Vec<_> = targets.iter().map(|t| t.project.clone()).collect();
+    // Audited in the report's order, the projects finish about in the order they are written.
+    projects.sort_by(|a, b| (&a.region, &a.id).cmp(&(&b.region, &b.id)));
+    if !args.diff && !args.save && matches!(args.format, Format::Json | Format::Csv) {
+        return stream(ctx, &projects, args, io).await;
+    }
     let (records, failed, rejected) = collect(ctx, &projects, io).await;
     // Credentials the gateway rejects make every result meaningless: fatal, no report.
     if let Some(e) = rejected {
         return Err(e.into());
     }
-    for (p, e) in &failed {
-        writeln!(
-            io.err,
-            "error: project {} ({}) could not be listed: {e}",
-            p.id, p.region
-        )?;
-    }
+    report_failed(io, &failed)?;
     if args.diff {
         let base = ctx.data_dir()?;
         match saved::latest(&base)? {
@@ -67,21 +70,7 @@ pub async fn run(ctx: &Context, args: &AuditArgs, io: &mut Io<'_>) -> Result<i32
         write_records(io, args.format, &records)?;
     }
     let (per, total) = summarize(&records);
-    for ((region, id), c) in &per {
-        writeln!(
-            io.err,
-            "{region} {id}: {} supported, {} unsupported, {} unknown",
-            c.supported, c.unsupported, c.unknown
-        )?;
-    }
-    writeln!(
-        io.err,
-        "total: {} servers, {} supported, {} unsupported, {} unknown",
-        total.total(),
-        total.supported,
-        total.unsupported,
-        total.unknown
-    )?;
+    write_summary(io, &per, &total)?;
     if args.save {
         let path = saved::save(
             &ctx.data_dir()?,
@@ -119,6 +108,181 @@ async fn targets(ctx: &Context, args: &AuditArgs) -> Result<Vec<Target>, AppErro
     narrow(all, &ctx.only)
 }
 
+fn write_summary(io: &mut Io<'_>, per: &PerProject, total: &Counts) -> std::io::Result<()> {
+    for ((region, id), c) in per {
+        writeln!(
+            io.err,
+            "{region} {id}: {} supported, {} unsupported, {} unknown",
+            c.supported, c.unsupported, c.unknown
+        )?;
+    }
+    writeln!(
+        io.err,
+        "total: {} servers, {} supported, {} unsupported, {} unknown",
+        total.total(),
+        total.supported,
+        total.unsupported,
+        total.unknown
+    )
+}
+
+fn report_failed(
+    io: &mut Io<'_>,
+    failed: &[(crate::cloud::ProjectRef, String)],
+) -> std::io::Result<()> {
+    for (p, e) in failed {
+        writeln!(
+            io.err,
+            "error: project {} ({}) could not be listed: {e}",
+            p.id, p.region
+        )?;
+    }
+    Ok(())
+}
+
+/// Records written as they become final, with the counts the summary needs: at 100,000
+/// servers, holding every record to the end was most of the memory.
+struct Streamed {
+    format: Format,
+    json: JsonArray,
+    header: bool,
+    per: PerProject,
+    total: Counts,
+}
+
+impl Streamed {
+    fn write(&mut self, out: &mut dyn Write, records: &[AuditRecord]) -> std::io::Result<()> {
+        for r in records {
+            tally(&mut self.per, &mut self.total, r);
+            if self.format == Format::Json {
+                self.json.push(out, r)?;
+            } else {
+                if !std::mem::replace(&mut self.header, true) {
+                    report::write_csv_header(out, &COLUMNS)?;
+                }
+                report::write_csv_row(out, &cells(r, true))?;
+            }
+        }
+        out.flush()
+    }
+
+    fn end(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
+        if self.format == Format::Json {
+            std::mem::take(&mut self.json).end(out)
+        } else if !self.header {
+            report::write_csv_header(out, &COLUMNS)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The JSON or CSV report, written project by project in report order while the audit runs
+/// (the same bytes as [`write_records`]). Rejected credentials stop the report: nothing is
+/// written, or, if the rejection came after the first projects went out, the JSON array is
+/// closed so that what was written still parses, and the command fails.
+async fn stream(
+    ctx: &Context,
+    projects: &[crate::cloud::ProjectRef],
+    args: &AuditArgs,
+    io: &mut Io<'_>,
+) -> Result<i32, AppError> {
+    let ordered = Mutex::new(Ordered::new(projects));
+    let rejected: Mutex<Option<CloudError>> = Mutex::new(None);
+    let (listed, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let sink = |e: AuditEvent| {
+        count(&e, &listed, &done, &rejected);
+        lock(&ordered).apply(e);
+    };
+    let opts = AuditOptions {
+        page_size: ctx.page_size(),
+        concurrency: ctx.concurrency(),
+    };
+    let work = audit::run(&ctx.cloud, projects, opts, &sink);
+    tokio::pin!(work);
+    let mut out = Streamed {
+        format: args.format,
+        json: JsonArray::default(),
+        header: false,
+        per: PerProject::new(),
+        total: Counts::default(),
+    };
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+    let progress = |io: &mut Io<'_>| {
+        if io.err_is_tty {
+            let _ = write!(
+                io.err,
+                "\raudited {}/{} servers",
+                done.load(Ordering::Relaxed),
+                listed.load(Ordering::Relaxed)
+            );
+        }
+    };
+    loop {
+        tokio::select! {
+            () = &mut work => break,
+            _ = tick.tick() => {
+                progress(io);
+                if lock(&rejected).is_none() {
+                    let ready = lock(&ordered).ready();
+                    out.write(io.out, &ready)?;
+                }
+            }
+        }
+    }
+    progress(io);
+    if io.err_is_tty {
+        writeln!(io.err)?;
+    }
+    if let Some(e) = lock(&rejected).take() {
+        if out.total.total() > 0 {
+            out.end(io.out)?;
+        }
+        return Err(e.into());
+    }
+    let mut ordered = lock(&ordered);
+    let mut rest = ordered.ready();
+    rest.extend(ordered.rest());
+    out.write(io.out, &rest)?;
+    let failed = std::mem::take(&mut ordered.failed_projects);
+    drop(ordered);
+    out.end(io.out)?;
+    report_failed(io, &failed)?;
+    write_summary(io, &out.per, &out.total)?;
+    Ok(exit_code(
+        &out.total,
+        failed.len(),
+        args.fail_on_unsupported,
+    ))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The progress counters, and the first authentication error met while listing (wrong or
+/// locked keys).
+fn count(
+    e: &AuditEvent,
+    listed: &AtomicUsize,
+    done: &AtomicUsize,
+    rejected: &Mutex<Option<CloudError>>,
+) {
+    match e {
+        AuditEvent::Listed { servers, .. } => {
+            listed.fetch_add(servers.len(), Ordering::Relaxed);
+        }
+        AuditEvent::Flag { .. } => {
+            done.fetch_add(1, Ordering::Relaxed);
+        }
+        AuditEvent::ListFailed { error, .. } => {
+            if error.api().is_some_and(|a| a.is_auth()) {
+                lock(rejected).get_or_insert_with(|| error.clone());
+            }
+        }
+    }
+}
+
 type Collected = (
     Vec<AuditRecord>,
     Vec<(crate::cloud::ProjectRef, String)>,
@@ -136,21 +300,8 @@ async fn collect(
     let rejected: Mutex<Option<CloudError>> = Mutex::new(None);
     let (listed, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let sink = |e: AuditEvent| {
-        match &e {
-            AuditEvent::Listed { servers, .. } => {
-                listed.fetch_add(servers.len(), Ordering::Relaxed);
-            }
-            AuditEvent::Flag { .. } => {
-                done.fetch_add(1, Ordering::Relaxed);
-            }
-            AuditEvent::ListFailed { error, .. } => {
-                if error.api().is_some_and(|a| a.is_auth()) {
-                    let mut first = rejected.lock().unwrap_or_else(|p| p.into_inner());
-                    first.get_or_insert_with(|| error.clone());
-                }
-            }
-        };
-        collector.lock().unwrap_or_else(|p| p.into_inner()).apply(e);
+        count(&e, &listed, &done, &rejected);
+        lock(&collector).apply(e);
     };
     let opts = AuditOptions {
         page_size: ctx.page_size(),
@@ -196,28 +347,29 @@ const COLUMNS: [&str; 8] = [
     "error",
 ];
 
+fn cells(r: &AuditRecord, csv: bool) -> Vec<String> {
+    let flag = if csv {
+        r.reset_supported.map_or(String::new(), |b| b.to_string())
+    } else {
+        flag_word(r.reset_supported).into()
+    };
+    vec![
+        r.project_id.clone(),
+        r.region.clone(),
+        r.server_id.clone(),
+        r.name.clone(),
+        r.status.clone(),
+        r.os_type.clone().unwrap_or_default(),
+        flag,
+        r.error.clone().unwrap_or_default(),
+    ]
+}
+
 pub fn write_records(
     io: &mut Io<'_>,
     format: Format,
     records: &[AuditRecord],
 ) -> std::io::Result<()> {
-    let cells = |r: &AuditRecord, csv: bool| {
-        let flag = if csv {
-            r.reset_supported.map_or(String::new(), |b| b.to_string())
-        } else {
-            flag_word(r.reset_supported).into()
-        };
-        vec![
-            r.project_id.clone(),
-            r.region.clone(),
-            r.server_id.clone(),
-            r.name.clone(),
-            r.status.clone(),
-            r.os_type.clone().unwrap_or_default(),
-            flag,
-            r.error.clone().unwrap_or_default(),
-        ]
-    };
     match format {
         Format::Json => report::write_json(io.out, &records),
         Format::Csv => report::write_csv(

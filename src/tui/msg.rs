@@ -158,6 +158,14 @@ pub enum Event {
         project: usize,
         project_id: String,
     },
+    /// One page of a project's list while more may follow; `Listed` ends the list.
+    Page {
+        id: RequestId,
+        project: usize,
+        servers: Vec<ServerDetail>,
+    },
+    /// A project's list is complete: `servers` are its last ones (after any `Page`s), and
+    /// servers not named by this list are gone.
     Listed {
         id: RequestId,
         project: usize,
@@ -194,6 +202,7 @@ impl Event {
         match self {
             Event::Call(_) | Event::Warning(_) => None,
             Event::ProjectResolved { id, .. }
+            | Event::Page { id, .. }
             | Event::Listed { id, .. }
             | Event::ListFailed { id, .. }
             | Event::Flags { id, .. }
