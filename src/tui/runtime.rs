@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 pub const DRAIN_LIMIT: usize = 4096;
 /// How long one wake-up may spend on worker events before the loop reads the keys and
 /// draws: with 100,000 servers listing at once, a count alone let one turn run for seconds.
-pub const DRAIN_BUDGET: Duration = Duration::from_millis(6);
+pub const DRAIN_BUDGET: Duration = Duration::from_millis(4);
 const TICK: Duration = Duration::from_millis(250);
 
 /// Restores raw mode, the main screen and the cursor when dropped.
