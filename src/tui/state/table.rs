@@ -455,3 +455,6 @@ impl filter::Subject for Subject<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
