@@ -79,10 +79,9 @@ pub fn write_table(out: &mut dyn Write, t: &Table) -> io::Result<()> {
 }
 
 pub fn write_csv(out: &mut dyn Write, t: &Table) -> io::Result<()> {
-    let headers: Vec<String> = t.headers.iter().map(|h| h.to_string()).collect();
-    writeln!(out, "{}", csv_line(&headers))?;
+    write_csv_header(out, &t.headers)?;
     for r in &t.rows {
-        writeln!(out, "{}", csv_line(r))?;
+        write_csv_row(out, r)?;
     }
     Ok(())
 }
@@ -113,6 +112,42 @@ fn csv_cell(c: &str) -> String {
 pub fn write_json<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
     writeln!(out)
+}
+
+/// A JSON array written one element at a time, byte for byte what [`write_json`] writes for
+/// the whole array: a long report goes out as it is made instead of being held to the end.
+#[derive(Debug, Default)]
+pub struct JsonArray {
+    started: bool,
+}
+
+impl JsonArray {
+    pub fn push<T: serde::Serialize>(&mut self, out: &mut dyn Write, value: &T) -> io::Result<()> {
+        // The pretty printer nests an element two spaces deeper; it never writes a raw
+        // newline inside a string, so indenting every line is that nesting.
+        let body = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
+        out.write_all(if self.started { b",\n" } else { b"[\n" })?;
+        self.started = true;
+        for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+            out.write_all(if i == 0 { b"  " } else { b"\n  " })?;
+            out.write_all(line)?;
+        }
+        Ok(())
+    }
+
+    pub fn end(self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(if self.started { b"\n]\n" } else { b"[]\n" })
+    }
+}
+
+/// The header line of [`write_csv`], for a CSV written row by row with [`write_csv_row`].
+pub fn write_csv_header(out: &mut dyn Write, headers: &[&str]) -> io::Result<()> {
+    let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    writeln!(out, "{}", csv_line(&headers))
+}
+
+pub fn write_csv_row(out: &mut dyn Write, cells: &[String]) -> io::Result<()> {
+    writeln!(out, "{}", csv_line(cells))
 }
 
 /// `true`/`false`/empty, as CSV and tables show an optional flag.
@@ -148,6 +183,28 @@ mod tests {
             text,
             "name,flag\n\"web,1\",supported\n\"'=HYPERLINK(\"\"x\"\")\",unknown\nevil\u{FFFD}[31mred,x\n"
         );
+    }
+
+    #[test]
+    fn a_json_array_written_element_by_element_is_the_whole_array() {
+        let values = [
+            serde_json::json!({"name": "a\nb \"q\"", "n": null, "tags": [], "x": {"y": [1, 2]}}),
+            serde_json::json!({"name": "数据库", "ok": true}),
+        ];
+        for n in 0..=values.len() {
+            let mut whole = Vec::new();
+            write_json(&mut whole, &&values[..n]).unwrap();
+            let mut parts = Vec::new();
+            let mut array = JsonArray::default();
+            for v in &values[..n] {
+                array.push(&mut parts, v).unwrap();
+            }
+            array.end(&mut parts).unwrap();
+            assert_eq!(
+                String::from_utf8(parts).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
+        }
     }
 
     #[test]

@@ -104,13 +104,30 @@ impl Cloud {
         limit: u32,
         keep: impl Fn(ServerDetail) -> T,
     ) -> Result<Vec<T>, CloudError> {
-        let limit = limit.clamp(1, MAX_PAGE);
         let mut all = Vec::new();
+        self.list_servers_paged(p, limit, keep, |page| all.extend(page))
+            .await?;
+        Ok(all)
+    }
+
+    /// The paging of [`Cloud::list_servers_mapped`], handing each page to `page` as it
+    /// arrives (a screen can show the first rows before the last page is in). Returns how
+    /// many servers there were.
+    pub async fn list_servers_paged<T>(
+        &self,
+        p: &ProjectRef,
+        limit: u32,
+        keep: impl Fn(ServerDetail) -> T,
+        mut page_out: impl FnMut(Vec<T>),
+    ) -> Result<usize, CloudError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let mut seen = 0usize;
         for page in 1.. {
             let resp = self.list_servers_page(p, page, limit).await?;
             let got = resp.servers.len();
-            all.extend(resp.servers.into_iter().map(&keep));
-            let done = got < limit as usize || resp.count.is_some_and(|c| all.len() as u64 >= c);
+            seen += got;
+            page_out(resp.servers.into_iter().map(&keep).collect());
+            let done = got < limit as usize || resp.count.is_some_and(|c| seen as u64 >= c);
             // A server that keeps answering full pages past its own count is broken; stop.
             let runaway = resp
                 .count
@@ -119,7 +136,7 @@ impl Cloud {
                 break;
             }
         }
-        Ok(all)
+        Ok(seen)
     }
 
     /// The listed servers among `ids` (at most 100 per call, as the API advises). Unknown ids

@@ -228,6 +228,14 @@ pub enum Event {
         path: String,
         count: usize,
     },
+    /// One page of a project's list while more may follow; `Listed` ends the list.
+    Page {
+        id: RequestId,
+        project: usize,
+        servers: Vec<ServerDetail>,
+    },
+    /// A project's list is complete: `servers` are its last ones (after any `Page`s), and
+    /// servers not named by this list are gone.
     Listed {
         id: RequestId,
         project: usize,
@@ -278,6 +286,7 @@ impl Event {
             Event::ProjectResolved { id, .. }
             | Event::SameProject { id, .. }
             | Event::Sealed { id, .. }
+            | Event::Page { id, .. }
             | Event::Listed { id, .. }
             | Event::ListFailed { id, .. }
             | Event::Flags { id, .. }

@@ -5,20 +5,24 @@
 use super::TuiError;
 use super::msg::{Effect, Event, Msg, Request};
 use super::state::{Level, Mode, State};
-use super::update::{start, update};
+use super::update::{apply, settle, start, update};
 use super::{ui, worker};
 use crate::cloud::Cloud;
 use chrono::Utc;
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 /// Worker events handled per wake-up before the screen is drawn again, so a flood of
 /// results can never starve the keyboard.
 pub const DRAIN_LIMIT: usize = 4096;
+/// How long one wake-up may spend on worker events before the loop reads the keys and
+/// draws: with 100,000 servers listing at once, a count alone let one turn run for seconds.
+pub const DRAIN_BUDGET: Duration = Duration::from_millis(4);
 const TICK: Duration = Duration::from_millis(250);
 
 /// Restores raw mode, the main screen and the cursor when dropped.
@@ -180,6 +184,30 @@ fn step(state: &mut State, msg: Msg, requests: &mpsc::Sender<Request>) {
     execute(state, effects, requests);
 }
 
+/// Applies the worker events that are ready, for at most `budget` (and [`DRAIN_LIMIT`]
+/// events), then settles the view once for all of them. Returns how many it applied.
+pub fn drain(
+    state: &mut State,
+    events: &mut mpsc::UnboundedReceiver<Event>,
+    requests: &mpsc::Sender<Request>,
+    budget: Duration,
+) -> usize {
+    let started = Instant::now();
+    let mut drained = 0;
+    while drained < DRAIN_LIMIT
+        && started.elapsed() < budget
+        && let Ok(e) = events.try_recv()
+    {
+        let effects = apply(state, Msg::Worker(e));
+        execute(state, effects, requests);
+        drained += 1;
+    }
+    if drained > 0 {
+        settle(state);
+    }
+    drained
+}
+
 /// A fresh session from the config file as it is now: the state, its client and the worker's
 /// options; or why the file cannot be used (the session goes on as it was).
 pub type Reload = Box<dyn FnMut() -> Result<Session, String> + Send>;
@@ -250,13 +278,15 @@ pub async fn run(
                 panic!("{TEST_PANIC_AFTER_DRAW} is set: test panic after the first frame");
             }
         }
+        // A worker event that woke the loop goes in with the rest of the burst.
+        let mut first_event = None;
         let first = tokio::select! {
             key = keys.next() => match key {
                 Some(Ok(e)) => term_msg(e),
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
-            Some(e) = events.recv() => Some(Msg::Worker(e)),
+            Some(e) = events.recv() => { first_event = Some(e); None }
             _ = tick.tick() => Some(Msg::Tick(Utc::now())),
             _ = term_sig.recv() => { exit = Exit::Signal(15); break }
             _ = hup_sig.recv() => { exit = Exit::Signal(1); break }
@@ -267,15 +297,20 @@ pub async fn run(
             step(&mut state, msg, &requests);
             dirty = true;
         }
-        let mut drained = 0;
-        while drained < DRAIN_LIMIT
-            && let Ok(e) = events.try_recv()
-        {
-            step(&mut state, Msg::Worker(e), &requests);
-            drained += 1;
-            dirty = true;
+        let woken_by_event = first_event.is_some();
+        if let Some(e) = first_event {
+            let effects = apply(&mut state, Msg::Worker(e));
+            execute(&mut state, effects, &requests);
         }
-        while let Some(Some(Ok(e))) = keys.next().now_or_never() {
+        let drained = drain(&mut state, &mut events, &requests, DRAIN_BUDGET);
+        if woken_by_event && drained == 0 {
+            settle(&mut state);
+        }
+        dirty |= woken_by_event || drained > 0;
+        // Polled with this task's own waker: `now_or_never` would hand crossterm a no-op
+        // waker, its reader thread would wake nobody on the next key, and that key would wait
+        // for the next tick (up to 250 ms, on every key of an idle screen).
+        while let Poll::Ready(Some(Ok(e))) = futures::poll!(keys.next()) {
             if let Some(msg) = term_msg(e) {
                 step(&mut state, msg, &requests);
                 dirty = true;

@@ -19,6 +19,15 @@ use crate::tui::ui::layout;
 use crossterm::event::KeyEventKind;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let effects = apply(state, msg);
+    settle(state);
+    effects
+}
+
+/// [`update`] without [`settle`]: the runtime applies a burst of worker events this way and
+/// settles once before it reads keys or draws, so the view is placed once per burst rather
+/// than once per event.
+pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mode_before = std::mem::discriminant(&state.mode);
     let effects = match msg {
         // Only presses act: a release or an auto-repeat must never submit twice.
@@ -66,10 +75,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     if std::mem::discriminant(&state.mode) != mode_before {
         state.popup_scroll = 0;
     }
+    effects
+}
+
+/// Brings the visible rows and the scroll position up to date with what was applied.
+pub fn settle(state: &mut State) {
     state.table.sync();
     let rows = layout::table_rows(state);
     state.table.scroll_into_view(rows);
-    effects
 }
 
 /// The first effects of a session: list every project and check the flags.
@@ -92,6 +105,7 @@ pub(crate) fn load(state: &mut State, kind: Pending) -> Vec<Effect> {
     state
         .pending
         .retain(|_, p| !matches!(p, Pending::Load | Pending::Audit));
+    state.table.abort_lists();
     let id = state.fresh_id();
     state.pending.insert(id, kind);
     for p in &mut state.projects {

@@ -8,6 +8,7 @@ mod winpw;
 
 use crate::audit::{self, AuditEvent};
 use crate::cloud::capability::FlagError;
+use crate::cloud::wire::ServerDetail;
 use crate::cloud::{Cloud, CloudError, ProjectRef, iam};
 use crate::tui::msg::{Event, FlagResult, ProjectSpec, Request, RequestId};
 use crate::tui::state::row::for_display;
@@ -131,18 +132,68 @@ pub fn describe(e: &CloudError) -> String {
     crate::ops::engine::describe(e)
 }
 
+/// What the listing task reports to [`forward`]: a page of a list still coming in, or one
+/// of the audit engine's events.
+enum Progress {
+    Page {
+        project: ProjectRef,
+        servers: Vec<ServerDetail>,
+    },
+    Audit(AuditEvent),
+}
+
 /// Lists every project and checks its flags as soon as its list is in, like [`audit::run`]
 /// (whose future cannot be spawned: its per-project closure borrows the project, and the
-/// compiler cannot prove that Send for every lifetime, rust-lang/rust#102211). The flags go
-/// through [`audit::check_flags`], so the events are the audit engine's own.
-async fn fan_out(cloud: &Cloud, refs: Vec<ProjectRef>, opts: WorkerOptions, sink: audit::Sink<'_>) {
+/// compiler cannot prove that Send for every lifetime, rust-lang/rust#102211). Each page goes
+/// out as it arrives, so the first rows are on screen after one request rather than after
+/// a whole project. The flags go through [`audit::check_flags`], so the events are the
+/// audit engine's own.
+async fn fan_out(
+    cloud: &Cloud,
+    refs: Vec<ProjectRef>,
+    opts: WorkerOptions,
+    out: &mpsc::UnboundedSender<Progress>,
+) {
+    let sink = |e: AuditEvent| {
+        let _ = out.send(Progress::Audit(e));
+    };
+    let sink: audit::Sink<'_> = &sink;
     let per_project = refs.into_iter().map(|project| async move {
-        let listed = audit::list_project(cloud, &project, opts.page_size, for_display, sink);
+        let mut asks = Vec::new();
+        let page = |servers: Vec<ServerDetail>| {
+            asks.extend(audit::flag_asks(&project, &servers));
+            let _ = out.send(Progress::Page {
+                project: project.clone(),
+                servers,
+            });
+        };
+        let listed = cloud.list_servers_paged(&project, opts.page_size, for_display, page);
         match listed.await {
-            Ok(servers) => {
-                let ids = audit::flag_asks(&project, &servers);
-                sink(AuditEvent::Listed { project, servers });
-                audit::check_flags(cloud, ids, opts.concurrency, sink).await;
+            Ok(_) => {
+                // Bare-metal servers after the ECS ones, as `audit::list_project` does; a
+                // failed BMS list leaves the ECS servers listed.
+                match cloud
+                    .list_bare_metal_mapped(&project, opts.page_size, for_display)
+                    .await
+                {
+                    Ok(bms) if !bms.is_empty() => {
+                        asks.extend(audit::flag_asks(&project, &bms));
+                        let _ = out.send(Progress::Page {
+                            project: project.clone(),
+                            servers: bms,
+                        });
+                    }
+                    Ok(_) => {}
+                    Err(error) => sink(AuditEvent::BareMetalFailed {
+                        project: project.clone(),
+                        error,
+                    }),
+                }
+                sink(AuditEvent::Listed {
+                    project: project.clone(),
+                    servers: Vec::new(),
+                });
+                audit::check_flags(cloud, asks, opts.concurrency, sink).await;
             }
             Err(error) => sink(AuditEvent::ListFailed { project, error }),
         }
@@ -164,15 +215,12 @@ async fn list_all(
     tx: Events,
 ) {
     let (refs, index) = resolve(&cloud, id, specs, &tx).await;
-    let (audit_tx, audit_rx) = mpsc::unbounded_channel::<AuditEvent>();
-    let sink = move |e: AuditEvent| {
-        let _ = audit_tx.send(e);
-    };
+    let (progress_tx, progress_rx) = mpsc::unbounded_channel::<Progress>();
     let produce = async move {
-        fan_out(&cloud, refs, opts, &sink).await;
-        drop(sink);
+        fan_out(&cloud, refs, opts, &progress_tx).await;
+        drop(progress_tx);
     };
-    tokio::join!(produce, forward(id, audit_rx, &index, &tx));
+    tokio::join!(produce, forward(id, progress_rx, &index, &tx));
     let _ = tx.send(Event::Done { id });
 }
 
@@ -251,14 +299,34 @@ async fn resolve(
 /// Turns audit events into UI events, keeping their order and batching runs of flags.
 async fn forward(
     id: RequestId,
-    mut rx: mpsc::UnboundedReceiver<AuditEvent>,
+    mut rx: mpsc::UnboundedReceiver<Progress>,
     index: &HashMap<ProjectRef, usize>,
     tx: &Events,
 ) {
     let mut buf = Vec::with_capacity(512);
     while rx.recv_many(&mut buf, 512).await > 0 {
         let mut flags = Vec::new();
-        for event in buf.drain(..) {
+        for progress in buf.drain(..) {
+            let event = match progress {
+                Progress::Audit(event) => event,
+                Progress::Page { project, servers } => {
+                    if !flags.is_empty() {
+                        let _ = tx.send(Event::Flags {
+                            id,
+                            flags: std::mem::take(&mut flags),
+                        });
+                    }
+                    let Some(&project) = index.get(&project) else {
+                        continue;
+                    };
+                    let _ = tx.send(Event::Page {
+                        id,
+                        project,
+                        servers,
+                    });
+                    continue;
+                }
+            };
             match event {
                 AuditEvent::Flag {
                     project,

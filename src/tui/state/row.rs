@@ -87,6 +87,9 @@ pub struct Row {
     addresses: Vec<(String, Address)>,
     pub flag: Flag,
     pub checked_at: Option<DateTime<Utc>>,
+    /// The private address parsed once: parsing it in every comparison made the `ip` sort
+    /// of 100,000 rows take most of a second.
+    ipv4: Option<std::net::Ipv4Addr>,
 }
 
 impl Row {
@@ -103,7 +106,10 @@ impl Row {
             .flat_map(|(net, addrs)| addrs.into_iter().map(move |a| (net.clone(), a)))
             .collect();
         addresses.shrink_to_fit();
+        let ipv4 =
+            wire::private_ip(addresses.iter().map(|(_, a)| a)).and_then(|ip| ip.parse().ok());
         Self {
+            ipv4,
             project,
             os: meta.remove("os_type"),
             image_name: meta.remove("image_name"),
@@ -195,8 +201,7 @@ impl SortKey {
 
 /// Numeric order for IPv4 addresses, text order for anything else.
 fn ip_key(r: &Row) -> (Option<std::net::Ipv4Addr>, &str) {
-    let ip = r.private_ip().unwrap_or("");
-    (ip.parse().ok(), ip)
+    (r.ipv4, r.private_ip().unwrap_or(""))
 }
 
 #[cfg(test)]

@@ -51,6 +51,9 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
                 format!("sealed {count} password(s) in {path}; `ecsreset reveal SERVER` shows one"),
             );
         }
+        Event::Page {
+            project, servers, ..
+        } => state.table.add_page(project, servers),
         Event::Listed {
             project, servers, ..
         } => listed(state, project, servers, audit),
@@ -113,12 +116,13 @@ fn listed(
     let Some(p) = state.projects.get_mut(project) else {
         return;
     };
-    p.load = ProjectLoad::Listed(servers.len());
+    state.table.add_page(project, servers);
+    let n = state.table.finish_list(project);
+    p.load = ProjectLoad::Listed(n);
     if audit && let Some(a) = &mut state.audit {
         a.projects_listed += 1;
-        a.total += servers.len();
+        a.total += n;
     }
-    state.table.replace_project(project, servers);
 }
 
 fn list_failed(state: &mut State, project: usize, error: String, audit: bool) {
@@ -126,6 +130,7 @@ fn list_failed(state: &mut State, project: usize, error: String, audit: bool) {
         return;
     };
     p.load = ProjectLoad::Failed(error.clone());
+    state.table.abort_list(project);
     // Refused credentials are fixed in the config, not by retrying: say so first, before the
     // status line cuts the message.
     let refused = error.contains("(HTTP 401)") || error.contains("(HTTP 403)");
