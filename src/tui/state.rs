@@ -328,6 +328,18 @@ impl State {
             projects: self.projects.iter().map(ProjectState::place).collect(),
             views: &self.views,
             columns: self.columns.as_deref(),
+            profiles: if self.many_profiles() {
+                let mut names: Vec<String> = Vec::new();
+                for i in 0..self.projects.len() {
+                    let n = self.profile_name(i);
+                    if !names.iter().any(|m| m == n) {
+                        names.push(n.to_owned());
+                    }
+                }
+                names
+            } else {
+                Vec::new()
+            },
         }
     }
 

@@ -2,8 +2,7 @@
 //!
 //! The candidates are every browse action of the keymap table (named as in `[keys]`, with its
 //! help text and its keys), then `project NAME` per project, `theme NAME`, `view NAME` per
-//! saved view and `columns LIST`. A profile switch would join them here as one more
-//! [`Command`] variant and a loop over the profiles in [`candidates`].
+//! saved view, `profile NAME` per loaded profile (with more than one) and `columns LIST`.
 
 use crate::config::{Action, Column, KeyMap, Scope, Theme, View, columns};
 
@@ -16,6 +15,8 @@ pub enum Command {
     Theme(Theme),
     /// Index into the state's views.
     View(usize),
+    /// `None` shows every profile.
+    Profile(Option<String>),
     /// `None`: every column that fits, as without `[ui] columns`.
     Columns(Option<Vec<Column>>),
     /// `:columns` typed without a list: fill the input with the current list to edit.
@@ -54,6 +55,8 @@ pub struct Context<'a> {
     pub projects: Vec<String>,
     pub views: &'a [View],
     pub columns: Option<&'a [Column]>,
+    /// The loaded profiles, in order; the palette offers them when there is more than one.
+    pub profiles: Vec<String>,
 }
 
 /// Every candidate, unranked, in a fixed order.
@@ -93,6 +96,20 @@ pub fn candidates(cx: &Context, input: &str) -> Vec<Candidate> {
             "show only this project's servers".into(),
             Command::Project(Some(i)),
         ));
+    }
+    if cx.profiles.len() > 1 {
+        out.push(plain(
+            "profile all".into(),
+            "show the servers of every profile (account)".into(),
+            Command::Profile(None),
+        ));
+        for name in &cx.profiles {
+            out.push(plain(
+                format!("profile {name}"),
+                "show only this profile's (account's) servers".into(),
+                Command::Profile(Some(name.clone())),
+            ));
+        }
     }
     for t in Theme::ALL {
         out.push(plain(
@@ -267,8 +284,17 @@ mod tests {
             projects: vec!["prod [cn-north-4]".into(), "staging [cn-east-3]".into()],
             views: &views,
             columns: None,
+            profiles: vec!["acme".into(), "lab".into()],
         };
         matches(&cx, input).into_iter().map(|c| c.label).collect()
+    }
+
+    #[test]
+    fn profiles_are_offered_by_name_when_several_are_loaded() {
+        let got = labels("profile");
+        assert!(got.contains(&"profile lab".to_owned()), "{got:?}");
+        assert!(got.contains(&"profile all".to_owned()), "{got:?}");
+        assert_eq!(labels("profile lab")[0], "profile lab");
     }
 
     #[test]
@@ -327,6 +353,7 @@ mod tests {
             projects: vec![],
             views: &[],
             columns: Some(&[Column::Name, Column::Flag]),
+            profiles: Vec::new(),
         };
         let first = |input: &str| matches(&cx, input).remove(0);
         let c = first("columns flag, name ip");

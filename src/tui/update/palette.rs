@@ -127,6 +127,7 @@ pub fn run(state: &mut State, command: Command) -> Vec<Effect> {
             );
             state.notice(Level::Info, text);
         }
+        Command::Profile(name) => browse::switch_profile(state, name),
         Command::Theme(t) => {
             state.theme = t;
             let text = if state.mono {

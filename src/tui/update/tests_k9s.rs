@@ -330,3 +330,18 @@ fn ctrl_s_in_the_form_still_submits() {
     );
     assert!(matches!(s.mode, Mode::Confirm(_)), "{:?}", s.mode);
 }
+
+#[test]
+fn the_palette_switches_profile_by_name_and_back_to_all() {
+    let mut s = crate::tui::fixture::two_profiles();
+    run(&mut s, "profile lab");
+    let view = s.table.view();
+    assert!(!view.is_empty());
+    assert!(
+        view.iter()
+            .all(|&i| s.profile_name(s.table.rows()[i].project) == "lab"),
+        "only lab's rows"
+    );
+    run(&mut s, "profile all");
+    assert_eq!(s.table.view().len(), s.table.rows().len());
+}
