@@ -51,6 +51,7 @@ pub enum Action {
     Palette,
     SaveCsv,
     WindowsPassword,
+    LastMessage,
 }
 
 /// Where a binding applies; see the module documentation.
@@ -177,6 +178,11 @@ const TABLE: &[(Action, &str, &str)] = &[
         "windows_password",
         "show a Windows server's stored initial password (key pair)",
     ),
+    (
+        Action::LastMessage,
+        "last_message",
+        "the whole last message of the status line, wrapped",
+    ),
 ];
 
 impl Action {
@@ -213,6 +219,7 @@ impl Action {
         Action::Palette,
         Action::SaveCsv,
         Action::WindowsPassword,
+        Action::LastMessage,
     ];
 
     fn row(self) -> &'static (Action, &'static str, &'static str) {
@@ -497,6 +504,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     // The form's ctrl-s (submit) is looked up first, so this acts only outside the form.
     ("ctrl-s", Action::SaveCsv),
     ("w", Action::WindowsPassword),
+    ("!", Action::LastMessage),
 ];
 
 fn unknown_action(name: &str) -> String {

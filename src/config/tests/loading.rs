@@ -72,7 +72,7 @@ fn invalid_fixtures_name_file_line_and_key() {
              refresh, filter, sort, mark, mark_all, mark_supported, copy, details, reset, audit, focus_next, \
              focus_prev, up, down, page_up, page_down, top, bottom, toggle_log, cancel, submit, \
              reveal, generate, next_field, toggle_project, toggle_profile, reload_config, palette, save_csv, \
-             windows_password, or \"none\" to remove the key)",
+             windows_password, last_message, or \"none\" to remove the key)",
         ),
         (
             "bad_chord.toml",

@@ -34,13 +34,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, r: &Results, theme: Th
     let scroll = state.popup_scroll.min(max_scroll);
     let top = lines.len();
     for (i, id) in r.servers.iter().enumerate().skip(scroll) {
-        if lines.len() - top + 1 == height && i + 1 < r.servers.len() {
-            lines.push(Line::from(Span::styled(
-                format!("↓ {} more (↑↓ scroll)", r.servers.len() - i),
-                theme.dim(),
-            )));
-            break;
-        }
         let name = state
             .table
             .get(id)
@@ -64,10 +57,29 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, r: &Results, theme: Th
         // Padded by display width: `{:<w$}` counts chars, and a CJK name is twice as wide.
         let name = fit(name, name_w);
         let pad = " ".repeat(name_w.saturating_sub(name.width()) + 1);
-        lines.push(Line::from(vec![
-            Span::raw(format!("{name}{pad}")),
-            Span::styled(fit(&text, rest), style),
-        ]));
+        // A long reason wraps under itself rather than losing its end.
+        let chunks = wrap(&super::text::clean(&text), rest.max(1));
+        let used = lines.len() - top;
+        let room = height.saturating_sub(used);
+        let after = usize::from(i + 1 < r.servers.len());
+        if used > 0 && chunks.len() + after > room {
+            lines.push(Line::from(Span::styled(
+                format!("↓ {} more (↑↓ scroll)", r.servers.len() - i),
+                theme.dim(),
+            )));
+            break;
+        }
+        for (k, chunk) in chunks.into_iter().take(room.max(1)).enumerate() {
+            let lead = if k == 0 {
+                format!("{name}{pad}")
+            } else {
+                " ".repeat(name_w + 1)
+            };
+            lines.push(Line::from(vec![
+                Span::raw(lead),
+                Span::styled(chunk, style),
+            ]));
+        }
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
@@ -88,4 +100,33 @@ fn sealed_lines<'a>(r: &Results, theme: Theme) -> Vec<Line<'a>> {
             Line::from(format!("  {}", super::text::clean(path))),
         ],
     }
+}
+
+/// `text` in pieces of at most `width` columns, broken at spaces where one is near.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for word in text.split(' ') {
+        let w = word.width();
+        if used > 0 && used + 1 + w > width {
+            out.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        if used > 0 {
+            line.push(' ');
+            used += 1;
+        }
+        for c in word.chars() {
+            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if used + cw > width && used > 0 {
+                out.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            line.push(c);
+            used += cw;
+        }
+    }
+    out.push(line);
+    out
 }

@@ -52,6 +52,7 @@ pub(super) fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Details if state.table.selected().is_some() => state.mode = Mode::Details,
         Action::Reset => reset::open_form(state),
         Action::WindowsPassword => super::winpw::open(state),
+        Action::LastMessage => last_message(state),
         Action::ToggleLog => {
             // Showing the log keeps the keys on the table; tab moves them to the log.
             state.show_log = !state.show_log;
@@ -318,4 +319,23 @@ fn results(state: &mut State, action: Action) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// The status line cuts a long message to its width; this shows all of it.
+fn last_message(state: &mut State) {
+    let text = state
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .or_else(|| state.last_error.clone());
+    match text {
+        Some(text) => {
+            state.popup_scroll = 0;
+            state.mode = Mode::Message {
+                title: "Last message (esc closes)".into(),
+                text,
+            };
+        }
+        None => state.notice(Level::Info, "no message to show"),
+    }
 }

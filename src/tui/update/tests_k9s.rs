@@ -345,3 +345,18 @@ fn the_palette_switches_profile_by_name_and_back_to_all() {
     run(&mut s, "profile all");
     assert_eq!(s.table.view().len(), s.table.rows().len());
 }
+
+#[test]
+fn bang_shows_the_whole_last_message_the_status_line_cut() {
+    let mut s = loaded();
+    let long = format!("project prod: listing failed: {}", "x".repeat(300));
+    s.notice(crate::tui::state::Level::Error, long.clone());
+    feed(&mut s, [ch('!')]);
+    assert!(
+        matches!(&s.mode, Mode::Message { text, .. } if *text == long),
+        "{:?}",
+        s.mode
+    );
+    feed(&mut s, [key(KeyCode::Esc)]);
+    assert!(matches!(s.mode, Mode::Browse));
+}
