@@ -69,7 +69,9 @@ pub enum Command {
         after_help = "The password is read from a hidden prompt (--password-prompt), from \
                             standard input (--password-stdin), or generated (--generate, printed \
                             once). It applies only after the server (re)starts: use --reboot.\n\
-                            Exit status: 0 every reset accepted; 1 otherwise."
+                            Exit status: 0 every reset accepted and every requested reboot \
+                            confirmed; 1 otherwise (a reset may have been accepted even so: the \
+                            results and `ecsreset trail` say which)."
     )]
     Reset(ResetArgs),
     /// Reboot running servers (soft or hard) and follow the job
