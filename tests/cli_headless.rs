@@ -1121,3 +1121,18 @@ fn tuning_flags_refuse_values_out_of_range() {
         (Some(256), Some(0.5))
     );
 }
+
+/// A bare-metal server is named by its short id too: the name lookup lists BMS as well.
+#[tokio::test]
+async fn a_bare_metal_server_is_found_by_its_short_id() {
+    let env = CliEnv::new(Fleet::generate(1, 4, 153).with_bare_metal(3, 7)).await;
+    let bms = env.fleet.projects[0]
+        .servers
+        .iter()
+        .find(|s| s.kind.is_bms())
+        .expect("a bare-metal server");
+    let run = env.run(&["flag", &bms.id[..8], "--format", "json"]).await;
+    assert_eq!(run.code(), 0, "{}", run.err);
+    assert_eq!(run.json()[0]["server_id"], bms.id.as_str());
+    assert_eq!(run.json()[0]["kind"], "BMS");
+}

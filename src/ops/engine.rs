@@ -229,6 +229,15 @@ impl Engine {
             {
                 listed.push((p.clone(), s));
             }
+            // Bare-metal servers are named the same way; a region without BMS (or a failed
+            // BMS list) just offers none, as the lookup by id does.
+            let bms = self
+                .cloud
+                .list_bare_metal_mapped(&p.project, crate::cloud::ecs::MAX_PAGE, |s| s)
+                .await;
+            for s in bms.unwrap_or_default() {
+                listed.push((p.clone(), s));
+            }
         }
         super::names::resolve(refs, &listed)
             .map_err(|e| EngineError::Locate(plan::LocateError::Unresolved(e)))
