@@ -84,7 +84,13 @@ pub async fn run(ctx: &Context, args: &ResetArgs, io: &mut Io<'_>) -> Result<i32
     }
     let csms_cfg = escrow.and_then(|e| e.csms.as_ref());
     let csms = match csms_cfg {
-        Some(c) => Some(csms_plan(ctx, c, &located).await?),
+        Some(c) => Some(
+            session
+                .engine
+                .csms_plan(&ctx.targets, c, &located)
+                .await
+                .map_err(AppError::Refused)?,
+        ),
         None => None,
     };
     let (passwords, sealed) = if unique || escrow.is_some() {
@@ -198,24 +204,6 @@ fn question(located: &[Located], args: &ResetArgs, sealed: bool) -> String {
         }
     });
     q
-}
-
-/// The CSMS secret of every server ([`crate::ops::engine::Engine::csms_plan`]), or a
-/// refusal naming each server that cannot have one, before anything is generated or sent.
-async fn csms_plan(
-    ctx: &Context,
-    cfg: &crate::escrow::CsmsConfig,
-    located: &[Located],
-) -> Result<crate::ops::csms::CsmsPlan, AppError> {
-    let engine = crate::ops::engine::Engine::new(
-        ctx.cloud.clone(),
-        crate::ops::engine::Options::default(),
-        std::sync::Arc::new(|_| {}),
-    );
-    engine
-        .csms_plan(&ctx.targets, cfg, located)
-        .await
-        .map_err(AppError::Refused)
 }
 
 fn csms_where(cfg: &crate::escrow::CsmsConfig) -> String {

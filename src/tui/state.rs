@@ -329,18 +329,23 @@ impl State {
             views: &self.views,
             columns: self.columns.as_deref(),
             profiles: if self.many_profiles() {
-                let mut names: Vec<String> = Vec::new();
-                for i in 0..self.projects.len() {
-                    let n = self.profile_name(i);
-                    if !names.iter().any(|m| m == n) {
-                        names.push(n.to_owned());
-                    }
-                }
-                names
+                self.profile_names()
             } else {
                 Vec::new()
             },
         }
+    }
+
+    /// The loaded profiles, each once, in the order of their first project.
+    pub fn profile_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for i in 0..self.projects.len() {
+            let n = self.profile_name(i);
+            if !names.iter().any(|m| m == n) {
+                names.push(n.to_owned());
+            }
+        }
+        names
     }
 
     /// Whether projects of more than one profile are shown (then the table names them).

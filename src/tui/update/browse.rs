@@ -138,19 +138,8 @@ fn cycle_project(state: &mut State) {
 }
 
 /// The profile names of the loaded projects, in order of first appearance.
-fn profile_names(state: &State) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for i in 0..state.projects.len() {
-        let n = state.profile_name(i);
-        if !names.iter().any(|m| m == n) {
-            names.push(n.to_owned());
-        }
-    }
-    names
-}
-
 fn cycle_profile(state: &mut State) {
-    let names = profile_names(state);
+    let names = state.profile_names();
     if names.len() < 2 {
         state.notice(Level::Info, "one profile is loaded: nothing to switch");
         return;
@@ -168,13 +157,13 @@ fn cycle_profile(state: &mut State) {
 /// Shows one profile's servers (or all); a project filter of another profile is dropped.
 pub(super) fn switch_profile(state: &mut State, name: Option<String>) {
     if let Some(n) = &name
-        && !profile_names(state).contains(n)
+        && !state.profile_names().contains(n)
     {
         state.notice(
             Level::Warn,
             format!(
                 "no profile {n:?} is loaded; known: {}",
-                profile_names(state).join(", ")
+                state.profile_names().join(", ")
             ),
         );
         return;
