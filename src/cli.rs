@@ -1,5 +1,9 @@
 //! Command-line definitions (clap). Parsing only; `commands` does the work.
 
+// Doc comments here are `--help` text, which names config tables as `[tuning]`; rustdoc
+// would read those as links.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
