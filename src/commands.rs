@@ -31,10 +31,25 @@ pub enum AppError {
     Escrow(#[from] crate::escrow::EscrowError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A server the command names is not in the configured projects, or is in several.
+    #[error("{0}")]
+    Locate(#[from] crate::ops::plan::LocateError),
+    /// The terminal UI could not start or ended with an error.
+    #[error("{0}")]
+    Tui(#[from] crate::tui::TuiError),
     #[error("{0}")]
     Usage(String),
     #[error("{0}")]
     Refused(String),
+}
+
+impl From<crate::ops::engine::EngineError> for AppError {
+    fn from(e: crate::ops::engine::EngineError) -> Self {
+        match e {
+            crate::ops::engine::EngineError::Cloud(c) => AppError::Cloud(c),
+            crate::ops::engine::EngineError::Locate(l) => AppError::Locate(l),
+        }
+    }
 }
 
 /// Output streams, injectable so tests can capture them.

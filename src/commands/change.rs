@@ -3,7 +3,7 @@
 
 use super::context::Context;
 use super::{AppError, Io};
-use crate::ops::engine::{self, Engine, Options};
+use crate::ops::engine::{Engine, Options};
 use crate::ops::plan::{Check, Located, Refusal};
 use crate::ops::{Progress, Status};
 use std::io::{BufRead, Write};
@@ -49,14 +49,7 @@ impl Session {
         skip_refused: bool,
         io: &mut Io<'_>,
     ) -> Result<Vec<Located>, AppError> {
-        let located = self
-            .engine
-            .locate(&ctx.targets, ids)
-            .await
-            .map_err(|e| match e {
-                engine::EngineError::Cloud(c) => AppError::Cloud(c),
-                engine::EngineError::Locate(l) => AppError::Usage(l.to_string()),
-            })?;
+        let located = self.engine.locate(&ctx.targets, ids).await?;
         // The lookup just read every detail: pre-flight judges those, plus fresh flags.
         let (ok, refused) = self.engine.preflight(check, located).await;
         self.drain(io)?;
