@@ -241,8 +241,8 @@ pub async fn run(
     let _guard = TerminalGuard;
     capture_mouse(state.mouse);
     let size = terminal.size()?;
-    state.size = (size.width, size.height);
-    state.now = Utc::now();
+    update(&mut state, Msg::Resize(size.width, size.height));
+    update(&mut state, Msg::Tick(Utc::now()));
     let effects = start(&mut state);
     let mut asked = execute(&mut state, effects, &requests);
     let mut keys = EventStream::new();
