@@ -769,7 +769,10 @@ async fn resets_are_refused_before_anything_is_sent() {
     let run = env
         .run(&["reset", &unsupported[0], "--generate", "--yes"])
         .await;
-    assert!(matches!(run.result, Err(AppError::Refused(_))));
+    assert!(matches!(
+        &run.result,
+        Err(AppError::PreflightRefused { refused, others: false }) if refused.len() == 1
+    ));
     let e = run.error();
     assert!(
         e.contains(&unsupported[0]) && e.contains("not supported"),
@@ -779,6 +782,7 @@ async fn resets_are_refused_before_anything_is_sent() {
     let run = env
         .run(&["--read-only", "reset", &ok[0], "--generate", "--yes"])
         .await;
+    assert!(matches!(run.result, Err(AppError::ReadOnly)));
     assert!(run.error().contains("read-only"));
 
     let run = env
