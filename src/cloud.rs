@@ -21,7 +21,7 @@ pub mod server_password;
 pub mod sign;
 pub mod wire;
 
-pub use error::{ApiError, CloudError};
+pub use error::{ApiError, CloudError, ErrorKind};
 pub use http::{CallRecord, Credentials, Observer};
 pub use kind::ServerKind;
 pub use retry::RetryPolicy;

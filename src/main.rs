@@ -63,9 +63,7 @@ async fn dispatch(cli: Cli) -> Result<i32, AppError> {
             Ok(0)
         }
         None => {
-            let exit = ecsreset::tui::launch::launch(&cli.global)
-                .await
-                .map_err(|e| AppError::Usage(e.to_string()))?;
+            let exit = ecsreset::tui::launch::launch(&cli.global).await?;
             Ok(i32::from(exit.code()))
         }
         _ => {

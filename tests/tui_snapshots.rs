@@ -2,7 +2,7 @@
 //! fleet, plus cell-style checks where colour carries meaning.
 
 use crossterm::event::KeyCode;
-use ecsreset::cloud::CallRecord;
+use ecsreset::cloud::{CallRecord, ErrorKind};
 use ecsreset::tui::fixture::*;
 use ecsreset::tui::msg::{Effect, Event, FlagResult, Msg, Request, ResetStatus};
 use ecsreset::tui::state::State;
@@ -264,6 +264,7 @@ fn audit_done() -> State {
             id,
             project: 2,
             error,
+            kind: ErrorKind::CredentialsRefused,
         }),
     );
     update(&mut s, Msg::Worker(Event::Done { id }));
@@ -917,7 +918,12 @@ fn a_failed_listing_is_not_an_empty_fleet() {
         );
         update(
             &mut s,
-            Msg::Worker(Event::ListFailed { id, project, error }),
+            Msg::Worker(Event::ListFailed {
+                id,
+                project,
+                error,
+                kind: ErrorKind::CredentialsRefused,
+            }),
         );
     }
     update(&mut s, Msg::Worker(Event::Done { id }));
