@@ -117,9 +117,46 @@ fn only_the_client_and_the_simulator_talk_http() {
     assert!(found.is_empty(), "HTTP outside cloud and sim: {found:#?}");
 }
 
+/// The reducer and the state it changes never reach for the view: the view reads them.
+#[test]
+fn the_reducer_does_not_import_the_view() {
+    let roots = ["tui/state.rs", "tui/state", "tui/update.rs", "tui/update"];
+    let mut found = Vec::new();
+    for root in roots {
+        for f in files(root) {
+            if names_the_view(&code(&f)) {
+                found.push(f.strip_prefix(src()).unwrap().display().to_string());
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "state or update importing the view: {found:#?}"
+    );
+}
+
+/// `ui` as a path segment (`tui::ui::x`, `super::{ui, worker}`), not as a field (`config.ui`).
+fn names_the_view(code: &str) -> bool {
+    let b = code.as_bytes();
+    code.match_indices("ui").any(|(at, _)| {
+        let before = code[..at].trim_end();
+        let after = b.get(at + 2).copied();
+        let segment_start =
+            before.ends_with("::") || before.ends_with('{') || before.ends_with(',');
+        let ident_before = at > 0 && (b[at - 1].is_ascii_alphanumeric() || b[at - 1] == b'_');
+        let segment_end = matches!(after, Some(b':' | b',' | b'}' | b';'));
+        segment_start && !ident_before && segment_end
+    })
+}
+
 #[test]
 fn the_checker_sees_a_violation() {
     // Guards the checker itself: the client does name reqwest, so scanning it must say so.
     assert!(!offenders(&["cloud/http.rs"], HTTP).is_empty());
     assert!(!offenders(&["fsx.rs"], IO).is_empty());
+    assert!(names_the_view("use super::{ui, worker};"));
+    assert!(names_the_view("crate::tui::ui::draw(f, s)"));
+    assert!(!names_the_view(
+        "s.theme = config.ui.theme; let build = x::build;"
+    ));
 }
