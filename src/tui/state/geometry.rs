@@ -192,11 +192,11 @@ const NAME_MAX: u16 = 40;
 
 /// The columns that fit in a table `width` cells wide (borders included), and the name's
 /// width: the optional columns join in order of importance while they fit, then the name
-/// takes what is left, up to [`NAME_MAX`].
+/// takes what is left, up to `NAME_MAX`.
 pub struct Columns {
     pub shown: Vec<Col>,
     pub name_width: u16,
-    /// Labels such as `cn-north-4_prod` get what the name leaves, up to [`PROJECT_MAX`].
+    /// Labels such as `cn-north-4_prod` get what the name leaves, up to `PROJECT_MAX`.
     pub project_width: u16,
 }
 
