@@ -991,3 +991,34 @@ fn two_profiles_in_one_table() {
     let t = render(&mut one, 120, 40);
     assert!(!text(t.backend().buffer()).contains("profile"));
 }
+
+/// Bare-metal servers are reset but never restarted by ecsreset: the confirmation says so
+/// whatever reboot is chosen, and only of them.
+#[test]
+fn confirm_says_bare_metal_is_not_restarted() {
+    let mut s = loaded_with_bare_metal();
+    for n in ["web-01", "bms-db-01"] {
+        select(&mut s, n);
+        feed(&mut s, [ch(' ')]);
+    }
+    feed(&mut s, [ch('r')]);
+    type_str(&mut s, "Tq7!fixture");
+    feed(&mut s, [key(KeyCode::Enter)]);
+    type_str(&mut s, "Tq7!fixture");
+    feed(&mut s, [key(KeyCode::Enter), key(KeyCode::Down)]);
+    let t = render(&mut s, 120, 40);
+    let shown = text(t.backend().buffer());
+    assert!(shown.contains("soft reboot after the reset"), "{shown}");
+    assert!(
+        shown.contains("1 bare-metal server(s) are never restarted here: restart them"),
+        "{shown}"
+    );
+    let mut plain = marked(&["web-01", "web-02"]);
+    feed(&mut plain, [ch('r')]);
+    type_str(&mut plain, "Tq7!fixture");
+    feed(&mut plain, [key(KeyCode::Enter)]);
+    type_str(&mut plain, "Tq7!fixture");
+    feed(&mut plain, [key(KeyCode::Enter)]);
+    let t = render(&mut plain, 120, 40);
+    assert!(!text(t.backend().buffer()).contains("bare-metal"));
+}

@@ -303,6 +303,8 @@ pub enum Event {
         ok: Vec<String>,
         refused: Vec<crate::ops::Refusal>,
         shutoff: Vec<String>,
+        /// Among `ok`, bare-metal: the engine never restarts them, whatever is chosen.
+        bare_metal: Vec<String>,
     },
     Reset {
         id: RequestId,

@@ -74,6 +74,7 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
             ok,
             refused,
             shutoff,
+            bare_metal,
         } => {
             state.pending.remove(&id);
             if let Mode::Confirm(c) = &mut state.mode
@@ -83,6 +84,7 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
                     ok,
                     refused,
                     shutoff,
+                    bare_metal,
                 };
             }
         }
