@@ -45,19 +45,6 @@ async fn paged_env() -> CliEnv {
     CliEnv::with(sim_config(Fleet::generate(3, 25, 101)), tuning, &[]).await
 }
 
-fn ids_of(
-    env: &CliEnv,
-    project: usize,
-    pred: impl Fn(&ecsreset::sim::SimServer) -> bool,
-) -> Vec<String> {
-    env.fleet.projects[project]
-        .servers
-        .iter()
-        .filter(|s| pred(s))
-        .map(|s| s.id.clone())
-        .collect()
-}
-
 // ---------------------------------------------------------------------------- list, audit
 
 #[tokio::test]
@@ -561,7 +548,7 @@ async fn flag_reports_the_given_servers_in_order_and_refuses_unknown_ids() {
 #[tokio::test]
 async fn reset_generate_applies_the_printed_password_and_the_trail_never_holds_it() {
     let env = CliEnv::new(Fleet::generate(2, 10, 110)).await;
-    let ok = ids_of(&env, 0, |s| s.reset_supported);
+    let ok = env.ids(0, |s| s.reset_supported);
     let run = env
         .run(&["reset", &ok[0], "--generate", "--yes", "--format", "json"])
         .await;
@@ -636,9 +623,12 @@ async fn reset_generate_applies_the_printed_password_and_the_trail_never_holds_i
 #[tokio::test]
 async fn unique_generated_passwords_are_sealed_before_sending_and_differ_per_server() {
     let env = CliEnv::new(Fleet::generate(2, 8, 131)).await;
-    let mut ids = ids_of(&env, 0, |s| s.reset_supported && s.status == "ACTIVE");
+    let mut ids = env.ids(0, |s| s.reset_supported && s.status == "ACTIVE");
     ids.truncate(2);
-    ids.push(ids_of(&env, 1, |s| s.reset_supported && s.status == "ACTIVE").remove(0));
+    ids.push(
+        env.ids(1, |s| s.reset_supported && s.status == "ACTIVE")
+            .remove(0),
+    );
     let identity = age::x25519::Identity::generate();
     let key = env.dir.path().join("operator.key");
     {
@@ -683,7 +673,7 @@ async fn unique_generated_passwords_are_sealed_before_sending_and_differ_per_ser
 #[tokio::test]
 async fn unique_passwords_without_escrow_are_refused_on_a_pipe() {
     let env = CliEnv::new(Fleet::generate(1, 8, 132)).await;
-    let ok = ids_of(&env, 0, |s| s.reset_supported);
+    let ok = env.ids(0, |s| s.reset_supported);
     let run = env
         .run(&[
             "reset",
@@ -706,7 +696,7 @@ async fn unique_passwords_without_escrow_are_refused_on_a_pipe() {
 #[tokio::test]
 async fn reset_generate_refuses_csv_before_sending_anything() {
     let env = CliEnv::new(Fleet::generate(1, 5, 111)).await;
-    let ok = ids_of(&env, 0, |s| s.reset_supported);
+    let ok = env.ids(0, |s| s.reset_supported);
     let run = env
         .run(&["reset", &ok[0], "--generate", "--yes", "--format", "csv"])
         .await;
@@ -719,8 +709,8 @@ async fn reset_generate_refuses_csv_before_sending_anything() {
 #[tokio::test]
 async fn a_reset_across_two_projects_uses_the_single_api_in_each() {
     let env = CliEnv::new(Fleet::generate(2, 8, 118)).await;
-    let a = ids_of(&env, 0, |s| s.reset_supported).remove(0);
-    let b = ids_of(&env, 1, |s| s.reset_supported).remove(0);
+    let a = env.ids(0, |s| s.reset_supported).remove(0);
+    let b = env.ids(1, |s| s.reset_supported).remove(0);
     let run = env
         .run(&[
             "reset",
@@ -756,9 +746,9 @@ async fn resets_are_refused_before_anything_is_sent() {
     let fleet = Fleet::generate(2, 10, 111);
     let protected = fleet.projects[1].id.clone();
     let env = CliEnv::with(sim_config(fleet), Tuning::default(), &[&protected]).await;
-    let unsupported = ids_of(&env, 0, |s| !s.reset_supported);
-    let ok = ids_of(&env, 0, |s| s.reset_supported);
-    let in_protected = ids_of(&env, 1, |s| s.reset_supported);
+    let unsupported = env.ids(0, |s| !s.reset_supported);
+    let ok = env.ids(0, |s| s.reset_supported);
+    let in_protected = env.ids(1, |s| s.reset_supported);
 
     let run = env
         .run(&["reset", &unsupported[0], "--generate", "--yes"])
@@ -800,7 +790,9 @@ async fn resets_are_refused_before_anything_is_sent() {
 #[tokio::test]
 async fn reset_with_soft_reboot_applies_the_password() {
     let env = CliEnv::new(Fleet::generate(1, 10, 112)).await;
-    let id = ids_of(&env, 0, |s| s.reset_supported && s.status == "ACTIVE").remove(0);
+    let id = env
+        .ids(0, |s| s.reset_supported && s.status == "ACTIVE")
+        .remove(0);
     let run = env
         .run(&[
             "reset",
@@ -832,7 +824,9 @@ async fn reset_with_soft_reboot_applies_the_password() {
 #[tokio::test]
 async fn a_reset_whose_reboot_cannot_start_exits_1() {
     let env = CliEnv::new(Fleet::generate(1, 10, 113)).await;
-    let id = ids_of(&env, 0, |s| s.reset_supported && s.status == "ACTIVE").remove(0);
+    let id = env
+        .ids(0, |s| s.reset_supported && s.status == "ACTIVE")
+        .remove(0);
     let sim = env.sim.clone();
     // The reset goes through; from its answer on, the simulator fails every request.
     let ctx = env
@@ -881,7 +875,7 @@ async fn a_reset_whose_reboot_cannot_start_exits_1() {
 #[tokio::test]
 async fn a_reboot_whose_answer_is_lost_is_reported_as_unknown_not_as_not_started() {
     let env = CliEnv::new(Fleet::generate(1, 10, 116)).await;
-    let id = ids_of(&env, 0, |s| s.status == "ACTIVE").remove(0);
+    let id = env.ids(0, |s| s.status == "ACTIVE").remove(0);
     let sim = env.sim.clone();
     // The lookup goes through; from then on every request is applied and its answer lost.
     let ctx = env
@@ -956,7 +950,9 @@ async fn an_ignored_server_filter_never_widens_a_change() {
     let mut cfg = sim_config(Fleet::generate(2, 10, 151));
     cfg.quirks.ignore_server_filter = true;
     let env = CliEnv::with(cfg, Tuning::default(), &[]).await;
-    let id = ids_of(&env, 0, |s| s.reset_supported && s.status == "ACTIVE").remove(0);
+    let id = env
+        .ids(0, |s| s.reset_supported && s.status == "ACTIVE")
+        .remove(0);
     let all: Vec<String> = env
         .fleet
         .projects

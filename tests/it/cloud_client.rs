@@ -234,14 +234,11 @@ async fn batch_reboot_job_reaches_success_and_applies_the_pending_password() {
         .unwrap();
     assert!(!job_id.is_empty());
     assert_eq!(truth_of(&sim, &ids[0]).status, "REBOOT");
-    let mut job = cloud.job(&p, &job_id).await.unwrap();
-    for _ in 0..400 {
-        if matches!(job.status.as_deref(), Some("SUCCESS" | "FAIL")) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-        job = cloud.job(&p, &job_id).await.unwrap();
-    }
+    let job = eventually("the reboot job to end", async || {
+        let job = cloud.job(&p, &job_id).await.unwrap();
+        matches!(job.status.as_deref(), Some("SUCCESS" | "FAIL")).then_some(job)
+    })
+    .await;
     assert_eq!(job.status.as_deref(), Some("SUCCESS"), "{job:?}");
     assert_eq!(job.job_id.as_deref(), Some(job_id.as_str()));
     let subs = job.entities.unwrap().sub_jobs.unwrap();

@@ -7,22 +7,13 @@ use ecsreset::sim::Fleet;
 
 const ACTIVE: fn(&ecsreset::sim::SimServer) -> bool = |s| s.reset_supported && s.status == "ACTIVE";
 
-fn ids_of(env: &CliEnv, project: usize) -> Vec<String> {
-    env.fleet.projects[project]
-        .servers
-        .iter()
-        .filter(|s| ACTIVE(s))
-        .map(|s| s.id.clone())
-        .collect()
-}
-
 /// Two servers of project 0 and one of project 1 (another region), escrow to a fresh age key
 /// and CSMS in project 0's region.
 async fn setup(seed: u64) -> (CliEnv, Vec<String>) {
     let env = CliEnv::new(Fleet::generate(2, 8, seed)).await;
-    let mut ids = ids_of(&env, 0);
+    let mut ids = env.ids(0, ACTIVE);
     ids.truncate(2);
-    ids.push(ids_of(&env, 1).remove(0));
+    ids.push(env.ids(1, ACTIVE).remove(0));
     let region = env.fleet.projects[0].region.clone().unwrap();
     let identity = age::x25519::Identity::generate();
     env.write_config(

@@ -19,29 +19,6 @@ struct Two {
     config: PathBuf,
 }
 
-fn q(s: &str) -> String {
-    toml::Value::String(s.to_owned()).to_string()
-}
-
-fn profile(name: &str, sim: &Sim, fleet: &Fleet, extra: &str) -> String {
-    let c = &sim.credentials()[0];
-    let mut t = format!(
-        "\n[profiles.{name}]\n{extra}\n[profiles.{name}.credentials]\naccess_key = {}\nsecret_key = {}\n\
-         [profiles.{name}.endpoints]\necs = {url}\niam = {url}\n",
-        q(&c.access_key),
-        q(c.secret_key.expose()),
-        url = q(&sim.base_url())
-    );
-    for p in regional(fleet) {
-        t.push_str(&format!(
-            "[[profiles.{name}.projects]]\nregion = {}\nid = {}\n",
-            q(&p.region),
-            q(&p.id)
-        ));
-    }
-    t
-}
-
 async fn two(b_extra: &str) -> Two {
     let (fa, fb) = (Fleet::generate(2, 6, 501), Fleet::generate(1, 5, 502));
     let a = start(sim_config(fa.clone())).await;
@@ -51,8 +28,8 @@ async fn two(b_extra: &str) -> Two {
     let config = dir.path().join("config.toml");
     let text = format!(
         "[tuning]\nretries = 0\nrate_per_second = 1000.0\n{}{}",
-        profile("a", &a, &fa, ""),
-        profile("b", &b, &fb, b_extra)
+        profile_text("a", &a, &fa, ""),
+        profile_text("b", &b, &fb, b_extra)
     );
     write_private(&config, &text);
     Two {

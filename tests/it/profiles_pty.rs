@@ -5,31 +5,8 @@
 
 use crate::support::{self, pty};
 
-use ecsreset::sim::{Fleet, Sim};
+use ecsreset::sim::Fleet;
 use pty::{Env, Pty};
-
-fn q(s: &str) -> String {
-    toml::Value::String(s.to_owned()).to_string()
-}
-
-fn profile(name: &str, sim: &Sim, fleet: &Fleet) -> String {
-    let c = &sim.credentials()[0];
-    let mut t = format!(
-        "\n[profiles.{name}.credentials]\naccess_key = {}\nsecret_key = {}\n\
-         [profiles.{name}.endpoints]\necs = {url}\niam = {url}\n",
-        q(&c.access_key),
-        q(c.secret_key.expose()),
-        url = q(&sim.base_url())
-    );
-    for p in support::regional(fleet) {
-        t.push_str(&format!(
-            "[[profiles.{name}.projects]]\nregion = {}\nid = {}\n",
-            q(&p.region),
-            q(&p.id)
-        ));
-    }
-    t
-}
 
 #[test]
 fn one_table_for_two_accounts_and_p_switches_between_them() {
@@ -41,8 +18,8 @@ fn one_table_for_two_accounts_and_p_switches_between_them() {
     let sim_b = env.block_on(support::start(cfg));
     let text = format!(
         "[tuning]\nrate_per_second = 1000.0\n{}{}",
-        profile("a", &env.sim, &env.fleet),
-        profile("b", &sim_b, &fleet_b)
+        support::profile_text("a", &env.sim, &env.fleet, ""),
+        support::profile_text("b", &sim_b, &fleet_b, "")
     );
     support::write_private(&env.config, &text);
     let (na, nb) = (env.listed(), fleet_b.server_count());

@@ -15,7 +15,7 @@
 //! Case counts are small by default so the file runs in seconds; set `PROPTEST_CASES` to
 //! run every property that many times (e.g. `PROPTEST_CASES=5000` in a nightly job).
 
-use crate::support::{Canned, CannedAnswer};
+use crate::support::{Canned, CannedAnswer, fixture, write_private};
 use ecsreset::cloud::error::decode_error;
 use ecsreset::cloud::sign::{self, QueryValue, SignInput};
 use ecsreset::cloud::wire::{
@@ -54,11 +54,6 @@ fn config(default: u32) -> ProptestConfig {
 }
 
 // ---------------------------------------------------------------------------------- bodies
-
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/data/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
 
 /// Documented answers, valid as they are: the base for mutations.
 fn fixtures() -> Vec<Value> {
@@ -651,19 +646,6 @@ fn load(path: &std::path::Path) -> Result<config::Config, config::ConfigError> {
         path: Some(path.to_owned()),
         env: &no_env,
     })
-}
-
-fn write_private(path: &std::path::Path, text: &[u8]) {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .unwrap();
-    f.write_all(text).unwrap();
 }
 
 proptest! {

@@ -219,11 +219,7 @@ impl Env {
         let mut proc_environ = None;
         let mut stdin = child.stdin.take().unwrap();
         if let Some(pw) = password {
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while !ready(&self.sim) {
-                assert!(Instant::now() < deadline, "the child never got ready");
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
+            wait_until("the child to get ready", async || ready(&self.sim)).await;
             // Refusals exit without reading a password; the /proc entries are then gone.
             let pid = child.id();
             proc_cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok();

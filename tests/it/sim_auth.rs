@@ -1,6 +1,7 @@
 //! The simulator's gateway checks: signatures (signed here by hand with the shared signer and
 //! sent with reqwest), skew, lockout, tokens, routing errors, body limit, loopback only.
 
+use crate::support::{fixture, start};
 use chrono::{Duration as Chrono, Utc};
 use ecsreset::cloud::sign::{
     QueryValue, SignInput, canonical_request, sign, signature, string_to_sign,
@@ -9,17 +10,6 @@ use ecsreset::sim::probe::Probe;
 use ecsreset::sim::{Fleet, Sim, SimConfig, SimCredential, SimError};
 use serde_json::Value;
 use std::time::Duration;
-
-async fn start(cfg: SimConfig) -> Sim {
-    Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
-}
-
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/data/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 struct Sent {
     status: u16,
@@ -251,6 +241,8 @@ async fn five_failures_lock_the_key_until_the_lock_expires() {
             .unwrap()
             .contains("locked")
     );
+    // A fixed wait on purpose: the lock's expiry is what is tested, and polling with the good
+    // key while it holds would add locked attempts to the failure count asserted below.
     tokio::time::sleep(Duration::from_millis(900)).await;
     let again = get(&sim, &ak, &sk, "/v3/auth/projects", &[], Utc::now()).await;
     assert_eq!(again.status, 200);

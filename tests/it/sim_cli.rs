@@ -4,7 +4,6 @@ use ecsreset::sim::probe::Probe;
 use ecsreset::sim::{SimCliArgs, SimCredential, SimError, run_cli_until};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// A `Write` the test can read while `run_cli_until` still holds it.
 #[derive(Clone, Default)]
@@ -45,9 +44,10 @@ async fn serves_until_told_and_writes_a_private_working_client_config() {
         let _ = stopped.await;
     });
     let client = async {
-        while !out.text().contains("Serving until") {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        crate::support::wait_until("the simulator to say it serves", async || {
+            out.text().contains("Serving until")
+        })
+        .await;
         let text = std::fs::read_to_string(&path).unwrap();
         #[cfg(unix)]
         {

@@ -1,30 +1,21 @@
 //! The app's own client (`ecsreset::cloud`) against the simulator: the cross-check that the
 //! two sides, built on the same signer and wire types, agree on the wire.
 
+use crate::support::{eventually, fast_retry, settings, start};
 use ecsreset::cloud::wire::RebootType;
-use ecsreset::cloud::{Cloud, CloudError, Credentials, RetryPolicy, Settings};
+use ecsreset::cloud::{Cloud, CloudError};
 use ecsreset::secret::Secret;
 use ecsreset::sim::{Faults, Fleet, Sim, SimConfig};
 use std::time::Duration;
 
 const PASSWORD: &str = "Qx7-Lm2.Rt9@vb";
 
+/// A simulator and a client that never retries: every fault reaches the test as it came.
 async fn setup(cfg: SimConfig) -> (Sim, Cloud) {
-    let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let c = &sim.credentials()[0];
-    let creds = Credentials {
-        access_key: c.access_key.clone(),
-        secret_key: c.secret_key.clone(),
-        security_token: None,
-    };
-    let mut settings = Settings::new(sim.base_url(), sim.base_url(), creds);
-    settings.retry = RetryPolicy {
-        retries: 0,
-        ..RetryPolicy::default()
-    };
-    let cloud = Cloud::new(settings).unwrap();
+    let sim = start(cfg).await;
+    let mut s = settings(&sim);
+    s.retry = fast_retry(0);
+    let cloud = Cloud::new(s).unwrap();
     (sim, cloud)
 }
 
@@ -66,11 +57,12 @@ async fn audit_reset_and_reboot_through_the_app_client() {
         .batch_reboot(p, std::slice::from_ref(&target), RebootType::Soft)
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(
-        cloud.job(p, &job).await.unwrap().status.as_deref(),
-        Some("SUCCESS")
-    );
+    let ended = eventually("the reboot job to end", async || {
+        let status = cloud.job(p, &job).await.unwrap().status;
+        status.filter(|s| s == "SUCCESS" || s == "FAIL")
+    })
+    .await;
+    assert_eq!(ended, "SUCCESS");
     let truth = sim
         .truth()
         .into_iter()
@@ -110,16 +102,9 @@ async fn errors_reach_the_client_typed() {
     assert!(matches!(err, CloudError::OutcomeUnknown { .. }), "{err:?}");
     assert_eq!(sim.received_passwords(&target.id).len(), 1, "it did apply");
     sim.set_faults(Faults::none());
-    let mut wrong = Settings::new(
-        sim.base_url(),
-        sim.base_url(),
-        Credentials {
-            access_key: sim.credentials()[0].access_key.clone(),
-            secret_key: Secret::new("wrong"),
-            security_token: None,
-        },
-    );
-    wrong.retry.retries = 0;
+    let mut wrong = settings(&sim);
+    wrong.credentials.secret_key = Secret::new("wrong");
+    wrong.retry = fast_retry(0);
     let denied = Cloud::new(wrong)
         .unwrap()
         .auth_projects("cn-north-4")

@@ -97,7 +97,7 @@ async fn the_official_python_sdk_works_against_the_simulator() {
         .collect();
     // Stored twice by ecsreset's client: created, then a new version; the SDK must read
     // the second.
-    let client = client_of(&sim);
+    let client = crate::support::client(&sim);
     let p = ecsreset::cloud::ProjectRef {
         id: project.clone(),
         region: "cn-north-4".into(),
@@ -266,20 +266,4 @@ async fn the_official_python_sdk_works_against_the_simulator() {
             "{api} was exercised: {stats:?}"
         );
     }
-}
-
-/// ecsreset's own client for the simulator, CSMS included.
-fn client_of(sim: &Sim) -> ecsreset::cloud::Cloud {
-    let c = &sim.credentials()[0];
-    let mut s = ecsreset::cloud::Settings::new(
-        sim.base_url(),
-        sim.base_url(),
-        ecsreset::cloud::Credentials {
-            access_key: c.access_key.clone(),
-            secret_key: c.secret_key.clone(),
-            security_token: c.security_token.clone(),
-        },
-    );
-    s.csms_endpoint = sim.base_url();
-    ecsreset::cloud::Cloud::new(s).unwrap()
 }

@@ -1,27 +1,15 @@
 //! The simulator's ECS and IAM behaviour on the wire: paging by page number, full server
 //! details, the flag string, 204 resets, batch dry-run, reboot jobs, project listing.
 
+use crate::support::{eventually, fixture, start_probed as start, wait_until};
 use ecsreset::cloud::wire::{JobResponse, ListServersResponse, ProjectsResponse};
 use ecsreset::sim::probe::Probe;
-use ecsreset::sim::{Fleet, Sim, SimConfig, SimProject};
+use ecsreset::sim::{Fleet, SimConfig, SimProject};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::time::Duration;
 
 const STRONG: &str = "Qx7-Lm2.Rt9@vb";
-
-async fn start(cfg: SimConfig) -> (Sim, Probe) {
-    let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let probe = Probe::new(&sim);
-    (sim, probe)
-}
-
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/data/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 fn find(p: &SimProject, pred: impl Fn(&ecsreset::sim::SimServer) -> bool) -> &str {
     &p.servers.iter().find(|s| pred(s)).unwrap().id
@@ -399,6 +387,15 @@ async fn job(probe: &Probe, pid: &str, id: &str) -> (Value, JobResponse) {
     (raw.clone(), serde_json::from_value(raw).unwrap())
 }
 
+/// The job once it has ended, with SUCCESS or FAIL.
+async fn ended(probe: &Probe, pid: &str, id: &str) -> (Value, JobResponse) {
+    eventually("the job to end", async || {
+        let answer = job(probe, pid, id).await;
+        matches!(answer.1.status.as_deref(), Some("SUCCESS" | "FAIL")).then_some(answer)
+    })
+    .await
+}
+
 fn key_set(v: &Value) -> Vec<String> {
     let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
     k.sort();
@@ -438,8 +435,11 @@ async fn a_soft_reboot_job_runs_then_succeeds_and_applies_the_pending_password()
     assert_eq!(r.status, 200);
     let job_id = r.json()["job_id"].as_str().unwrap().to_owned();
     assert_eq!(job_id.len(), 32);
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let (raw, first) = job(&probe, &p.id, &job_id).await;
+    let (raw, first) = eventually("the job to leave INIT", async || {
+        let answer = job(&probe, &p.id, &job_id).await;
+        (answer.1.status.as_deref() != Some("INIT")).then_some(answer)
+    })
+    .await;
     assert_eq!(first.status.as_deref(), Some("RUNNING"));
     let want = fixture("ecs-job-running.json");
     assert_eq!(key_set(&raw), key_set(&want));
@@ -456,8 +456,7 @@ async fn a_soft_reboot_job_runs_then_succeeds_and_applies_the_pending_password()
             .status
     };
     assert_eq!(status(running[0]), "REBOOT");
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    let (raw, done) = job(&probe, &p.id, &job_id).await;
+    let (raw, done) = ended(&probe, &p.id, &job_id).await;
     assert_eq!(done.status.as_deref(), Some("SUCCESS"), "{raw}");
     assert!(raw["error_code"].is_null() && raw["end_time"].as_str().unwrap().ends_with('Z'));
     let subs = done.entities.unwrap().sub_jobs.unwrap();
@@ -498,8 +497,7 @@ async fn a_soft_reboot_of_a_stopped_server_fails_but_a_hard_one_starts_it() {
         .as_str()
         .unwrap()
         .to_owned();
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let (raw, done) = job(&probe, &p.id, &id).await;
+    let (raw, done) = ended(&probe, &p.id, &id).await;
     assert_eq!(done.status.as_deref(), Some("FAIL"), "{raw}");
     assert_eq!(key_set(&raw), key_set(&fixture("ecs-job-failed.json")));
     let subs = done.entities.unwrap().sub_jobs.unwrap();
@@ -523,9 +521,8 @@ async fn a_soft_reboot_of_a_stopped_server_fails_but_a_hard_one_starts_it() {
             .status
     };
     assert_eq!(status(), "HARD_REBOOT");
-    tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(
-        job(&probe, &p.id, &id).await.1.status.as_deref(),
+        ended(&probe, &p.id, &id).await.1.status.as_deref(),
         Some("SUCCESS")
     );
     assert_eq!(status(), "ACTIVE");
@@ -538,8 +535,7 @@ async fn a_soft_reboot_of_a_stopped_server_fails_but_a_hard_one_starts_it() {
             .status,
         200
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(status(), "SHUTOFF");
+    wait_until("the server to be SHUTOFF", async || status() == "SHUTOFF").await;
     let start = json!({"os-start": {"servers": [{"id": off}]}});
     assert_eq!(
         probe
@@ -549,8 +545,10 @@ async fn a_soft_reboot_of_a_stopped_server_fails_but_a_hard_one_starts_it() {
             .status,
         200
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(status(), "ACTIVE");
+    wait_until("the server to be ACTIVE again", async || {
+        status() == "ACTIVE"
+    })
+    .await;
 }
 
 #[tokio::test]

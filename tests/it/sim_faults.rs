@@ -1,18 +1,11 @@
 //! Throttling and injected faults as a client meets them: 429 bodies, 5xx in both styles,
 //! dropped connections (before and after the effect), garbage bodies, latency, counters.
 
+use crate::support::start_probed as start;
 use ecsreset::sim::probe::Probe;
-use ecsreset::sim::{Faults, Fleet, Sim, SimConfig};
+use ecsreset::sim::{Faults, Fleet, SimConfig};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-async fn start(cfg: SimConfig) -> (Sim, Probe) {
-    let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let probe = Probe::new(&sim);
-    (sim, probe)
-}
 
 fn reset_target() -> (String, String) {
     let p = &Fleet::demo().projects[0];
@@ -50,6 +43,7 @@ async fn the_token_bucket_answers_429_per_key_and_api() {
     let other_api = probe.get("/v3/projects", &[]).await.unwrap();
     assert_eq!(other_api.status, 200, "each API has its own bucket");
     assert_eq!(sim.stats().throttled, 1);
+    // A fixed wait on purpose: the bucket's refill over time is what is tested.
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(
         probe.get("/v3/auth/projects", &[]).await.unwrap().status,

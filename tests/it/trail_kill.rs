@@ -6,7 +6,12 @@
 use crate::support::*;
 use ecsreset::sim::{Faults, Fleet};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+/// Whether the trail holds an intent yet (the child writes it before it sends the batch).
+fn intent_in(trail: &std::path::Path) -> bool {
+    std::fs::read_to_string(trail).is_ok_and(|t| t.contains("\"phase\":\"intent\""))
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_mid_batch_leaves_an_unfinished_operation_the_next_start_reports() {
@@ -41,11 +46,7 @@ async fn a_kill_mid_batch_leaves_an_unfinished_operation_the_next_start_reports(
         .spawn()
         .unwrap();
     let trail = data.join("trail.jsonl");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !std::fs::read_to_string(&trail).is_ok_and(|t| t.contains("\"phase\":\"intent\"")) {
-        assert!(Instant::now() < deadline, "no intent was written");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until("an intent in the trail", async || intent_in(&trail)).await;
     child.kill().unwrap(); // SIGKILL: nothing gets to clean up.
     child.wait().unwrap();
     let text = std::fs::read_to_string(&trail).unwrap();
@@ -178,15 +179,14 @@ async fn a_kill_after_sealing_leaves_the_sealed_file_and_an_unfinished_operation
         .spawn()
         .unwrap();
     let trail = data.join("trail.jsonl");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !std::fs::read_to_string(&trail).is_ok_and(|t| t.contains("\"phase\":\"intent\"")) {
-        assert!(Instant::now() < deadline, "no intent was written");
+    wait_until("an intent in the trail", async || {
         assert!(
             child.try_wait().unwrap().is_none(),
             "the reset ended before its intent was seen"
         );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+        intent_in(&trail)
+    })
+    .await;
     child.kill().unwrap(); // SIGKILL: nothing gets to clean up.
     child.wait().unwrap();
     env.sim.set_faults(Faults::none());
@@ -273,11 +273,7 @@ async fn sigterm_and_sigint_mid_batch_record_the_interruption_and_exit_non_zero(
             stdin.write_all(b"Tq7!signal-mid-1\n").unwrap();
         }
         let trail = data.join("trail.jsonl");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !std::fs::read_to_string(&trail).is_ok_and(|t| t.contains("\"phase\":\"intent\"")) {
-            assert!(Instant::now() < deadline, "no intent was written");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_until("an intent in the trail", async || intent_in(&trail)).await;
         let pid = Pid::from_raw(child.id() as i32).unwrap();
         kill_process(pid, signal).unwrap();
         let out = child.wait_with_output().unwrap();

@@ -1,33 +1,12 @@
 //! The `:` palette and the chosen columns on ratatui's TestBackend at the four sizes, with the
 //! fixture fleet and clock; plus the themes' colours on real cells.
 
+use crate::support::tui::{SIZES, render, snap};
 use crossterm::event::KeyCode;
 use ecsreset::config::{Column, Theme};
 use ecsreset::tui::fixture::*;
-use ecsreset::tui::msg::Msg;
 use ecsreset::tui::state::State;
-use ecsreset::tui::ui;
-use ecsreset::tui::update::update;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::style::Color;
-
-const SIZES: [(u16, u16); 4] = [(60, 15), (80, 24), (120, 40), (200, 60)];
-
-fn render(s: &mut State, w: u16, h: u16) -> Terminal<TestBackend> {
-    update(s, Msg::Resize(w, h));
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| ui::draw(f, s)).unwrap();
-    t
-}
-
-fn snap(name: &str, build: impl Fn() -> State) {
-    for (w, h) in SIZES {
-        let mut s = build();
-        let t = render(&mut s, w, h);
-        insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
-    }
-}
 
 fn palette(typed: &str) -> State {
     let mut s = loaded();
@@ -38,22 +17,22 @@ fn palette(typed: &str) -> State {
 
 #[test]
 fn the_palette_open_empty_typed_and_scrolled() {
-    snap("palette_empty", || palette(""));
-    snap("palette_project", || palette("proj"));
-    snap("palette_columns_error", || palette("columns name size"));
-    snap("palette_scrolled", || {
+    snap!("palette_empty", || palette(""));
+    snap!("palette_project", || palette("proj"));
+    snap!("palette_columns_error", || palette("columns name size"));
+    snap!("palette_scrolled", || {
         let mut s = palette("");
         for _ in 0..20 {
             feed(&mut s, [key(KeyCode::Down)]);
         }
         s
     });
-    snap("palette_no_match", || palette("zzz"));
+    snap!("palette_no_match", || palette("zzz"));
 }
 
 #[test]
 fn chosen_columns_keep_their_order_and_drop_what_does_not_fit() {
-    snap("columns_chosen", || {
+    snap!("columns_chosen", || {
         let mut s = loaded();
         s.columns = Some(vec![
             Column::Flag,

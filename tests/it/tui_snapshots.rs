@@ -1,6 +1,7 @@
 //! Every pane and state on ratatui's TestBackend at 80x24 and 120x40, with a fixed clock and
 //! fleet, plus cell-style checks where colour carries meaning.
 
+use crate::support::tui::{SIZES, render, snap};
 use crossterm::event::KeyCode;
 use ecsreset::cloud::CallRecord;
 use ecsreset::tui::fixture::*;
@@ -12,25 +13,6 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
-
-/// The stated minimum, the classic terminal, a roomy one and a wide one.
-const SIZES: [(u16, u16); 4] = [(60, 15), (80, 24), (120, 40), (200, 60)];
-
-fn render(s: &mut State, w: u16, h: u16) -> Terminal<TestBackend> {
-    update(s, Msg::Resize(w, h));
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| ui::draw(f, s)).unwrap();
-    t
-}
-
-/// Snapshots the state built by `build` at both sizes.
-fn snap(name: &str, build: impl Fn() -> State) {
-    for (w, h) in SIZES {
-        let mut s = build();
-        let t = render(&mut s, w, h);
-        insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
-    }
-}
 
 fn text(buf: &Buffer) -> String {
     buf.content().iter().map(|c| c.symbol()).collect()
@@ -272,22 +254,22 @@ fn audit_done() -> State {
 
 #[test]
 fn servers_pane() {
-    snap("servers_loading", || {
+    snap!("servers_loading", || {
         let mut s = empty();
         started(&mut s);
         s
     });
-    snap("servers_filled", loaded);
-    snap("servers_filter", || {
+    snap!("servers_filled", loaded);
+    snap!("servers_filter", || {
         let mut s = loaded();
         feed(&mut s, [ch('/')]);
         type_str(&mut s, "web");
         s
     });
-    snap("servers_marks", || {
+    snap!("servers_marks", || {
         marked(&["web-01", "db-01", "stg-win-01"])
     });
-    snap("servers_read_only_project_filter", || {
+    snap!("servers_read_only_project_filter", || {
         let mut s = loaded();
         s.read_only = true;
         feed(&mut s, [ch('p'), ch('s'), ch('s')]);
@@ -320,10 +302,10 @@ fn windows_password_dialog() {
         update(&mut s, Msg::Worker(event));
         s
     }
-    snap("winpw_path", || open("~/.ssh/kp-win.pem"));
-    snap("winpw_shown", || answered(false));
-    snap("winpw_read_only", || answered(true));
-    snap("winpw_details_hint", || {
+    snap!("winpw_path", || open("~/.ssh/kp-win.pem"));
+    snap!("winpw_shown", || answered(false));
+    snap!("winpw_read_only", || answered(true));
+    snap!("winpw_details_hint", || {
         let mut s = loaded();
         select(&mut s, "win-ad-01");
         feed(&mut s, [key(KeyCode::Enter)]);
@@ -335,8 +317,8 @@ fn windows_password_dialog() {
 /// listed, so an ECS-only fleet keeps its columns.
 #[test]
 fn ecs_and_bms_in_one_table() {
-    snap("servers_bare_metal", loaded_with_bare_metal);
-    snap("details_bare_metal", || {
+    snap!("servers_bare_metal", loaded_with_bare_metal);
+    snap!("details_bare_metal", || {
         let mut s = loaded_with_bare_metal();
         select(&mut s, "bms-win-01");
         feed(&mut s, [key(KeyCode::Enter)]);
@@ -382,18 +364,18 @@ fn ecs_and_bms_in_one_table() {
 
 #[test]
 fn popups() {
-    snap("details", || {
+    snap!("details", || {
         let mut s = loaded();
         select(&mut s, "db-01");
         feed(&mut s, [key(KeyCode::Enter)]);
         s
     });
-    snap("help", || {
+    snap!("help", || {
         let mut s = loaded();
         feed(&mut s, [ch('?')]);
         s
     });
-    snap("message", || {
+    snap!("message", || {
         let mut s = loaded();
         s.mode = ecsreset::tui::state::Mode::Message {
             title: "Config not reloaded".into(),
@@ -408,11 +390,11 @@ fn popups() {
 
 #[test]
 fn reset_form() {
-    snap("form_empty", || form_with("", ""));
-    snap("form_partial", || form_with("abcdef1", ""));
-    snap("form_valid", || form_with("Tq7!fixture", "Tq7!fixture"));
-    snap("form_mismatch", || form_with("Tq7!fixture", "Tq7!fixtur"));
-    snap("form_generated", || {
+    snap!("form_empty", || form_with("", ""));
+    snap!("form_partial", || form_with("abcdef1", ""));
+    snap!("form_valid", || form_with("Tq7!fixture", "Tq7!fixture"));
+    snap!("form_mismatch", || form_with("Tq7!fixture", "Tq7!fixtur"));
+    snap!("form_generated", || {
         let mut s = form_with("", "");
         feed(&mut s, [ctrl('g')]);
         s
@@ -421,18 +403,18 @@ fn reset_form() {
 
 #[test]
 fn confirm_and_results() {
-    snap("confirm_single", || {
+    snap!("confirm_single", || {
         let mut s = form_with("Tq7!fixture", "Tq7!fixture");
         feed(&mut s, [key(KeyCode::Enter)]);
         s
     });
-    snap("confirm_multiple", confirm_multi);
-    snap("confirm_refused_hidden", confirm_refused_and_hidden);
-    snap("confirm_checking", confirm_checking);
-    snap("results", results);
-    snap("form_sealed", sealed_form);
-    snap("confirm_sealed", sealed_confirm);
-    snap("results_sealed", sealed_results);
+    snap!("confirm_multiple", confirm_multi);
+    snap!("confirm_refused_hidden", confirm_refused_and_hidden);
+    snap!("confirm_checking", confirm_checking);
+    snap!("results", results);
+    snap!("form_sealed", sealed_form);
+    snap!("confirm_sealed", sealed_confirm);
+    snap!("results_sealed", sealed_results);
     // Pre-flight's refusal is shown with its reason and the marks hidden by the filter are
     // called out; nothing refused is counted.
     let mut s = confirm_refused_and_hidden();
@@ -449,9 +431,9 @@ fn confirm_and_results() {
 
 #[test]
 fn log_and_audit() {
-    snap("log_with_errors", with_log);
-    snap("audit_progress", audit_running);
-    snap("audit_summary", audit_done);
+    snap!("log_with_errors", with_log);
+    snap!("audit_progress", audit_running);
+    snap!("audit_summary", audit_done);
 }
 
 /// At the stated minimum every control of every mode is on screen: the fields and buttons
@@ -970,8 +952,8 @@ fn the_form_names_the_remapped_submit_key() {
 
 #[test]
 fn two_profiles_in_one_table() {
-    snap("servers_two_profiles", two_profiles);
-    snap("servers_two_profiles_switched", || {
+    snap!("servers_two_profiles", two_profiles);
+    snap!("servers_two_profiles_switched", || {
         let mut s = two_profiles();
         feed(&mut s, [ch('P'), ch('P')]);
         s

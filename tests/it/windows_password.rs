@@ -11,9 +11,6 @@ use rsa::pkcs1::{EncodeRsaPrivateKey, LineEnding};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-const SHOW: &str = "GET /v1/{project_id}/cloudservers/{server_id}/os-server-password";
-const DELETE: &str = "DELETE /v1/{project_id}/cloudservers/{server_id}/os-server-password";
-
 fn key() -> &'static RsaPrivateKey {
     static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
     KEY.get_or_init(|| RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap())

@@ -8,8 +8,6 @@ use ecsreset::sim::Fleet;
 use rsa::pkcs1::{EncodeRsaPrivateKey, LineEnding};
 use std::process::{Command, Stdio};
 
-const SHOW: &str = "GET /v1/{project_id}/cloudservers/{server_id}/os-server-password";
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_terminal_it_refuses_before_fetching() {
     let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).unwrap();

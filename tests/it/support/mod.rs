@@ -7,6 +7,10 @@
 //! command goes through the library entry points.
 
 pub mod pty;
+pub mod tui;
+mod wait;
+
+pub use wait::{eventually, wait_until};
 
 use clap::Parser;
 use ecsreset::cli::{Cli, Command};
@@ -14,6 +18,7 @@ use ecsreset::cloud::{self, CallRecord, Cloud, ProjectRef, RetryPolicy};
 use ecsreset::commands::context::{self, Context};
 use ecsreset::commands::{self, AppError, Io};
 use ecsreset::config::{self, Config};
+use ecsreset::sim::probe::Probe;
 use ecsreset::sim::{Fleet, ServerTruth, Sim, SimConfig, SimServer};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -27,6 +32,8 @@ pub const FLAG_ROUTE: &str = "GET /v1/{project_id}/cloudservers/{server_id}/os-r
 pub const RESET_ROUTE: &str = "PUT /v1/{project_id}/cloudservers/{server_id}/os-reset-password";
 pub const BATCH_RESET_ROUTE: &str = "PUT /v1/{project_id}/cloudservers/os-reset-passwords";
 pub const ACTION_ROUTE: &str = "POST /v1/{project_id}/cloudservers/action";
+pub const SHOW: &str = "GET /v1/{project_id}/cloudservers/{server_id}/os-server-password";
+pub const DELETE: &str = "DELETE /v1/{project_id}/cloudservers/{server_id}/os-server-password";
 
 /// Fast retries: the default 1 s base would make every retried call cost a second.
 pub fn fast_retry(retries: u32) -> RetryPolicy {
@@ -41,6 +48,20 @@ pub async fn start(cfg: SimConfig) -> Sim {
     Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("simulator starts on loopback")
+}
+
+/// A simulator and a [`Probe`] signed with its first credential, for tests on the wire.
+pub async fn start_probed(cfg: SimConfig) -> (Sim, Probe) {
+    let sim = start(cfg).await;
+    let probe = Probe::new(&sim);
+    (sim, probe)
+}
+
+/// A documented API answer from `tests/data/fixtures`, as JSON.
+pub fn fixture(name: &str) -> serde_json::Value {
+    let path = format!("{}/tests/data/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
 }
 
 /// A simulator with a short reboot, so jobs finish quickly.
@@ -261,6 +282,16 @@ impl CliEnv {
         }
     }
 
+    /// The ids of the servers of the `project`-th project of the fleet that match `pred`.
+    pub fn ids(&self, project: usize, pred: impl Fn(&SimServer) -> bool) -> Vec<String> {
+        self.fleet.projects[project]
+            .servers
+            .iter()
+            .filter(|s| pred(s))
+            .map(|s| s.id.clone())
+            .collect()
+    }
+
     pub fn trail(&self) -> String {
         std::fs::read_to_string(self.data_dir().join("trail.jsonl")).unwrap_or_default()
     }
@@ -354,7 +385,8 @@ pub fn command(cli: Cli) -> Command {
     cli.command.expect("a subcommand")
 }
 
-fn q(s: &str) -> String {
+/// `s` as a TOML string, quoted and escaped.
+pub fn q(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
 }
 
@@ -389,8 +421,29 @@ pub fn config_text(
     text
 }
 
+/// `[profiles.NAME]` with `extra` in its table: the simulator's first credential and
+/// endpoints, and every regional project of `fleet`.
+pub fn profile_text(name: &str, sim: &Sim, fleet: &Fleet, extra: &str) -> String {
+    let c = &sim.credentials()[0];
+    let mut t = format!(
+        "\n[profiles.{name}]\n{extra}\n[profiles.{name}.credentials]\naccess_key = {}\nsecret_key = {}\n\
+         [profiles.{name}.endpoints]\necs = {url}\niam = {url}\n",
+        q(&c.access_key),
+        q(c.secret_key.expose()),
+        url = q(&sim.base_url())
+    );
+    for p in regional(fleet) {
+        t.push_str(&format!(
+            "[[profiles.{name}.projects]]\nregion = {}\nid = {}\n",
+            q(&p.region),
+            q(&p.id)
+        ));
+    }
+    t
+}
+
 /// Writes a file only its owner may read (the config holds a secret key).
-pub fn write_private(path: &Path, text: &str) {
+pub fn write_private(path: &Path, text: &(impl AsRef<[u8]> + ?Sized)) {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -400,7 +453,7 @@ pub fn write_private(path: &Path, text: &str) {
         options.mode(0o600);
     }
     let mut f = options.open(path).unwrap();
-    f.write_all(text.as_bytes()).unwrap();
+    f.write_all(text.as_ref()).unwrap();
 }
 
 // ------------------------------------------------------------------------------------------
