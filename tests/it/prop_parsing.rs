@@ -437,6 +437,63 @@ fn check_answer(status: u16, body: &[u8], got: &[(&str, Result<String, CloudErro
     }
 }
 
+/// Every typed call of the client once, against whatever the canned server answers.
+async fn every_call(
+    cloud: &ecsreset::cloud::Cloud,
+    p: &ProjectRef,
+    ids: &[String],
+    pw: &Secret,
+) -> Vec<(&'static str, Result<String, CloudError>)> {
+    vec![
+        (
+            "list",
+            cloud
+                .list_servers_page(p, 1, 10)
+                .await
+                .map(|r| format!("{r:?}")),
+        ),
+        (
+            "flag",
+            cloud.reset_flag(p, "s1").await.map(|f| f.to_string()),
+        ),
+        ("job", cloud.job(p, "j1").await.map(|j| format!("{j:?}"))),
+        (
+            "projects",
+            cloud
+                .auth_projects("cn-north-4")
+                .await
+                .map(|v| format!("{v:?}")),
+        ),
+        (
+            "dry-run",
+            cloud
+                .batch_reset_password(p, ids, Some(pw), true)
+                .await
+                .map(|v| v.join(",")),
+        ),
+        (
+            "batch",
+            cloud
+                .batch_reset_password(p, ids, Some(pw), false)
+                .await
+                .map(|v| v.join(",")),
+        ),
+        (
+            "reboot",
+            cloud
+                .batch_reboot(p, ids, ecsreset::cloud::wire::RebootType::Soft)
+                .await,
+        ),
+        (
+            "reset",
+            cloud
+                .reset_password(p, "s1", pw, true)
+                .await
+                .map(|a| format!("{a:?}")),
+        ),
+    ]
+}
+
 /// End to end: any status and body from the server gives every client call a typed result
 /// that agrees with the body: reads are `Ok` exactly when the body is the documented JSON
 /// (else `Decode`), changes `Ok` or `OutcomeUnknown` (never `Decode`: a 2xx may have
@@ -473,56 +530,7 @@ fn the_client_types_every_answer() {
                 body
             };
             canned.set(CannedAnswer::new(status, body.clone()));
-            let got = rt.block_on(async {
-                vec![
-                    (
-                        "list",
-                        cloud
-                            .list_servers_page(&p, 1, 10)
-                            .await
-                            .map(|r| format!("{r:?}")),
-                    ),
-                    (
-                        "flag",
-                        cloud.reset_flag(&p, "s1").await.map(|f| f.to_string()),
-                    ),
-                    ("job", cloud.job(&p, "j1").await.map(|j| format!("{j:?}"))),
-                    (
-                        "projects",
-                        cloud
-                            .auth_projects("cn-north-4")
-                            .await
-                            .map(|v| format!("{v:?}")),
-                    ),
-                    (
-                        "dry-run",
-                        cloud
-                            .batch_reset_password(&p, &ids, Some(&pw), true)
-                            .await
-                            .map(|v| v.join(",")),
-                    ),
-                    (
-                        "batch",
-                        cloud
-                            .batch_reset_password(&p, &ids, Some(&pw), false)
-                            .await
-                            .map(|v| v.join(",")),
-                    ),
-                    (
-                        "reboot",
-                        cloud
-                            .batch_reboot(&p, &ids, ecsreset::cloud::wire::RebootType::Soft)
-                            .await,
-                    ),
-                    (
-                        "reset",
-                        cloud
-                            .reset_password(&p, "s1", &pw, true)
-                            .await
-                            .map(|a| format!("{a:?}")),
-                    ),
-                ]
-            });
+            let got = rt.block_on(every_call(&cloud, &p, &ids, &pw));
             check_answer(status, &body, &got);
             let mut tally = tally.lock().unwrap();
             for (call, r) in &got {

@@ -310,6 +310,62 @@ fn received_all(sim: &Sim, ids: &[String]) -> Vec<Vec<String>> {
     ids.iter().map(|id| received(sim, id)).collect()
 }
 
+/// A reset that fails (5xx, final, not retried), one whose answer is lost after it applied,
+/// and one redirected to another host: failed, unknown, unknown; the target sees nothing.
+async fn resets_that_fail_or_stay_unknown(env: &Env, server: &str) {
+    // The reset itself fails: every request errs once the flag check (the last call before
+    // the password is read) is done. A 5xx on a change is final, never retried.
+    let resets_before = route_count(&env.sim, RESET_ROUTE);
+    let run = env
+        .reset(&[server], &[], PASSWORD, |sim| {
+            sim.set_faults(Faults {
+                error_rate: 1.0,
+                ..Faults::none()
+            })
+        })
+        .await;
+    env.sim.set_faults(Faults::none());
+    assert_eq!(run.code, Some(1), "{}", run.err);
+    assert!(run.out.contains("failed"), "{}", run.out);
+    assert_eq!(route_count(&env.sim, RESET_ROUTE), resets_before + 1);
+    assert!(received(&env.sim, server).is_empty());
+
+    // The answer is lost after the reset was applied: unknown, never success.
+    let run = env
+        .reset(&[server], &["--format", "json"], PASSWORD, |sim| {
+            sim.set_faults(Faults {
+                drop_after_apply_rate: 1.0,
+                ..Faults::none()
+            })
+        })
+        .await;
+    env.sim.set_faults(Faults::none());
+    assert_eq!(run.code, Some(1), "{}", run.err);
+    assert!(run.out.contains("\"unknown\""), "{}", run.out);
+    assert_eq!(received(&env.sim, server), [PASSWORD]);
+
+    // The reset is redirected to another host: not followed, unknown, the target sees nothing.
+    let other = Canned::start(CannedAnswer::new(204, "")).await;
+    let run = env
+        .reset(&[server], &["--format", "json"], PASSWORD, |sim| {
+            sim.set_redirect_changes(Some(ecsreset::sim::Redirect {
+                status: 307,
+                location: format!("{}/steal", other.url),
+            }))
+        })
+        .await;
+    env.sim.set_redirect_changes(None);
+    assert_eq!(run.code, Some(1), "{}", run.err);
+    assert!(run.out.contains("\"unknown\""), "{}", run.out);
+    assert!(
+        run.out.contains("redirect to host 127.0.0.1"),
+        "{}",
+        run.out
+    );
+    assert_eq!(other.requests(), 0, "the password followed the redirect");
+    assert_eq!(received(&env.sim, server), [PASSWORD], "not applied again");
+}
+
 /// Resets (single, batch, with reboot, failing, refused), reads (list, audit --save, flag)
 /// and an API error: no sentinel anywhere but in the simulator.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -356,57 +412,7 @@ async fn no_secret_reaches_any_output_file_or_argv() {
         Some(PASSWORD)
     );
 
-    // The reset itself fails: every request errs once the flag check (the last call before
-    // the password is read) is done. A 5xx on a change is final, never retried.
-    let resets_before = route_count(&env.sim, RESET_ROUTE);
-    let run = env
-        .reset(&[&ok[4]], &[], PASSWORD, |sim| {
-            sim.set_faults(Faults {
-                error_rate: 1.0,
-                ..Faults::none()
-            })
-        })
-        .await;
-    env.sim.set_faults(Faults::none());
-    assert_eq!(run.code, Some(1), "{}", run.err);
-    assert!(run.out.contains("failed"), "{}", run.out);
-    assert_eq!(route_count(&env.sim, RESET_ROUTE), resets_before + 1);
-    assert!(received(&env.sim, &ok[4]).is_empty());
-
-    // The answer is lost after the reset was applied: unknown, never success.
-    let run = env
-        .reset(&[&ok[4]], &["--format", "json"], PASSWORD, |sim| {
-            sim.set_faults(Faults {
-                drop_after_apply_rate: 1.0,
-                ..Faults::none()
-            })
-        })
-        .await;
-    env.sim.set_faults(Faults::none());
-    assert_eq!(run.code, Some(1), "{}", run.err);
-    assert!(run.out.contains("\"unknown\""), "{}", run.out);
-    assert_eq!(received(&env.sim, &ok[4]), [PASSWORD]);
-
-    // The reset is redirected to another host: not followed, unknown, the target sees nothing.
-    let other = Canned::start(CannedAnswer::new(204, "")).await;
-    let run = env
-        .reset(&[&ok[4]], &["--format", "json"], PASSWORD, |sim| {
-            sim.set_redirect_changes(Some(ecsreset::sim::Redirect {
-                status: 307,
-                location: format!("{}/steal", other.url),
-            }))
-        })
-        .await;
-    env.sim.set_redirect_changes(None);
-    assert_eq!(run.code, Some(1), "{}", run.err);
-    assert!(run.out.contains("\"unknown\""), "{}", run.out);
-    assert!(
-        run.out.contains("redirect to host 127.0.0.1"),
-        "{}",
-        run.out
-    );
-    assert_eq!(other.requests(), 0, "the password followed the redirect");
-    assert_eq!(received(&env.sim, &ok[4]), [PASSWORD], "not applied again");
+    resets_that_fail_or_stay_unknown(&env, &ok[4]).await;
 
     // Refused before sending: a password breaking the rules, and an unsupported server.
     let run = env.reset(&[&ok[0]], &[], WEAK_PASSWORD, |_| {}).await;

@@ -197,6 +197,17 @@ fn engine(
     (Engine::new(client(sim), opts, sink), seen)
 }
 
+/// The first `n` active, resettable servers of the first project, bare-metal or not.
+fn resettable(f: &Fleet, want_bms: bool, n: usize) -> Vec<String> {
+    f.projects[0]
+        .servers
+        .iter()
+        .filter(|s| bms(s) == want_bms && s.reset_supported && s.status == "ACTIVE")
+        .take(n)
+        .map(|s| s.id.clone())
+        .collect()
+}
+
 #[tokio::test]
 async fn the_engine_resets_bare_metal_singly_and_ecs_by_batch() {
     let mut f = fleet();
@@ -212,16 +223,7 @@ async fn the_engine_resets_bare_metal_singly_and_ecs_by_batch() {
         protected: false,
         profile: None,
     };
-    let pick = |want_bms: bool, n: usize| -> Vec<String> {
-        f.projects[0]
-            .servers
-            .iter()
-            .filter(|s| bms(s) == want_bms && s.reset_supported && s.status == "ACTIVE")
-            .take(n)
-            .map(|s| s.id.clone())
-            .collect()
-    };
-    let (ecs, bare) = (pick(false, 2), pick(true, 2));
+    let (ecs, bare) = (resettable(&f, false, 2), resettable(&f, true, 2));
     assert_eq!(
         (ecs.len(), bare.len()),
         (2, 2),

@@ -214,6 +214,13 @@ async fn list_flags_reset_and_reboot_against_the_simulator() {
         .collect();
     assert!(!logged.contains("Tq7!worker-1"));
 
+    trail_has_every_step(&h, &id);
+    h.sim.shutdown().await;
+}
+
+/// The audit trail of [`list_flags_reset_and_reboot_against_the_simulator`]: one reset and
+/// one reboot line per server, every intent before its outcome, no password.
+fn trail_has_every_step(h: &Harness, id: &str) {
     // The audit trail: one reset and one reboot line per server, no password.
     let trail = std::fs::read_to_string(h.trail.path().join("trail.jsonl")).unwrap();
     assert!(!trail.contains("Tq7!worker-1"));
@@ -250,7 +257,7 @@ async fn list_flags_reset_and_reboot_against_the_simulator() {
         }
     }
     let web01 = lines.iter().find(|l| l["phase"] == "outcome").unwrap();
-    assert_eq!(web01["server_id"], id.as_str());
+    assert_eq!(web01["server_id"], id);
     assert_eq!(web01["server_name"], "web-01");
     assert!(web01["request_id"].is_string(), "{web01}");
     for l in lines.iter().filter(|l| l["phase"] == "outcome") {
@@ -259,7 +266,6 @@ async fn list_flags_reset_and_reboot_against_the_simulator() {
             "resets keep their request id, reboots their job id: {l}"
         );
     }
-    h.sim.shutdown().await;
 }
 
 fn ctrl_g() -> Msg {
@@ -622,6 +628,15 @@ async fn bare_metal_rows_and_a_windows_password_shown_then_cleared() {
     );
     assert!(!logged.contains(&plain), "the log pane never holds it");
 
+    clear_is_done_and_trailed(&mut h, &win.server_id, &plain).await;
+    feed(&mut h.state, [ch('q')]);
+    assert!(!matches!(h.state.mode, Mode::WindowsPassword(_)));
+}
+
+/// `y` in the Windows password dialog: the stored password is cleared on the simulator,
+/// through the engine's trail (intent, then outcome), which never holds the password.
+async fn clear_is_done_and_trailed(h: &mut Harness, server_id: &str, plain: &str) {
+    use ecsreset::tui::state::winpw::{Clear, Stage};
     let effects = feed(&mut h.state, [ch('y')]);
     h.run(effects).await;
     h.settle().await;
@@ -639,20 +654,18 @@ async fn bare_metal_rows_and_a_windows_password_shown_then_cleared() {
         "{:?}",
         d.stage
     );
-    assert!(h.sim.stored_windows_password(&win.server_id).is_none());
+    assert!(h.sim.stored_windows_password(server_id).is_none());
     let trail = std::fs::read_to_string(h.trail.path().join("trail.jsonl")).unwrap();
     let ours: Vec<&str> = trail
         .lines()
-        .filter(|l| l.contains("clear-server-password") && l.contains(&win.server_id))
+        .filter(|l| l.contains("clear-server-password") && l.contains(server_id))
         .collect();
     assert_eq!(ours.len(), 2, "intent, then outcome:\n{trail}");
     assert!(
         ours[0].contains("\"intent\"") && ours[1].contains("\"done\""),
         "{trail}"
     );
-    assert!(!trail.contains(&plain));
-    feed(&mut h.state, [ch('q')]);
-    assert!(!matches!(h.state.mode, Mode::WindowsPassword(_)));
+    assert!(!trail.contains(plain));
 }
 
 /// A reload or a quit stops the worker: the listing it spawned must stop with it, not go on
