@@ -373,4 +373,12 @@ pub struct SimArgs {
     /// one-click reset do: flag, reset or batch-reset, optionally @REGION; repeatable
     #[arg(long, value_name = "API[@REGION]")]
     pub withhold: Vec<crate::sim::Withhold>,
+    /// Grant an IAM agency that assume_role may assume: its name and the account (domain
+    /// name or id) that created it; repeatable. Others are refused with 403
+    #[arg(long, value_name = "NAME:DOMAIN")]
+    pub agency: Vec<crate::sim::SimAgency>,
+    /// Longest lifetime of temporary (agency) keys, in seconds, below the duration asked
+    /// for; short values show renewal and expiry
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub token_ttl: Option<u64>,
 }

@@ -119,6 +119,8 @@ fn sim_args(a: &SimArgs) -> ecsreset::sim::SimCliArgs {
         windows_key: a.windows_key.clone(),
         bms: a.bms,
         withhold: a.withhold.clone(),
+        agencies: a.agency.clone(),
+        token_ttl: a.token_ttl.map(std::time::Duration::from_secs),
     }
 }
 

@@ -46,6 +46,10 @@ pub struct SimCliArgs {
     pub bms: usize,
     /// APIs answered `404 APIGW.0101` (`flag@REGION`, `reset`, ...).
     pub withhold: Vec<super::Withhold>,
+    /// Agencies `assume_role` grants.
+    pub agencies: Vec<super::SimAgency>,
+    /// Cap on temporary keys' lifetime.
+    pub token_ttl: Option<Duration>,
 }
 
 impl Default for SimCliArgs {
@@ -71,6 +75,8 @@ impl Default for SimCliArgs {
             windows_key: None,
             bms: 0,
             withhold: Vec::new(),
+            agencies: Vec::new(),
+            token_ttl: None,
         }
     }
 }
@@ -114,6 +120,18 @@ pub async fn run_cli_until(
             out,
             "  throttle: {limit} calls per {} per access key and API, {stated}",
             style.window.unit()
+        )
+        .map_err(io)?;
+    }
+    for a in &args.agencies {
+        writeln!(
+            out,
+            "  agency: {} of account {} (assume_role){}",
+            a.name,
+            a.domain,
+            args.token_ttl
+                .map(|t| format!(", keys live at most {} s", t.as_secs()))
+                .unwrap_or_default()
         )
         .map_err(io)?;
     }
@@ -218,6 +236,8 @@ fn build_config(args: &SimCliArgs, sk: Option<Secret>) -> Result<(SimConfig, Str
     cfg.throttle_style = args.throttle_style;
     cfg.quirks.ignore_server_filter = args.ignore_server_filter;
     cfg.withheld = args.withhold.clone();
+    cfg.agencies = args.agencies.clone();
+    cfg.token_ttl = args.token_ttl;
     cfg.faults = Faults {
         latency: Duration::from_millis(args.latency_ms),
         jitter: Duration::from_millis(args.jitter_ms),

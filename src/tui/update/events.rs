@@ -17,6 +17,10 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
         state.notice(Level::Warn, text);
         return Vec::new();
     }
+    if let Event::AgencyKeys { profile, until } = event {
+        state.agency_renewed(profile, until);
+        return Vec::new();
+    }
     let Some(id) = event.request() else {
         return Vec::new();
     };
@@ -91,7 +95,7 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
             state.pending.remove(&id);
             done(state, id, kind);
         }
-        Event::Call(_) | Event::Warning(_) => {}
+        Event::Call(_) | Event::Warning(_) | Event::AgencyKeys { .. } => {}
     }
     Vec::new()
 }
