@@ -365,6 +365,29 @@ mod tests {
     }
 
     #[test]
+    fn agencies_are_name_colon_domain_and_reach_the_config() {
+        let a: super::super::SimAgency = "ecsreset-ops:customer-account".parse().unwrap();
+        assert_eq!(
+            (a.name.as_str(), a.domain.as_str()),
+            ("ecsreset-ops", "customer-account")
+        );
+        for bad in ["ecsreset-ops", ":d", "n:", " : "] {
+            let e = bad.parse::<super::super::SimAgency>().unwrap_err();
+            assert!(e.contains("is not NAME:DOMAIN"), "{bad}: {e}");
+        }
+        let args = SimCliArgs {
+            agencies: vec![a.clone()],
+            token_ttl: Some(Duration::from_secs(30)),
+            projects: 1,
+            servers: 1,
+            ..SimCliArgs::default()
+        };
+        let (cfg, _) = build_config(&args, None).unwrap();
+        assert_eq!(cfg.agencies, [a]);
+        assert_eq!(cfg.token_ttl, Some(Duration::from_secs(30)));
+    }
+
+    #[test]
     fn the_summary_counts_the_projects_asked_for() {
         let fleet = Fleet::generate(3, 2, 1);
         assert_eq!(
