@@ -130,8 +130,14 @@ fn listed(
 }
 
 fn list_failed(state: &mut State, project: usize, error: String, audit: bool) {
+    // Keys belong to a profile: with several, it is the one to fix, so it is named first.
+    let many = state.many_profiles();
     let Some(p) = state.projects.get_mut(project) else {
         return;
+    };
+    let place = match &p.profile {
+        Some(name) if many => format!("profile {name} ({})", p.label),
+        _ => p.label.clone(),
     };
     p.load = ProjectLoad::Failed(error.clone());
     state.table.abort_list(project);
@@ -140,8 +146,7 @@ fn list_failed(state: &mut State, project: usize, error: String, audit: bool) {
     let refused = error.contains("(HTTP 401)") || error.contains("(HTTP 403)");
     let text = match state.keys.keys_for(Action::ReloadConfig).first() {
         Some(key) if refused => format!(
-            "credentials refused in {}: fix the config, then press {key} to reload — {error}",
-            p.label
+            "credentials refused in {place}: fix the config, then press {key} to reload — {error}"
         ),
         _ => format!("project {}: listing failed: {error}", p.label),
     };
