@@ -70,12 +70,17 @@ fn load(dir: &tempfile::TempDir, text: &str) -> Config {
 type Renewals = Arc<Mutex<Vec<(String, chrono::DateTime<Utc>)>>>;
 
 fn client(config: &Config) -> (Cloud, Renewals) {
+    client_recorded(config, &Recorder::default())
+}
+
+fn client_recorded(config: &Config, rec: &Recorder) -> (Cloud, Renewals) {
     let seen: Renewals = Arc::default();
     let kept = seen.clone();
     let on_renew: cloud::RenewObserver = Arc::new(move |profile, until| {
         kept.lock().unwrap().push((profile.to_owned(), until));
     });
-    let cloud = context::client_observed(config, None, Some(on_renew)).unwrap();
+    let cloud =
+        context::client_observed(config, Some(rec.observer(|_| {})), Some(on_renew)).unwrap();
     for p in &config.projects {
         cloud
             .bind(p.id.as_deref().unwrap(), p.profile.as_deref())
@@ -91,7 +96,8 @@ async fn an_agency_profile_lists_with_temporary_keys_and_many_calls_share_one_re
     let (sim, fleet) = sim_with(None).await;
     let dir = tempfile::tempdir().unwrap();
     let config = load(&dir, &config_text(&sim, &fleet, AGENCY));
-    let (cloud, renewals) = client(&config);
+    let rec = Recorder::default();
+    let (cloud, renewals) = client_recorded(&config, &rec);
     let p = regional(&fleet);
     let calls = (0..8).map(|_| cloud.list_servers(&p[1], 100));
     for listed in futures::future::join_all(calls).await {
@@ -110,6 +116,16 @@ async fn an_agency_profile_lists_with_temporary_keys_and_many_calls_share_one_re
     );
     let account = cloud.account(Some("customer")).unwrap();
     assert_eq!(account.agency_expires_at().await, Some(seen[0].1));
+    // The log pane's records name the call, never the keys it got.
+    let records = format!("{:?}", rec.take());
+    assert!(
+        records.contains("/v3.0/OS-CREDENTIAL/securitytokens"),
+        "{records}"
+    );
+    for c in sim.issued_credentials() {
+        assert!(!records.contains(c.secret_key.expose()));
+        assert!(!records.contains(c.security_token.as_ref().unwrap().expose()));
+    }
     // The source profile keeps its own permanent keys.
     cloud.list_servers(&p[0], 100).await.unwrap();
     assert_eq!(sim.issued_tokens(), 1);

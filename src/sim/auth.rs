@@ -78,8 +78,11 @@ impl Verifier {
         lock(&self.temporary).contains_key(ak)
     }
 
-    pub(crate) fn issued(&self) -> usize {
-        lock(&self.temporary).len()
+    pub(crate) fn issued(&self) -> Vec<SimCredential> {
+        lock(&self.temporary)
+            .values()
+            .map(|(c, _)| c.clone())
+            .collect()
     }
 
     /// A permanent key, or a temporary one that has not ended at `now`.
