@@ -1,7 +1,10 @@
 //! Command-line definitions (clap). Parsing only; `commands` does the work.
 
+// Doc comments here are `--help` text, which names config tables as `[tuning]`; rustdoc
+// would read those as links.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -109,7 +112,7 @@ pub enum Command {
     )]
     Reveal(RevealArgs),
     /// Run the ECS+IAM simulator on loopback
-    Sim(Box<SimArgs>),
+    Sim(Box<crate::sim::SimCliArgs>),
     /// Print a shell completion script (bash, zsh, fish, powershell)
     #[command(
         after_help = "bash: ecsreset completions bash > ~/.local/share/bash-completion/completions/ecsreset\n\
@@ -303,82 +306,4 @@ pub struct RevealArgs {
     /// age identity file or SSH private key (default: ~/.ssh/id_ed25519, else ~/.ssh/id_rsa)
     #[arg(long, short = 'i', value_name = "FILE")]
     pub identity: Option<PathBuf>,
-}
-
-#[derive(Debug, Args, Clone)]
-pub struct SimArgs {
-    /// Loopback address to listen on; port 0 picks a free one (printed)
-    #[arg(long, default_value = "127.0.0.1:8800")]
-    pub listen: SocketAddr,
-    /// Fleet JSON file (default: generated, see --projects/--servers/--seed)
-    #[arg(long, value_name = "PATH")]
-    pub fleet: Option<PathBuf>,
-    /// Serve the demo fleet from assets/
-    #[arg(long, conflicts_with = "fleet")]
-    pub demo_fleet: bool,
-    /// Projects in a generated fleet
-    #[arg(long = "projects", id = "sim_projects", default_value_t = 3)]
-    pub projects: usize,
-    /// Servers per project in a generated fleet
-    #[arg(long, default_value_t = 50)]
-    pub servers: usize,
-    /// Bare-metal servers added to every regional project (any fleet)
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub bms: usize,
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Added latency per request, milliseconds
-    #[arg(long, default_value_t = 0)]
-    pub latency_ms: u64,
-    /// Uniform random extra latency, milliseconds
-    #[arg(long, default_value_t = 0)]
-    pub jitter_ms: u64,
-    /// Share of requests answered with a 5xx (0..1)
-    #[arg(long, default_value_t = 0.0)]
-    pub error_rate: f64,
-    /// Share of requests answered 429 at random (0..1)
-    #[arg(long, default_value_t = 0.0)]
-    pub throttle_rate: f64,
-    /// Token-bucket limit per access key and API, calls per --rate-limit-window
-    #[arg(long)]
-    pub rate_limit: Option<f64>,
-    /// The window --rate-limit counts over: second or minute
-    #[arg(long, default_value = "second", value_parser = ["second", "minute"])]
-    pub rate_limit_window: String,
-    /// Leave the policy ("limit:N,time:1 second") out of 429 messages, so a client must
-    /// find the limit itself
-    #[arg(long)]
-    pub rate_limit_quiet: bool,
-    /// Share of connections dropped without an answer (0..1)
-    #[arg(long, default_value_t = 0.0)]
-    pub drop_rate: f64,
-    /// Share of answers with a truncated or non-JSON body (0..1)
-    #[arg(long, default_value_t = 0.0)]
-    pub garbage_rate: f64,
-    /// Write a ready-to-use client config (mode 0600) pointing at this simulator
-    #[arg(long, value_name = "PATH")]
-    pub write_config: Option<PathBuf>,
-    /// Access key to accept (the secret key comes from $ECSRESET_SIM_SK or is generated)
-    #[arg(long)]
-    pub access_key: Option<String>,
-    /// Ignore the list API's server_id filter and answer with every server, as older and
-    /// private deployments do
-    #[arg(long)]
-    pub ignore_server_filter: bool,
-    /// RSA key (PEM, public or private) that Windows servers with a key pair had their
-    /// initial password encrypted to (served by os-server-password)
-    #[arg(long, value_name = "PATH")]
-    pub windows_key: Option<PathBuf>,
-    /// Answer an API with 404 APIGW.0101 (not published), as clouds and regions without
-    /// one-click reset do: flag, reset or batch-reset, optionally @REGION; repeatable
-    #[arg(long, value_name = "API[@REGION]")]
-    pub withhold: Vec<crate::sim::Withhold>,
-    /// Grant an IAM agency that assume_role may assume: its name and the account (domain
-    /// name or id) that created it; repeatable. Others are refused with 403
-    #[arg(long, value_name = "NAME:DOMAIN")]
-    pub agency: Vec<crate::sim::SimAgency>,
-    /// Longest lifetime of temporary (agency) keys, in seconds, below the duration asked
-    /// for; short values show renewal and expiry
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
-    pub token_ttl: Option<u64>,
 }

@@ -25,7 +25,7 @@ pub mod wire;
 
 pub use agency::AgencySpec;
 pub use agency_keys::RenewObserver;
-pub use error::{ApiError, CloudError};
+pub use error::{ApiError, CloudError, ErrorKind};
 pub use http::{CallRecord, Credentials, Observer};
 pub use kind::ServerKind;
 pub use retry::RetryPolicy;

@@ -31,10 +31,40 @@ pub enum AppError {
     Escrow(#[from] crate::escrow::EscrowError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A server the command names is not in the configured projects, or is in several.
+    #[error("{0}")]
+    Locate(#[from] crate::ops::plan::LocateError),
+    /// The terminal UI could not start or ended with an error.
+    #[error("{0}")]
+    Tui(#[from] crate::tui::TuiError),
+    /// A change was asked for in read-only mode.
+    #[error("read-only mode (--read-only or ui.read_only): no changes are made")]
+    ReadOnly,
+    /// Pre-flight refused servers and nothing was sent; `others` says whether some were
+    /// not refused (`--skip-refused` would go ahead with them).
+    #[error(
+        "nothing was sent; pre-flight refused {} server(s):\n  {}{}",
+        refused.len(),
+        refused.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  "),
+        if *others { "\n--skip-refused goes ahead with the others" } else { "" }
+    )]
+    PreflightRefused {
+        refused: Vec<crate::ops::Refusal>,
+        others: bool,
+    },
     #[error("{0}")]
     Usage(String),
     #[error("{0}")]
     Refused(String),
+}
+
+impl From<crate::ops::engine::EngineError> for AppError {
+    fn from(e: crate::ops::engine::EngineError) -> Self {
+        match e {
+            crate::ops::engine::EngineError::Cloud(c) => AppError::Cloud(c),
+            crate::ops::engine::EngineError::Locate(l) => AppError::Locate(l),
+        }
+    }
 }
 
 /// Output streams, injectable so tests can capture them.
@@ -99,5 +129,50 @@ pub async fn run(cli: &Cli, io: &mut Io<'_>) -> Result<i32, AppError> {
         | Command::Reveal(_)
         | Command::Completions { .. }
         | Command::Man => unreachable!("handled above"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppError;
+    use crate::ops::Refusal;
+
+    fn refusal(id: &str, name: &str, reason: &str) -> Refusal {
+        Refusal {
+            server_id: id.into(),
+            name: name.into(),
+            project: "prod cn-north-4".into(),
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn typed_refusals_read_as_the_operator_is_used_to() {
+        let e = AppError::PreflightRefused {
+            refused: vec![
+                refusal("s-1", "web-01", "one-click reset is not supported"),
+                refusal("s-2", "", "project is protected"),
+            ],
+            others: true,
+        };
+        assert_eq!(
+            e.to_string(),
+            "nothing was sent; pre-flight refused 2 server(s):\n  \
+             web-01 (s-1) in prod cn-north-4: one-click reset is not supported\n  \
+             s-2 in prod cn-north-4: project is protected\n\
+             --skip-refused goes ahead with the others"
+        );
+        let e = AppError::PreflightRefused {
+            refused: vec![refusal("s-1", "web-01", "stopped")],
+            others: false,
+        };
+        assert!(
+            e.to_string().ends_with("in prod cn-north-4: stopped"),
+            "{e}"
+        );
+        assert_eq!(
+            AppError::ReadOnly.to_string(),
+            "read-only mode (--read-only or ui.read_only): no changes are made"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! the library so that tests call the same functions.
 
 use clap::Parser;
-use ecsreset::cli::{Cli, Command, SimArgs};
+use ecsreset::cli::{Cli, Command};
 use ecsreset::commands::{self, AppError, Io};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -59,13 +59,11 @@ async fn dispatch(cli: Cli) -> Result<i32, AppError> {
     match &cli.command {
         Some(Command::Sim(args)) => {
             let mut out = std::io::stdout();
-            ecsreset::sim::run_cli(sim_args(args), &mut out).await?;
+            ecsreset::sim::run_cli((**args).clone(), &mut out).await?;
             Ok(0)
         }
         None => {
-            let exit = ecsreset::tui::launch::launch(&cli.global)
-                .await
-                .map_err(|e| AppError::Usage(e.to_string()))?;
+            let exit = ecsreset::tui::launch::launch(&cli.global).await?;
             Ok(i32::from(exit.code()))
         }
         _ => {
@@ -87,40 +85,6 @@ async fn dispatch(cli: Cli) -> Result<i32, AppError> {
             out.flush()?;
             code
         }
-    }
-}
-
-fn sim_args(a: &SimArgs) -> ecsreset::sim::SimCliArgs {
-    ecsreset::sim::SimCliArgs {
-        listen: a.listen,
-        fleet: a.fleet.clone(),
-        demo_fleet: a.demo_fleet,
-        projects: a.projects,
-        servers: a.servers,
-        seed: a.seed,
-        latency_ms: a.latency_ms,
-        jitter_ms: a.jitter_ms,
-        error_rate: a.error_rate,
-        throttle_rate: a.throttle_rate,
-        rate_limit: a.rate_limit,
-        throttle_style: ecsreset::sim::ThrottleStyle {
-            window: if a.rate_limit_window == "minute" {
-                ecsreset::sim::ThrottleWindow::Minute
-            } else {
-                ecsreset::sim::ThrottleWindow::Second
-            },
-            policy_in_message: !a.rate_limit_quiet,
-        },
-        drop_rate: a.drop_rate,
-        garbage_rate: a.garbage_rate,
-        write_config: a.write_config.clone(),
-        access_key: a.access_key.clone(),
-        ignore_server_filter: a.ignore_server_filter,
-        windows_key: a.windows_key.clone(),
-        bms: a.bms,
-        withhold: a.withhold.clone(),
-        agencies: a.agency.clone(),
-        token_ttl: a.token_ttl.map(std::time::Duration::from_secs),
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::io::{self, Write};
-use unicode_width::UnicodeWidthStr;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// A rectangular result: the same rows serve table and CSV; JSON is written by the caller from
 /// its own serde type so that types (booleans, nulls) survive.
@@ -46,6 +46,35 @@ pub fn clean(s: &str) -> Cow<'_, str> {
 /// its line) but may embed network text: only `\n` survives.
 pub fn clean_lines(s: &str) -> String {
     s.split('\n').map(clean).collect::<Vec<_>>().join("\n")
+}
+
+/// [`clean`], then cut to `width` display columns with a trailing `…` when it was longer.
+/// Wide (CJK, emoji) characters count as two columns and are never split.
+pub fn fit(s: &str, width: usize) -> String {
+    let s = clean(s);
+    if s.width() <= width {
+        return s.into_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    // Char widths can undercount a sequence (an emoji with a presentation selector is two
+    // columns as a string, one and zero as chars): trim until the string itself fits.
+    while out.width() > width - 1 {
+        out.pop();
+    }
+    out.push('…');
+    out
 }
 
 pub fn write_table(out: &mut dyn Write, t: &Table) -> io::Result<()> {

@@ -9,6 +9,7 @@ use ecsreset::audit::record::{Collector, exit_code, summarize};
 use ecsreset::audit::{self, AuditEvent, AuditOptions};
 use ecsreset::cli::Command;
 use ecsreset::commands::AppError;
+use ecsreset::ops::plan::LocateError;
 use ecsreset::sim::{Faults, Fleet};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -554,7 +555,10 @@ async fn flag_reports_the_given_servers_in_order_and_refuses_unknown_ids() {
 
     let stray = "00000000-0000-4000-8000-0000000000aa";
     let run = env.run(&["flag", &a, stray]).await;
-    assert!(matches!(run.result, Err(AppError::Usage(_))));
+    assert!(matches!(
+        run.result,
+        Err(AppError::Locate(LocateError::NotFound { .. }))
+    ));
     assert!(run.error().contains(stray));
 }
 
@@ -765,7 +769,10 @@ async fn resets_are_refused_before_anything_is_sent() {
     let run = env
         .run(&["reset", &unsupported[0], "--generate", "--yes"])
         .await;
-    assert!(matches!(run.result, Err(AppError::Refused(_))));
+    assert!(matches!(
+        &run.result,
+        Err(AppError::PreflightRefused { refused, others: false }) if refused.len() == 1
+    ));
     let e = run.error();
     assert!(
         e.contains(&unsupported[0]) && e.contains("not supported"),
@@ -775,6 +782,7 @@ async fn resets_are_refused_before_anything_is_sent() {
     let run = env
         .run(&["--read-only", "reset", &ok[0], "--generate", "--yes"])
         .await;
+    assert!(matches!(run.result, Err(AppError::ReadOnly)));
     assert!(run.error().contains("read-only"));
 
     let run = env

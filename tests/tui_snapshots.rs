@@ -2,7 +2,7 @@
 //! fleet, plus cell-style checks where colour carries meaning.
 
 use crossterm::event::KeyCode;
-use ecsreset::cloud::CallRecord;
+use ecsreset::cloud::{CallRecord, ErrorKind};
 use ecsreset::tui::fixture::*;
 use ecsreset::tui::msg::{Effect, Event, FlagResult, Msg, Request, ResetStatus};
 use ecsreset::tui::state::State;
@@ -264,6 +264,7 @@ fn audit_done() -> State {
             id,
             project: 2,
             error,
+            kind: ErrorKind::CredentialsRefused,
         }),
     );
     update(&mut s, Msg::Worker(Event::Done { id }));
@@ -917,7 +918,12 @@ fn a_failed_listing_is_not_an_empty_fleet() {
         );
         update(
             &mut s,
-            Msg::Worker(Event::ListFailed { id, project, error }),
+            Msg::Worker(Event::ListFailed {
+                id,
+                project,
+                error,
+                kind: ErrorKind::CredentialsRefused,
+            }),
         );
     }
     update(&mut s, Msg::Worker(Event::Done { id }));
@@ -1012,4 +1018,35 @@ fn the_header_shows_the_agency_keys_expiry() {
     assert_eq!(line.matches("agency until").count(), 1, "{line}");
     s.now = later;
     assert!(top(&mut s).contains("acme: agency expired"));
+}
+
+/// Bare-metal servers are reset but never restarted by ecsreset: the confirmation says so
+/// whatever reboot is chosen, and only of them.
+#[test]
+fn confirm_says_bare_metal_is_not_restarted() {
+    let mut s = loaded_with_bare_metal();
+    for n in ["web-01", "bms-db-01"] {
+        select(&mut s, n);
+        feed(&mut s, [ch(' ')]);
+    }
+    feed(&mut s, [ch('r')]);
+    type_str(&mut s, "Tq7!fixture");
+    feed(&mut s, [key(KeyCode::Enter)]);
+    type_str(&mut s, "Tq7!fixture");
+    feed(&mut s, [key(KeyCode::Enter), key(KeyCode::Down)]);
+    let t = render(&mut s, 120, 40);
+    let shown = text(t.backend().buffer());
+    assert!(shown.contains("soft reboot after the reset"), "{shown}");
+    assert!(
+        shown.contains("1 bare-metal server(s) are never restarted here: restart them"),
+        "{shown}"
+    );
+    let mut plain = marked(&["web-01", "web-02"]);
+    feed(&mut plain, [ch('r')]);
+    type_str(&mut plain, "Tq7!fixture");
+    feed(&mut plain, [key(KeyCode::Enter)]);
+    type_str(&mut plain, "Tq7!fixture");
+    feed(&mut plain, [key(KeyCode::Enter)]);
+    let t = render(&mut plain, 120, 40);
+    assert!(!text(t.backend().buffer()).contains("bare-metal"));
 }

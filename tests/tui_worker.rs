@@ -654,3 +654,56 @@ async fn bare_metal_rows_and_a_windows_password_shown_then_cleared() {
     feed(&mut h.state, [ch('q')]);
     assert!(!matches!(h.state.mode, Mode::WindowsPassword(_)));
 }
+
+/// A reload or a quit stops the worker: the listing it spawned must stop with it, not go on
+/// asking the cloud for a session that is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_worker_takes_its_listing_with_it() {
+    let mut cfg = SimConfig::new(Fleet::generate(3, 120, 31));
+    cfg.faults.latency = Duration::from_millis(10);
+    let fleet = cfg.fleet.clone();
+    let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let config = demo_config(&sim, demo_projects(&fleet));
+    let (tx, mut events) = mpsc::unbounded_channel();
+    let cloud = Cloud::new(settings(&config, Arc::new(|_| {})).unwrap()).unwrap();
+    let (requests, rx) = mpsc::channel(8);
+    let opts = worker::WorkerOptions {
+        // Many small pages, one at a time: the listing outlasts the test by far.
+        page_size: 5,
+        concurrency: 1,
+        ..Default::default()
+    };
+    let running = worker::spawn(cloud, opts, rx, tx);
+    let projects = State::from_config(&config, false, StdRng::seed_from_u64(3)).project_specs();
+    requests
+        .send(Request::Load {
+            id: RequestId(1),
+            projects,
+        })
+        .await
+        .unwrap();
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("the listing starts")
+            .expect("the worker is alive");
+        if matches!(e, Event::Page { .. }) {
+            break;
+        }
+    }
+    running.stop();
+    // A request already on the wire may still land; nothing after it.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let before = sim.stats().total_requests;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sim.stats().total_requests, before, "the listing went on");
+    assert!(running.is_finished());
+    while let Ok(e) = events.try_recv() {
+        assert!(
+            !matches!(e, Event::Done { .. }),
+            "the listing finished: {e:?}"
+        );
+    }
+}

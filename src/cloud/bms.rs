@@ -32,7 +32,7 @@ pub struct ListBareMetalServersResponse {
 }
 
 /// The BMS APIs the app calls. Each is its own limiter class (`BmsList`, `BmsFlag`,
-/// `BmsReset` in [`super::limiter`]): [`BmsApi::call`] is the one place that tags them.
+/// `BmsReset` in [`super::limiter`]): `BmsApi::call` is the one place that tags them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BmsApi {
     List,

@@ -66,7 +66,33 @@ pub enum CloudError {
     Setup(String),
 }
 
+/// What a caller can do about an error, decided from its type rather than from its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The keys were refused (HTTP 401 or 403, or a gateway authentication code): fixed in
+    /// the config, not by retrying. A refused IAM agency assumption maps here too.
+    CredentialsRefused,
+    /// Rate-limited (429, `APIGW.0308`): the same request later may work.
+    Throttled,
+    /// No answer came (connection refused, reset, timed out).
+    Network,
+    Other,
+}
+
 impl CloudError {
+    pub fn kind(&self) -> ErrorKind {
+        let refused = |status: u16| matches!(status, 401 | 403);
+        match self {
+            CloudError::Api(e) if refused(e.status) || e.is_auth() => ErrorKind::CredentialsRefused,
+            CloudError::Api(e) if e.is_throttled() => ErrorKind::Throttled,
+            // A 401 with a body the API does not document (a gateway's HTML page) is still a
+            // refusal of the keys.
+            CloudError::Decode { status, .. } if refused(*status) => ErrorKind::CredentialsRefused,
+            CloudError::Transport { .. } => ErrorKind::Network,
+            _ => ErrorKind::Other,
+        }
+    }
+
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             CloudError::Api(e) => Some(e),
@@ -215,5 +241,39 @@ mod tests {
         );
         assert!(e.is_throttled());
         assert_eq!(decode_error(500, b"", None).message, "(empty body)");
+    }
+
+    #[test]
+    fn kinds_come_from_status_and_code_not_from_text() {
+        let api = |status, code: &str| {
+            CloudError::Api(ApiError {
+                status,
+                code: code.into(),
+                // Text that would fool a search for "(HTTP 401)".
+                message: "(HTTP 401)".into(),
+                request_id: None,
+            })
+        };
+        assert_eq!(api(401, "APIGW.0301").kind(), ErrorKind::CredentialsRefused);
+        assert_eq!(api(403, "Ecs.0001").kind(), ErrorKind::CredentialsRefused);
+        assert_eq!(api(400, "APIGW.0303").kind(), ErrorKind::CredentialsRefused);
+        assert_eq!(api(429, "APIGW.0308").kind(), ErrorKind::Throttled);
+        assert_eq!(api(500, "SYS.0500").kind(), ErrorKind::Other);
+        let decode = |status| CloudError::Decode {
+            status,
+            message: "not JSON".into(),
+            request_id: None,
+        };
+        assert_eq!(decode(401).kind(), ErrorKind::CredentialsRefused);
+        assert_eq!(decode(200).kind(), ErrorKind::Other);
+        let transport = CloudError::Transport {
+            message: "connection refused".into(),
+            timeout: false,
+        };
+        assert_eq!(transport.kind(), ErrorKind::Network);
+        assert_eq!(
+            CloudError::Setup("(HTTP 401)".into()).kind(),
+            ErrorKind::Other
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use super::context::Context;
 use super::{AppError, Io};
-use crate::ops::engine::{self, Engine, Options};
+use crate::ops::engine::{Engine, Options};
 use crate::ops::plan::{Check, Located, Refusal};
 use crate::ops::{Progress, Status};
 use std::io::{BufRead, Write};
@@ -19,9 +19,7 @@ pub struct Session {
 /// Refuses in read-only mode; sets up the engine with the trail the context allows.
 pub fn session(ctx: &Context) -> Result<Session, AppError> {
     if ctx.read_only {
-        return Err(AppError::Refused(
-            "read-only mode (--read-only or ui.read_only): no changes are made".into(),
-        ));
+        return Err(AppError::ReadOnly);
     }
     let (tx, progress) = mpsc::unbounded_channel();
     let sink = Arc::new(move |p: Progress| {
@@ -49,36 +47,24 @@ impl Session {
         skip_refused: bool,
         io: &mut Io<'_>,
     ) -> Result<Vec<Located>, AppError> {
-        let located = self
-            .engine
-            .locate(&ctx.targets, ids)
-            .await
-            .map_err(|e| match e {
-                engine::EngineError::Cloud(c) => AppError::Cloud(c),
-                engine::EngineError::Locate(l) => AppError::Usage(l.to_string()),
-            })?;
+        let located = self.engine.locate(&ctx.targets, ids).await?;
         // The lookup just read every detail: pre-flight judges those, plus fresh flags.
         let (ok, refused) = self.engine.preflight(check, located).await;
         self.drain(io)?;
         if refused.is_empty() {
             return Ok(ok);
         }
+        if !skip_refused || ok.is_empty() {
+            return Err(AppError::PreflightRefused {
+                others: !ok.is_empty(),
+                refused,
+            });
+        }
         let list = refused
             .iter()
             .map(Refusal::to_string)
             .collect::<Vec<_>>()
             .join("\n  ");
-        if !skip_refused || ok.is_empty() {
-            let hint = if ok.is_empty() {
-                ""
-            } else {
-                "\n--skip-refused goes ahead with the others"
-            };
-            return Err(AppError::Refused(format!(
-                "nothing was sent; pre-flight refused {} server(s):\n  {list}{hint}",
-                refused.len()
-            )));
-        }
         writeln!(
             io.err,
             "skipping {} server(s) that pre-flight refused:\n  {list}",

@@ -5,17 +5,14 @@
 use super::AppError;
 use super::context::Context;
 pub use crate::ops::Located;
-use crate::ops::engine::{Engine, EngineError, Options};
+use crate::ops::engine::{Engine, Options};
 
-/// Every id must be found in exactly one project; otherwise a usage error names the strays.
+/// Every id must be found in exactly one project; otherwise a locate error names the strays.
 pub async fn locate(ctx: &Context, ids: &[String]) -> Result<Vec<Located>, AppError> {
     let engine = Engine::new(
         ctx.cloud.clone(),
         Options::default(),
         std::sync::Arc::new(|_| {}),
     );
-    engine.locate(&ctx.targets, ids).await.map_err(|e| match e {
-        EngineError::Cloud(c) => AppError::Cloud(c),
-        EngineError::Locate(l) => AppError::Usage(l.to_string()),
-    })
+    Ok(engine.locate(&ctx.targets, ids).await?)
 }

@@ -177,7 +177,7 @@ pub async fn run_on(
 /// Why the stored copy may not be cleared here, if it may not (read-only, protected).
 fn clear_refused(ctx: &Context, located: &Located) -> Option<String> {
     if ctx.read_only {
-        return Some("read-only mode (--read-only or ui.read_only): no changes are made".into());
+        return Some(AppError::ReadOnly.to_string());
     }
     located.project.protected.then(|| {
         format!(

@@ -25,7 +25,7 @@ enum Key {
     Ssh(age::ssh::Recipient),
 }
 
-/// Why a string is not a recipient: a sentence that can follow "escrow.recipients[0] ".
+/// Why a string is not a recipient: a sentence that can follow "`escrow.recipients[0]` ".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct RecipientError(String);

@@ -19,7 +19,7 @@ pub fn is_full_id(r: &str) -> bool {
 const MIN_PREFIX: usize = 8;
 
 /// The full id each reference stands for, in order. A name matches exactly; a hex prefix of
-/// at least [`MIN_PREFIX`] characters matches the ids it starts. None or several matches is
+/// at least `MIN_PREFIX` characters matches the ids it starts. None or several matches is
 /// an error naming the reference (and the candidates), never a guess.
 pub fn resolve(refs: &[String], listed: &[(Project, ServerDetail)]) -> Result<Vec<String>, String> {
     let mut out = Vec::with_capacity(refs.len());

@@ -16,40 +16,90 @@ use std::time::Duration;
 /// Environment variable holding the simulator's secret key.
 pub const SK_ENV: &str = "ECSRESET_SIM_SK";
 
-#[derive(Debug, Clone, PartialEq)]
+/// `ecsreset sim`'s options: parsed by clap as they are, built field by field in tests.
+#[derive(Debug, Clone, PartialEq, clap::Args)]
 pub struct SimCliArgs {
+    /// Loopback address to listen on; port 0 picks a free one (printed)
+    #[arg(long, default_value = "127.0.0.1:8800")]
     pub listen: SocketAddr,
+    /// Fleet JSON file (default: generated, see --projects/--servers/--seed)
+    #[arg(long, value_name = "PATH")]
     pub fleet: Option<PathBuf>,
-    /// Serve [`Fleet::demo`] (ignored when `fleet` is set).
+    /// Serve the demo fleet from assets/
+    #[arg(long, conflicts_with = "fleet")]
     pub demo_fleet: bool,
+    /// Projects in a generated fleet
+    #[arg(long = "projects", id = "sim_projects", default_value_t = 3)]
     pub projects: usize,
+    /// Servers per project in a generated fleet
+    #[arg(long, default_value_t = 50)]
     pub servers: usize,
-    pub seed: u64,
-    pub latency_ms: u64,
-    pub jitter_ms: u64,
-    pub error_rate: f64,
-    /// Share of requests answered 429 at random.
-    pub throttle_rate: f64,
-    /// Token-bucket limit per (AK, API), calls per window of `throttle_style`.
-    pub rate_limit: Option<f64>,
-    pub throttle_style: super::ThrottleStyle,
-    pub drop_rate: f64,
-    pub garbage_rate: f64,
-    pub write_config: Option<PathBuf>,
-    pub access_key: Option<String>,
-    /// Answer lists as if the `server_id` filter were unknown (older deployments).
-    pub ignore_server_filter: bool,
-    /// A PEM RSA key (public, or a private key whose public half is used): Windows servers
-    /// with a `key_name` get an initial password stored encrypted to it.
-    pub windows_key: Option<PathBuf>,
-    /// Bare-metal servers added to every regional project.
+    /// Bare-metal servers added to every regional project (any fleet)
+    #[arg(long, value_name = "N", default_value_t = 0)]
     pub bms: usize,
-    /// APIs answered `404 APIGW.0101` (`flag@REGION`, `reset`, ...).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Added latency per request, milliseconds
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Uniform random extra latency, milliseconds
+    #[arg(long, default_value_t = 0)]
+    pub jitter_ms: u64,
+    /// Share of requests answered with a 5xx (0..1)
+    #[arg(long, default_value_t = 0.0)]
+    pub error_rate: f64,
+    /// Share of requests answered 429 at random (0..1)
+    #[arg(long, default_value_t = 0.0)]
+    pub throttle_rate: f64,
+    /// Token-bucket limit per access key and API, calls per --rate-limit-window
+    #[arg(long)]
+    pub rate_limit: Option<f64>,
+    /// The window --rate-limit counts over
+    #[arg(long, value_enum, default_value_t = super::ThrottleWindow::Second)]
+    pub rate_limit_window: super::ThrottleWindow,
+    /// Leave the policy ("limit:N,time:1 second") out of 429 messages, so a client must
+    /// find the limit itself
+    #[arg(long)]
+    pub rate_limit_quiet: bool,
+    /// Share of connections dropped without an answer (0..1)
+    #[arg(long, default_value_t = 0.0)]
+    pub drop_rate: f64,
+    /// Share of answers with a truncated or non-JSON body (0..1)
+    #[arg(long, default_value_t = 0.0)]
+    pub garbage_rate: f64,
+    /// Write a ready-to-use client config (mode 0600) pointing at this simulator
+    #[arg(long, value_name = "PATH")]
+    pub write_config: Option<PathBuf>,
+    /// Access key to accept (the secret key comes from $ECSRESET_SIM_SK or is generated)
+    #[arg(long)]
+    pub access_key: Option<String>,
+    /// Ignore the list API's server_id filter and answer with every server, as older and
+    /// private deployments do
+    #[arg(long)]
+    pub ignore_server_filter: bool,
+    /// RSA key (PEM, public or private) that Windows servers with a key pair had their
+    /// initial password encrypted to (served by os-server-password)
+    #[arg(long, value_name = "PATH")]
+    pub windows_key: Option<PathBuf>,
+    /// Answer an API with 404 APIGW.0101 (not published), as clouds and regions without
+    /// one-click reset do: flag, reset or batch-reset, optionally @REGION; repeatable
+    #[arg(long, value_name = "API[@REGION]")]
     pub withhold: Vec<super::Withhold>,
-    /// Agencies `assume_role` grants.
+    /// Grant an IAM agency that assume_role may assume: its name and the account (domain
+    /// name or id) that created it; repeatable. Others are refused with 403
+    #[arg(long = "agency", value_name = "NAME:DOMAIN")]
     pub agencies: Vec<super::SimAgency>,
-    /// Cap on temporary keys' lifetime.
+    /// Longest lifetime of temporary (agency) keys, in seconds, below the duration asked
+    /// for; short values show renewal and expiry
+    #[arg(long, value_name = "SECS", value_parser = positive_secs)]
     pub token_ttl: Option<Duration>,
+}
+
+fn positive_secs(s: &str) -> Result<Duration, String> {
+    match s.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
+        _ => Err(format!("{s:?} is not a whole number of seconds above 0")),
+    }
 }
 
 impl Default for SimCliArgs {
@@ -66,7 +116,8 @@ impl Default for SimCliArgs {
             error_rate: 0.0,
             throttle_rate: 0.0,
             rate_limit: None,
-            throttle_style: super::ThrottleStyle::default(),
+            rate_limit_window: super::ThrottleWindow::Second,
+            rate_limit_quiet: false,
             drop_rate: 0.0,
             garbage_rate: 0.0,
             write_config: None,
@@ -77,6 +128,15 @@ impl Default for SimCliArgs {
             withhold: Vec::new(),
             agencies: Vec::new(),
             token_ttl: None,
+        }
+    }
+}
+
+impl SimCliArgs {
+    pub fn throttle_style(&self) -> super::ThrottleStyle {
+        super::ThrottleStyle {
+            window: self.rate_limit_window,
+            policy_in_message: !self.rate_limit_quiet,
         }
     }
 }
@@ -110,7 +170,7 @@ pub async fn run_cli_until(
     writeln!(out, "ecsreset simulator listening on {}", sim.base_url()).map_err(io)?;
     writeln!(out, "  fleet: {origin}; {}", fleet_summary(&fleet)).map_err(io)?;
     if let Some(limit) = args.rate_limit {
-        let style = args.throttle_style;
+        let style = args.throttle_style();
         let stated = if style.policy_in_message {
             "stated in each 429"
         } else {
@@ -233,7 +293,7 @@ fn build_config(args: &SimCliArgs, sk: Option<Secret>) -> Result<(SimConfig, Str
     }
     cfg.credentials = vec![cred];
     cfg.throttle = args.rate_limit;
-    cfg.throttle_style = args.throttle_style;
+    cfg.throttle_style = args.throttle_style();
     cfg.quirks.ignore_server_filter = args.ignore_server_filter;
     cfg.withheld = args.withhold.clone();
     cfg.agencies = args.agencies.clone();
@@ -331,6 +391,35 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tests build the arguments from `Default`; the binary parses them: both must agree.
+    #[test]
+    fn defaults_are_what_a_bare_sim_command_parses_to() {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from(["ecsreset", "sim"]).unwrap();
+        let Some(crate::cli::Command::Sim(parsed)) = cli.command else {
+            panic!("not the sim command");
+        };
+        assert_eq!(*parsed, SimCliArgs::default());
+        let quiet = crate::cli::Cli::try_parse_from([
+            "ecsreset",
+            "sim",
+            "--rate-limit-window",
+            "minute",
+            "--rate-limit-quiet",
+        ])
+        .unwrap();
+        let Some(crate::cli::Command::Sim(parsed)) = quiet.command else {
+            panic!("not the sim command");
+        };
+        assert_eq!(
+            parsed.throttle_style(),
+            super::super::ThrottleStyle {
+                window: super::super::ThrottleWindow::Minute,
+                policy_in_message: false,
+            }
+        );
+    }
 
     #[test]
     fn secret_key_from_env_wins_and_rates_are_checked() {

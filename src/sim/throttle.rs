@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use super::lock;
 
 /// The window a limit counts over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ThrottleWindow {
     #[default]
     Second,

@@ -284,7 +284,8 @@ pub fn preflight_answer(
     id: crate::tui::msg::RequestId,
     targets: &[crate::tui::msg::Target],
 ) -> crate::tui::msg::Event {
-    let (mut ok, mut refused, mut shutoff) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut ok, mut refused, mut shutoff, mut bare_metal) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for t in targets {
         let row = s.table.get(&t.server_id);
         let supported = row.is_some_and(|r| r.flag == crate::tui::state::table::Flag::Supported);
@@ -303,7 +304,9 @@ pub fn preflight_answer(
                 reason: r.into(),
             }),
             None => {
-                if row.and_then(|r| r.detail.status.as_deref()) == Some("SHUTOFF") {
+                if t.kind.is_bms() {
+                    bare_metal.push(t.server_id.clone());
+                } else if row.and_then(|r| r.detail.status.as_deref()) == Some("SHUTOFF") {
                     shutoff.push(t.server_id.clone());
                 }
                 ok.push(t.server_id.clone());
@@ -315,6 +318,7 @@ pub fn preflight_answer(
         ok,
         refused,
         shutoff,
+        bare_metal,
     }
 }
 

@@ -28,6 +28,49 @@ pub enum Msg {
     Undelivered(RequestId),
     /// Show only this profile's servers (None = every profile), e.g. from a command palette.
     SwitchProfile(Option<String>),
+    /// The runtime read the config file again after [`Effect::ReloadConfig`] and started a
+    /// worker on its client: this session's state replaces the current one.
+    ConfigReloaded(Box<Reloaded>),
+    /// The config could not be reloaded; the session goes on as it was.
+    ReloadFailed(ReloadError),
+    /// What came of [`Effect::SaveCsv`]: the file written, or why not.
+    CsvSaved {
+        rows: usize,
+        outcome: Result<std::path::PathBuf, SaveError>,
+    },
+}
+
+/// A session built from the config file as it is now.
+pub struct Reloaded {
+    pub state: crate::tui::state::State,
+    /// Shown in the status line, e.g. the file that was read.
+    pub source: String,
+}
+
+impl std::fmt::Debug for Reloaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reloaded")
+            .field("source", &self.source)
+            .field("projects", &self.state.projects.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a reload left the session as it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReloadError {
+    /// The session was started without a config file (the demo, a fixture).
+    NoConfigFile,
+    /// The file could not be read or is not a valid config: the reader's words.
+    Invalid(String),
+}
+
+/// Why the table was not saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveError {
+    NoDataDir,
+    /// Creating or writing the file failed.
+    Write(String),
 }
 
 /// Work that `update` asks the runtime to do.
@@ -249,7 +292,10 @@ pub enum Event {
     ListFailed {
         id: RequestId,
         project: usize,
+        /// What the operator reads.
         error: String,
+        /// What the app makes of it (a refusal points at the config), from the typed error.
+        kind: crate::cloud::ErrorKind,
     },
     Flags {
         id: RequestId,
@@ -262,6 +308,8 @@ pub enum Event {
         ok: Vec<String>,
         refused: Vec<crate::ops::Refusal>,
         shutoff: Vec<String>,
+        /// Among `ok`, bare-metal: the engine never restarts them, whatever is chosen.
+        bare_metal: Vec<String>,
     },
     Reset {
         id: RequestId,

@@ -3,8 +3,8 @@
 //! way out (return, error, panic: ratatui's panic hook plus the guard below).
 
 use super::TuiError;
-use super::msg::{Effect, Event, Msg, Request};
-use super::state::{Level, Mode, State};
+use super::msg::{Effect, Event, Msg, ReloadError, Reloaded, Request, SaveError};
+use super::state::State;
 use super::update::{apply, settle, start, update};
 use super::{ui, worker};
 use crate::cloud::Cloud;
@@ -116,19 +116,36 @@ pub fn term_msg(event: TermEvent) -> Option<Msg> {
     }
 }
 
-/// Hands effects to the worker without ever blocking the UI; a full queue is reported back.
-fn execute(state: &mut State, effects: Vec<Effect>, requests: &mpsc::Sender<Request>) {
-    let mut undelivered = Vec::new();
+/// What the effects asked of the loop itself: to end, or to read the config again.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Asked {
+    pub quit: bool,
+    pub reload: bool,
+}
+
+impl std::ops::BitOrAssign for Asked {
+    fn bitor_assign(&mut self, other: Self) {
+        self.quit |= other.quit;
+        self.reload |= other.reload;
+    }
+}
+
+/// Performs the effects: requests go to the worker without ever blocking the UI (a full
+/// queue is reported back as a message), the clipboard and the CSV file are written here,
+/// and quit and reload are handed back to the loop.
+fn execute(state: &mut State, effects: Vec<Effect>, requests: &mpsc::Sender<Request>) -> Asked {
+    let mut asked = Asked::default();
+    let mut results = Vec::new();
     for effect in effects {
         match effect {
             Effect::Api(request) => {
                 let id = request.id();
                 if requests.try_send(request).is_err() {
-                    undelivered.push(id);
+                    results.push(Msg::Undelivered(id));
                 }
             }
-            Effect::Quit => state.quit = true,
-            Effect::ReloadConfig => state.reload_requested = true,
+            Effect::Quit => asked.quit = true,
+            Effect::ReloadConfig => asked.reload = true,
             Effect::Copy(text) => {
                 use std::io::Write;
                 let mut out = std::io::stdout();
@@ -140,72 +157,52 @@ fn execute(state: &mut State, effects: Vec<Effect>, requests: &mpsc::Sender<Requ
                 file_name,
                 rows,
                 bytes,
-            } => save_csv(state, &file_name, rows, &bytes),
-        }
-    }
-    for id in undelivered {
-        let more = update(state, Msg::Undelivered(id));
-        execute(state, more, requests);
-    }
-}
-
-fn save_csv(state: &mut State, file_name: &str, rows: usize, bytes: &[u8]) {
-    let Some(dir) = state.data_dir.clone() else {
-        state.notice(
-            Level::Error,
-            "no data directory to save to; pass --data-dir",
-        );
-        return;
-    };
-    match crate::tui::export::save(&dir, file_name, bytes) {
-        Ok(path) => {
-            let rows = if rows == 1 {
-                "1 row".into()
-            } else {
-                format!("{rows} rows")
-            };
-            let text = format!("saved {rows} to {}", path.display());
-            // The status line has half the width: a path cut short would be no use.
-            if unicode_width::UnicodeWidthStr::width(text.as_str()) > usize::from(state.size.0 / 2)
-            {
-                state.mode = Mode::Message {
-                    title: "Table saved".into(),
-                    text: text.clone(),
+            } => {
+                let outcome = match &state.data_dir {
+                    None => Err(SaveError::NoDataDir),
+                    Some(dir) => crate::tui::export::save(dir, &file_name, &bytes)
+                        .map_err(|e| SaveError::Write(e.to_string())),
                 };
+                results.push(Msg::CsvSaved { rows, outcome });
             }
-            state.notice(Level::Info, text);
         }
-        Err(e) => state.notice(Level::Error, format!("table not saved: {e}")),
     }
+    for msg in results {
+        let more = update(state, msg);
+        asked |= execute(state, more, requests);
+    }
+    asked
 }
 
-fn step(state: &mut State, msg: Msg, requests: &mpsc::Sender<Request>) {
+fn step(state: &mut State, msg: Msg, requests: &mpsc::Sender<Request>) -> Asked {
     let effects = update(state, msg);
-    execute(state, effects, requests);
+    execute(state, effects, requests)
 }
 
 /// Applies the worker events that are ready, for at most `budget` (and [`DRAIN_LIMIT`]
-/// events), then settles the view once for all of them. Returns how many it applied.
+/// events), then settles the view once for all of them. Returns how many it applied and
+/// what their effects asked of the loop.
 pub fn drain(
     state: &mut State,
     events: &mut mpsc::UnboundedReceiver<Event>,
     requests: &mpsc::Sender<Request>,
     budget: Duration,
-) -> usize {
+) -> (usize, Asked) {
     let started = Instant::now();
     let mut drained = 0;
+    let mut asked = Asked::default();
     while drained < DRAIN_LIMIT
         && started.elapsed() < budget
         && let Ok(e) = events.try_recv()
     {
         let effects = apply(state, Msg::Worker(e));
-        execute(state, effects, requests);
+        asked |= execute(state, effects, requests);
         drained += 1;
     }
     if drained > 0 {
         settle(state);
     }
-    drained
+    (drained, asked)
 }
 
 /// A fresh session from the config file as it is now: the state, its client and the worker's
@@ -218,22 +215,6 @@ pub struct Session {
     pub opts: worker::WorkerOptions,
     /// Shown in the status line, e.g. the file that was read.
     pub source: String,
-}
-
-/// The state that belongs to the screen and the operator rather than to the config: the
-/// request log, the terminal size, the open log pane, the id counter (so answers still on
-/// their way from the old worker can never match a new request).
-fn carry_over(old: &mut State, new: &mut State) {
-    new.size = old.size;
-    new.now = old.now;
-    new.mono |= old.mono;
-    new.show_log = old.show_log;
-    new.log = std::mem::take(&mut old.log);
-    new.next_id = old.next_id;
-    // What the operator was looking at: reloading credentials must not lose the filter.
-    new.table.set_filter(old.table.filter().to_owned());
-    let (key, desc) = old.table.sort();
-    new.table.set_sort(key, desc);
 }
 
 pub async fn run(
@@ -260,17 +241,17 @@ pub async fn run(
     let _guard = TerminalGuard;
     capture_mouse(state.mouse);
     let size = terminal.size()?;
-    state.size = (size.width, size.height);
-    state.now = Utc::now();
+    update(&mut state, Msg::Resize(size.width, size.height));
+    update(&mut state, Msg::Tick(Utc::now()));
     let effects = start(&mut state);
-    execute(&mut state, effects, &requests);
+    let mut asked = execute(&mut state, effects, &requests);
     let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
     let panic_after_draw = test_panic_after_draw();
     let mut exit = Exit::Quit;
-    while !state.quit {
+    while !asked.quit {
         if dirty {
             terminal.draw(|f| ui::draw(f, &state))?;
             dirty = false;
@@ -294,15 +275,16 @@ pub async fn run(
             _ = quit_sig.recv() => { exit = Exit::Signal(3); break }
         };
         if let Some(msg) = first {
-            step(&mut state, msg, &requests);
+            asked |= step(&mut state, msg, &requests);
             dirty = true;
         }
         let woken_by_event = first_event.is_some();
         if let Some(e) = first_event {
             let effects = apply(&mut state, Msg::Worker(e));
-            execute(&mut state, effects, &requests);
+            asked |= execute(&mut state, effects, &requests);
         }
-        let drained = drain(&mut state, &mut events, &requests, DRAIN_BUDGET);
+        let (drained, more) = drain(&mut state, &mut events, &requests, DRAIN_BUDGET);
+        asked |= more;
         if woken_by_event && drained == 0 {
             settle(&mut state);
         }
@@ -312,73 +294,34 @@ pub async fn run(
         // for the next tick (up to 250 ms, on every key of an idle screen).
         while let Poll::Ready(Some(Ok(e))) = futures::poll!(keys.next()) {
             if let Some(msg) = term_msg(e) {
-                step(&mut state, msg, &requests);
+                asked |= step(&mut state, msg, &requests);
                 dirty = true;
             }
         }
-        if std::mem::take(&mut state.reload_requested) {
-            let Some(reload) = reload.as_mut() else {
-                state.notice(Level::Warn, "this session has no config file to reload");
-                continue;
-            };
-            match reload() {
-                Err(e) => {
-                    let keys = state.keys.keys_for(crate::config::Action::ReloadConfig);
-                    let key = keys
-                        .first()
-                        .map_or("the reload key".into(), |k| k.to_string());
-                    state.mode = Mode::Message {
-                        title: "Config not reloaded".into(),
-                        text: format!(
-                            "{e}\n\nThe session goes on with the config it had. Fix the file, \
-                             then press {key} again."
-                        ),
-                    };
-                    state.notice(Level::Error, format!("config not reloaded: {e}"));
-                }
-                Ok(fresh) => {
-                    let mut next = fresh.state;
-                    carry_over(&mut state, &mut next);
-                    state = next;
-                    capture_mouse(state.mouse);
-                    worker.abort();
+        if std::mem::take(&mut asked.reload) {
+            // The I/O of a reload: read the file, and on success stop the old worker (its
+            // listings with it) and start one on the fresh client before the reducer asks
+            // it for the first list.
+            let msg = match reload.as_mut().map(|reload| reload()) {
+                None => Msg::ReloadFailed(ReloadError::NoConfigFile),
+                Some(Err(e)) => Msg::ReloadFailed(ReloadError::Invalid(e)),
+                Some(Ok(fresh)) => {
+                    worker.stop();
                     let (tx, rx) = mpsc::channel::<Request>(64);
                     requests = tx;
                     worker = worker::spawn(fresh.cloud, fresh.opts, rx, events_tx.clone());
-                    let effects = start(&mut state);
-                    execute(&mut state, effects, &requests);
-                    state.notice(
-                        Level::Info,
-                        format!(
-                            "config reloaded from {}: {} project(s)",
-                            fresh.source,
-                            state.projects.len()
-                        ),
-                    );
+                    Msg::ConfigReloaded(Box::new(Reloaded {
+                        state: fresh.state,
+                        source: fresh.source,
+                    }))
                 }
-            }
+            };
+            asked |= step(&mut state, msg, &requests);
+            capture_mouse(state.mouse);
+            dirty = true;
         }
     }
     drop(requests);
-    worker.abort();
+    worker.stop();
     Ok(exit)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::carry_over;
-    use crate::tui::fixture::loaded;
-    use crate::tui::state::table::SortKey;
-
-    #[test]
-    fn the_filter_and_sort_survive_a_config_reload() {
-        let mut old = loaded();
-        old.table.set_filter("os:linux !db".into());
-        old.table.set_sort(SortKey::Flag, true);
-        let mut fresh = crate::tui::fixture::empty();
-        carry_over(&mut old, &mut fresh);
-        assert_eq!(fresh.table.filter(), "os:linux !db");
-        assert_eq!(fresh.table.sort(), (SortKey::Flag, true));
-        assert!(fresh.table.parsed_filter().errors.is_empty());
-    }
 }

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod filter;
 pub mod form;
+pub mod geometry;
 pub mod log;
 pub mod palette;
 pub mod row;
@@ -203,9 +204,6 @@ pub struct State {
     pub rng: StdRng,
     /// `q` was pressed while a reset was in flight; the next `q` quits.
     pub quit_armed: bool,
-    pub quit: bool,
-    /// Set by [`crate::tui::msg::Effect::ReloadConfig`]; the runtime reloads and clears it.
-    pub reload_requested: bool,
     /// The key file last used to show a Windows password, offered again next time.
     pub windows_key_path: String,
 }
@@ -258,8 +256,6 @@ impl State {
             next_id: 1,
             rng,
             quit_armed: false,
-            quit: false,
-            reload_requested: false,
             windows_key_path: String::new(),
         }
     }

@@ -10,12 +10,13 @@ mod form;
 mod mouse;
 pub mod palette;
 mod reset;
+mod session;
 mod winpw;
 
 use crate::config::{Action, KeyChord};
 use crate::tui::msg::{Effect, Msg, Request};
+use crate::tui::state::geometry as layout;
 use crate::tui::state::{Level, Mode, Pending, ProjectLoad, State};
-use crate::tui::ui::layout;
 use crossterm::event::KeyEventKind;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -61,6 +62,15 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Worker(event) => events::on_event(state, event),
         Msg::SwitchProfile(name) => {
             browse::switch_profile(state, name);
+            Vec::new()
+        }
+        Msg::ConfigReloaded(fresh) => session::reloaded(state, *fresh),
+        Msg::ReloadFailed(error) => {
+            session::reload_failed(state, error);
+            Vec::new()
+        }
+        Msg::CsvSaved { rows, outcome } => {
+            csv::saved(state, rows, outcome);
             Vec::new()
         }
         Msg::Undelivered(id) => {
@@ -139,7 +149,6 @@ pub(crate) fn quit(state: &mut State) -> Vec<Effect> {
         form.clear();
     }
     state.mode = Mode::Browse;
-    state.quit = true;
     vec![Effect::Quit]
 }
 
@@ -153,6 +162,8 @@ mod tests_filter;
 mod tests_form;
 #[cfg(test)]
 mod tests_k9s;
+#[cfg(test)]
+mod tests_session;
 #[cfg(test)]
 mod tests_small;
 #[cfg(test)]

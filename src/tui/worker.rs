@@ -1,7 +1,11 @@
 //! The background worker: the only part of the app that talks to the network. Requests come
 //! in over a bounded channel; every result goes out as an [`Event`] tagged with the request
-//! id. A new list or audit aborts the one still running (reads only, so nothing is lost);
-//! resets run to completion in their own tasks.
+//! id. A new list or audit aborts the one still running (reads only, so nothing is lost).
+//! Every read (list, audit, pre-flight, stored Windows password) is held in the worker's
+//! `JoinSet`, so stopping the worker (a reload, a quit) ends them all with it. Changes
+//! (resets, clearing a stored password) run to completion in their own tasks: their intent is
+//! in the trail before the first request, and the outcome must follow it there. The reducer
+//! refuses a reload and asks twice before a quit while one is in flight.
 
 mod reset;
 mod winpw;
@@ -16,7 +20,7 @@ use futures::StreamExt;
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+use tokio::task::{AbortHandle, JoinHandle, JoinSet};
 
 #[derive(Debug, Clone)]
 pub struct WorkerOptions {
@@ -67,30 +71,57 @@ impl Default for WorkerOptions {
 
 pub type Events = mpsc::UnboundedSender<Event>;
 
-/// Starts the worker; it ends when the request channel closes.
+/// A running worker.
+#[derive(Debug)]
+pub struct Worker(JoinHandle<()>);
+
+impl Worker {
+    /// Ends the worker and every read it started; changes already sent finish on their own.
+    pub fn stop(&self) {
+        self.0.abort();
+    }
+
+    /// Whether the worker (not its detached changes) has ended.
+    pub fn is_finished(&self) -> bool {
+        self.0.is_finished()
+    }
+}
+
+/// Starts the worker; it ends, with its reads, when the request channel closes or on
+/// [`Worker::stop`].
 pub fn spawn(
     cloud: Cloud,
     opts: WorkerOptions,
     requests: mpsc::Receiver<Request>,
     events: Events,
-) -> JoinHandle<()> {
-    tokio::spawn(serve(cloud, opts, requests, events))
+) -> Worker {
+    Worker(tokio::spawn(serve(cloud, opts, requests, events)))
 }
 
 async fn serve(cloud: Cloud, opts: WorkerOptions, mut rx: mpsc::Receiver<Request>, tx: Events) {
-    let mut listing: Option<JoinHandle<()>> = None;
-    while let Some(request) = rx.recv().await {
+    // Dropped with this future, which aborts every task still in it.
+    let mut reads = JoinSet::new();
+    let mut listing: Option<AbortHandle> = None;
+    loop {
+        let request = tokio::select! {
+            request = rx.recv() => match request {
+                Some(request) => request,
+                None => break,
+            },
+            // Reaps finished reads, so the set holds only running ones.
+            Some(_) = reads.join_next(), if !reads.is_empty() => continue,
+        };
         match request {
             Request::Load { id, projects } | Request::Audit { id, projects } => {
                 if let Some(previous) = listing.take() {
                     previous.abort();
                 }
                 let task = list_all(cloud.clone(), opts.clone(), id, projects, tx.clone());
-                listing = Some(tokio::spawn(task));
+                listing = Some(reads.spawn(task));
             }
             Request::Check { id, targets } => {
                 let task = reset::check(cloud.clone(), opts.clone(), id, targets, tx.clone());
-                tokio::spawn(task);
+                reads.spawn(task);
             }
             Request::Reset {
                 id,
@@ -105,6 +136,7 @@ async fn serve(cloud: Cloud, opts: WorkerOptions, mut rx: mpsc::Receiver<Request
                     check_password,
                     reboot,
                 };
+                // Detached: see the module comment.
                 tokio::spawn(reset::reset(
                     cloud.clone(),
                     opts.clone(),
@@ -114,16 +146,14 @@ async fn serve(cloud: Cloud, opts: WorkerOptions, mut rx: mpsc::Receiver<Request
                 ));
             }
             Request::WindowsPassword { id, target, key } => {
-                tokio::spawn(winpw::show(cloud.clone(), id, target, key, tx.clone()));
+                reads.spawn(winpw::show(cloud.clone(), id, target, key, tx.clone()));
             }
             Request::ClearServerPassword { id, target } => {
+                // A change through the engine, written ahead to the trail: detached too.
                 let task = winpw::clear(cloud.clone(), opts.clone(), id, target, tx.clone());
                 tokio::spawn(task);
             }
         }
-    }
-    if let Some(task) = listing {
-        task.abort();
     }
 }
 
@@ -274,6 +304,7 @@ async fn resolve(
                     id,
                     project: spec.index,
                     error,
+                    kind: e.kind(),
                 });
                 continue;
             }
@@ -362,17 +393,36 @@ async fn forward(
     }
 }
 
+/// A project's end of list as a UI event. Every project the fan-out lists is in `index`
+/// (it lists only what [`resolve`] put there); one that is not is said as a warning rather
+/// than given a made-up index.
 fn list_event(id: RequestId, event: AuditEvent, index: &HashMap<ProjectRef, usize>) -> Event {
+    let unknown = |project: &ProjectRef, what: &str| {
+        Event::Warning(format!(
+            "project {} ({}) is not in this session's list: {what}",
+            project.id, project.region
+        ))
+    };
     match event {
-        AuditEvent::Listed { project, servers } => Event::Listed {
-            id,
-            project: index.get(&project).copied().unwrap_or(usize::MAX),
-            servers,
+        AuditEvent::Listed { project, servers } => match index.get(&project) {
+            Some(&project) => Event::Listed {
+                id,
+                project,
+                servers,
+            },
+            None => unknown(&project, "its servers are not shown"),
         },
-        AuditEvent::ListFailed { project, error } => Event::ListFailed {
-            id,
-            project: index.get(&project).copied().unwrap_or(usize::MAX),
-            error: describe(&error),
+        AuditEvent::ListFailed { project, error } => match index.get(&project) {
+            Some(&index) => Event::ListFailed {
+                id,
+                project: index,
+                error: describe(&error),
+                kind: error.kind(),
+            },
+            None => unknown(
+                &project,
+                &format!("listing it failed: {}", describe(&error)),
+            ),
         },
         AuditEvent::BareMetalFailed { project, error } => Event::Warning(format!(
             "project {} ({}): bare-metal servers could not be listed, ECS servers are shown: {}",

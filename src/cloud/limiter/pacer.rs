@@ -1,7 +1,7 @@
 //! The pure core of one API's limiter: when the next call may go, and how the rate follows
 //! the answers. Time is passed in, so every rule is tested with a fake clock.
 //!
-//! * **Slow start** from [`START_RATE`] (the lowest limit worth planning for): each success
+//! * **Slow start** from `START_RATE` (the lowest limit worth planning for): each success
 //!   adds to the rate so that it doubles every [`DOUBLING`] × (1 + rate / [`KNEE`]) seconds,
 //!   fast while the rate is low and gentler as it grows. A token bucket lets a burst through
 //!   before it throttles, so the first 429 arrives only once the rate is already past the
@@ -97,7 +97,7 @@ pub struct Pacer {
 
 impl Pacer {
     /// `ceiling`: the user's rate, or `None` (also for a non-finite or non-positive value)
-    /// to find the gateway's limit from [`START_RATE`].
+    /// to find the gateway's limit from `START_RATE`.
     pub fn new(ceiling: Option<f64>) -> Self {
         let ceiling = ceiling.filter(|c| c.is_finite() && *c > 0.0);
         let (rate, phase) = match ceiling {
@@ -158,7 +158,7 @@ impl Pacer {
     }
 
     /// When the next call may go: one interval at the current rate after the last slot,
-    /// but never earlier than [`CATCH_UP`] before `now`, so an idle spell banks no burst
+    /// but never earlier than `CATCH_UP` before `now`, so an idle spell banks no burst
     /// while a waiter woken late by the timer does not slow the schedule down.
     pub fn next_slot(&self, now: Instant) -> Instant {
         match self.last_slot {

@@ -234,6 +234,8 @@ pub enum Preflight {
         refused: Vec<Refusal>,
         /// Among `ok`, shut off: started rather than rebooted when a reboot is chosen.
         shutoff: Vec<String>,
+        /// Among `ok`, bare-metal: never restarted by ecsreset (the operator restarts them).
+        bare_metal: Vec<String>,
     },
 }
 

@@ -166,13 +166,24 @@ fn controls<'a>(state: &State, c: &Confirm, theme: Theme) -> Vec<Line<'a>> {
             if on { theme.title() } else { theme.dim() },
         )));
     }
-    let shutoff = match &c.check {
-        Preflight::Done { shutoff, .. } => shutoff.len(),
-        Preflight::Pending(_) => 0,
+    let (shutoff, bare_metal) = match &c.check {
+        Preflight::Done {
+            shutoff,
+            bare_metal,
+            ..
+        } => (shutoff.len(), bare_metal.len()),
+        Preflight::Pending(_) => (0, 0),
     };
     if shutoff > 0 && c.reboot != RebootChoice::None {
         out.push(Line::from(Span::styled(
             format!("  {shutoff} shut-off server(s) will be started instead of rebooted"),
+            theme.warn(),
+        )));
+    }
+    if bare_metal > 0 {
+        // Said whatever is chosen: "no reboot" must not read as "they restart by themselves".
+        out.push(Line::from(Span::styled(
+            format!("  {bare_metal} bare-metal server(s) are never restarted here: restart them"),
             theme.warn(),
         )));
     }

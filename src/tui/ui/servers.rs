@@ -4,7 +4,7 @@
 use super::ago;
 use super::text::{fit, or_dash};
 use super::theme::Theme;
-use crate::config::Column;
+use crate::tui::state::geometry::{Col, Columns};
 use crate::tui::state::table::{Flag, Row as ServerRow, SortKey};
 use crate::tui::state::{Focus, ProjectLoad, State};
 use ratatui::Frame;
@@ -15,247 +15,11 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 
-/// A column of the table, in display order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Col {
-    Mark,
-    Name,
-    Id,
-    Kind,
-    Status,
-    Os,
-    Ip,
-    Az,
-    /// The account, shown only when more than one profile is loaded.
-    Profile,
-    Project,
-    Flag,
-    Age,
-}
-
-impl Col {
-    const ORDER: [Col; 12] = [
-        Col::Mark,
-        Col::Name,
-        Col::Id,
-        Col::Kind,
-        Col::Status,
-        Col::Os,
-        Col::Ip,
-        Col::Az,
-        Col::Profile,
-        Col::Project,
-        Col::Flag,
-        Col::Age,
-    ];
-
-    /// Optional columns, most important first: names repeat across projects (every region
-    /// has its `web-01`), so the project goes before everything else; the zone only refines
-    /// the region the project already names. The kind shows only when bare-metal servers
-    /// are listed (an ECS-only fleet keeps its columns), and then early: a BMS server is
-    /// reset without a reboot. With several profiles, the same region and names repeat
-    /// across accounts: the profile comes first of all.
-    const OPTIONAL: [Col; 8] = [
-        Col::Profile,
-        Col::Project,
-        Col::Kind,
-        Col::Status,
-        Col::Os,
-        Col::Ip,
-        Col::Age,
-        Col::Az,
-    ];
-
-    fn width(self) -> u16 {
-        match self {
-            Col::Mark => 1,
-            Col::Name => NAME_MIN,
-            Col::Id => 8,
-            Col::Kind => 4,
-            Col::Status => 9,
-            Col::Os => 7,
-            Col::Ip => 15,
-            Col::Az => 15,
-            Col::Profile => 10,
-            Col::Project => 12,
-            Col::Flag => 13,
-            Col::Age => 4,
-        }
-    }
-
-    fn title(self) -> &'static str {
-        match self {
-            Col::Mark => " ",
-            Col::Name => "name",
-            Col::Id => "id",
-            Col::Kind => "kind",
-            Col::Status => "status",
-            Col::Os => "os",
-            Col::Ip => "ip",
-            Col::Az => "az",
-            Col::Profile => "profile",
-            Col::Project => "project",
-            Col::Flag => "flag",
-            Col::Age => "age",
-        }
-    }
-
-    /// The column a choice in the config or the palette names.
-    fn of_choice(c: Column) -> Col {
-        match c {
-            Column::Name => Col::Name,
-            Column::Id => Col::Id,
-            Column::Status => Col::Status,
-            Column::Os => Col::Os,
-            Column::Ip => Col::Ip,
-            Column::Az => Col::Az,
-            Column::Project => Col::Project,
-            Column::Flag => Col::Flag,
-            Column::Age => Col::Age,
-        }
-    }
-
-    /// The sort key of a column, for a header click.
-    fn sort_key(self) -> Option<SortKey> {
-        SortKey::ALL.into_iter().find(|k| Col::of_sort(*k) == self)
-    }
-
-    /// The column a sort key sorts on.
-    fn of_sort(key: SortKey) -> Col {
-        match key {
-            SortKey::Project => Col::Project,
-            SortKey::Name => Col::Name,
-            SortKey::Status => Col::Status,
-            SortKey::Os => Col::Os,
-            SortKey::Ip => Col::Ip,
-            SortKey::Flag => Col::Flag,
-            SortKey::Checked => Col::Age,
-        }
-    }
-}
-
-const NAME_MIN: u16 = 16;
-const NAME_MAX: u16 = 40;
-
-/// The columns that fit in a table `width` cells wide (borders included), and the name's
-/// width: the optional columns join in order of importance while they fit, then the name
-/// takes what is left, up to [`NAME_MAX`].
-struct Columns {
-    shown: Vec<Col>,
-    name_width: u16,
-    /// Labels such as `cn-north-4_prod` get what the name leaves, up to [`PROJECT_MAX`].
-    project_width: u16,
-}
-
-const PROJECT_MAX: u16 = 24;
-
-impl Columns {
-    /// `chosen` (the config's or the palette's list) keeps its order; a chosen column that
-    /// does not fit is left out, and the first is always shown. `kind` shows only when
-    /// bare-metal servers are listed, `profile` only with several profiles.
-    fn for_width(
-        width: u16,
-        projects: usize,
-        chosen: Option<&[Column]>,
-        bare_metal: bool,
-        profiles: bool,
-    ) -> Self {
-        let inner = width.saturating_sub(2);
-        let cost = |cols: &[Col]| -> u16 {
-            cols.iter()
-                .map(|c| c.width() + 1)
-                .sum::<u16>()
-                .saturating_sub(1)
-        };
-        let mut shown = match chosen {
-            Some(list) => {
-                let mut shown = vec![Col::Mark];
-                for (i, &c) in list.iter().enumerate() {
-                    let mut with = shown.clone();
-                    with.push(Col::of_choice(c));
-                    if i == 0 || cost(&with) <= inner {
-                        shown = with;
-                    }
-                }
-                shown
-            }
-            None => vec![Col::Mark, Col::Name, Col::Id, Col::Flag],
-        };
-        for col in Col::OPTIONAL.into_iter().filter(|_| chosen.is_none()) {
-            if (col == Col::Project && projects < 2)
-                || (col == Col::Kind && !bare_metal)
-                || (col == Col::Profile && !profiles)
-            {
-                continue;
-            }
-            let mut with = shown.clone();
-            with.push(col);
-            if cost(&with) <= inner {
-                shown = with;
-            }
-        }
-        if chosen.is_none() {
-            shown.sort_by_key(|c| Col::ORDER.iter().position(|o| o == c));
-        }
-        let spare = inner.saturating_sub(cost(&shown));
-        let name_width = if shown.contains(&Col::Name) {
-            (NAME_MIN + spare).min(NAME_MAX)
-        } else {
-            NAME_MIN
-        };
-        let spare = spare - (name_width - NAME_MIN);
-        let project_width = if shown.contains(&Col::Project) {
-            (Col::Project.width() + spare).min(PROJECT_MAX)
-        } else {
-            Col::Project.width()
-        };
-        Self {
-            name_width,
-            project_width,
-            shown,
-        }
-    }
-
-    fn has(&self, col: Col) -> bool {
-        self.shown.contains(&col)
-    }
-
-    fn width_of(&self, col: Col) -> u16 {
-        match col {
-            Col::Name => self.name_width,
-            Col::Project => self.project_width,
-            c => c.width(),
-        }
-    }
-
-    fn widths(&self) -> Vec<Constraint> {
-        self.shown
-            .iter()
-            .map(|c| Constraint::Length(self.width_of(*c)))
-            .collect()
-    }
-}
-
-/// The sort key of the header cell at column `x` of a table drawn in `area`, for a mouse
-/// click; `None` between columns and on columns that do not sort.
-pub fn sort_at(state: &State, area: Rect, x: u16) -> Option<SortKey> {
-    let bare_metal = state.table.rows().iter().any(|r| r.detail.kind.is_bms());
-    let cols = Columns::for_width(
-        area.width,
-        state.projects.len(),
-        state.columns.as_deref(),
-        bare_metal,
-        state.many_profiles(),
-    );
-    let mut left = area.x + 1;
-    for &c in &cols.shown {
-        let w = cols.width_of(c);
-        if (left..left + w).contains(&x) {
-            return c.sort_key();
-        }
-        left += w + 1;
-    }
-    None
+fn widths(cols: &Columns) -> Vec<Constraint> {
+    cols.shown
+        .iter()
+        .map(|c| Constraint::Length(cols.width_of(*c)))
+        .collect()
 }
 
 pub fn spinner(state: &State) -> &'static str {
@@ -324,7 +88,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             }
         })
         .collect();
-    let t = Table::new(rows, cols.widths())
+    let t = Table::new(rows, widths(&cols))
         .header(header)
         .column_spacing(1)
         .block(block);

@@ -3,38 +3,8 @@
 //! would repaint the terminal or reorder what the operator reads.
 
 use std::borrow::Cow;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-pub use crate::report::{REPLACEMENT, clean, is_unsafe};
-
-/// [`clean`], then cut to `width` display columns with a trailing `…` when it was longer.
-/// Wide (CJK, emoji) characters count as two columns and are never split.
-pub fn fit(s: &str, width: usize) -> String {
-    let s = clean(s);
-    if s.width() <= width {
-        return s.into_owned();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > width - 1 {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    // Char widths can undercount a sequence (an emoji with a presentation selector is two
-    // columns as a string, one and zero as chars): trim until the string itself fits.
-    while out.width() > width - 1 {
-        out.pop();
-    }
-    out.push('…');
-    out
-}
+pub use crate::report::{REPLACEMENT, clean, fit, is_unsafe};
 
 /// An optional API string, cleaned, or `-`.
 pub fn or_dash(s: Option<&str>) -> Cow<'_, str> {
@@ -47,6 +17,7 @@ pub fn or_dash(s: Option<&str>) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_width::UnicodeWidthStr;
 
     #[test]
     fn escapes_bells_and_bidi_overrides_are_replaced() {

@@ -3,8 +3,8 @@
 use super::{csv, load, palette, quit, reset};
 use crate::config::{Action, KeyChord};
 use crate::tui::msg::Effect;
+use crate::tui::state::geometry as layout;
 use crate::tui::state::{Focus, Level, Mode, Pending, State};
-use crate::tui::ui::layout;
 use crossterm::event::{KeyCode, KeyEvent};
 
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -95,7 +95,7 @@ fn copy(state: &mut State) -> Vec<Effect> {
         state.notice(Level::Info, format!("this server has no {what} to copy"));
         return Vec::new();
     }
-    let shown = crate::tui::ui::text::fit(&text, 40);
+    let shown = crate::report::fit(&text, 40);
     state.notice(
         Level::Info,
         format!("copied the {what} {shown} (OSC 52); again for the next field"),

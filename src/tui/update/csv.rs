@@ -4,7 +4,7 @@
 
 use crate::config::Column;
 use crate::report::{self, Table};
-use crate::tui::msg::Effect;
+use crate::tui::msg::{Effect, SaveError};
 use crate::tui::state::table::Row;
 use crate::tui::state::{Level, State};
 
@@ -36,6 +36,34 @@ pub fn save(state: &mut State) -> Vec<Effect> {
         rows,
         bytes,
     }]
+}
+
+/// Says where the table went; a path too long for the status line also opens a message.
+pub fn saved(state: &mut State, rows: usize, outcome: Result<std::path::PathBuf, SaveError>) {
+    match outcome {
+        Ok(path) => {
+            let rows = if rows == 1 {
+                "1 row".into()
+            } else {
+                format!("{rows} rows")
+            };
+            let text = format!("saved {rows} to {}", path.display());
+            // The status line has half the width: a path cut short would be no use.
+            if unicode_width::UnicodeWidthStr::width(text.as_str()) > usize::from(state.size.0 / 2)
+            {
+                state.mode = crate::tui::state::Mode::Message {
+                    title: "Table saved".into(),
+                    text: text.clone(),
+                };
+            }
+            state.notice(Level::Info, text);
+        }
+        Err(SaveError::NoDataDir) => state.notice(
+            Level::Error,
+            "no data directory to save to; pass --data-dir",
+        ),
+        Err(SaveError::Write(e)) => state.notice(Level::Error, format!("table not saved: {e}")),
+    }
 }
 
 /// Full values, not the table's shortened ones: a CSV is read by other tools.

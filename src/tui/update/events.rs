@@ -1,6 +1,7 @@
 //! Worker events. Anything tagged with a request id the state no longer waits for (a
 //! superseded refresh, a finished request) is dropped here.
 
+use crate::cloud::ErrorKind;
 use crate::cloud::capability::{Capability, FlagError};
 use crate::config::Action;
 use crate::tui::msg::{Effect, Event, FlagResult, ResetStatus};
@@ -61,7 +62,12 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
         Event::Listed {
             project, servers, ..
         } => listed(state, project, servers, audit),
-        Event::ListFailed { project, error, .. } => list_failed(state, project, error, audit),
+        Event::ListFailed {
+            project,
+            error,
+            kind,
+            ..
+        } => list_failed(state, project, error, kind, audit),
         Event::Flags { flags, .. } => {
             for f in flags {
                 flag(state, f, audit);
@@ -72,6 +78,7 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
             ok,
             refused,
             shutoff,
+            bare_metal,
         } => {
             state.pending.remove(&id);
             if let Mode::Confirm(c) = &mut state.mode
@@ -81,6 +88,7 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
                     ok,
                     refused,
                     shutoff,
+                    bare_metal,
                 };
             }
         }
@@ -129,7 +137,7 @@ fn listed(
     }
 }
 
-fn list_failed(state: &mut State, project: usize, error: String, audit: bool) {
+fn list_failed(state: &mut State, project: usize, error: String, kind: ErrorKind, audit: bool) {
     // Keys belong to a profile: with several, it is the one to fix, so it is named first.
     let many = state.many_profiles();
     let Some(p) = state.projects.get_mut(project) else {
@@ -143,7 +151,7 @@ fn list_failed(state: &mut State, project: usize, error: String, audit: bool) {
     state.table.abort_list(project);
     // Refused credentials are fixed in the config, not by retrying: say so first, before the
     // status line cuts the message.
-    let refused = error.contains("(HTTP 401)") || error.contains("(HTTP 403)");
+    let refused = kind == ErrorKind::CredentialsRefused;
     let text = match state.keys.keys_for(Action::ReloadConfig).first() {
         Some(key) if refused => format!(
             "credentials refused in {place}: fix the config, then press {key} to reload — {error}"

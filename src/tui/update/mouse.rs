@@ -3,10 +3,10 @@
 //! something (form, confirmation) ignore the mouse: a stray click must never press a button.
 
 use crate::tui::msg::Effect;
+use crate::tui::state::geometry::{self, log_rows, screen};
 use crate::tui::state::{Focus, Mode, State};
-use crate::tui::ui::{layout, servers};
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Position;
 
 /// Rows one wheel notch moves.
 const WHEEL: isize = 3;
@@ -38,17 +38,13 @@ pub fn on_mouse(state: &mut State, ev: MouseEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-fn screen(state: &State) -> layout::Areas {
-    layout::areas(Rect::new(0, 0, state.size.0, state.size.1), state)
-}
-
 fn wheel(state: &mut State, at: Position, notch: isize) {
     let a = screen(state);
     if let Some(log) = a.log
         && log.contains(at)
     {
         // The log counts from its newest line: wheel down goes towards it.
-        let page = layout::log_rows(state);
+        let page = log_rows(state);
         state.log.scroll_by(-notch, page);
     } else if a.table.contains(at) {
         state.table.move_by(notch);
@@ -69,7 +65,7 @@ fn click(state: &mut State, at: Position) {
     }
     state.focus = Focus::Servers;
     if at.y == t.y + 1 {
-        if let Some(key) = servers::sort_at(state, t, at.x) {
+        if let Some(key) = geometry::sort_at(state, t, at.x) {
             let (now, desc) = state.table.sort();
             state.table.set_sort(key, now == key && !desc);
         }

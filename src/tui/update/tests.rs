@@ -1,6 +1,6 @@
 //! Pure transition tests: build a state, feed messages, check the state and the effects.
 
-use crate::cloud::CallRecord;
+use crate::cloud::{CallRecord, ErrorKind};
 use crate::password::{OsKind, Rule};
 use crate::tui::fixture::*;
 use crate::tui::msg::{Effect, Event, FlagResult, Msg, Request, RequestId, ResetStatus};
@@ -241,7 +241,8 @@ fn q_types_into_the_form_and_esc_discards_it() {
     select(&mut s, "web-01");
     feed(&mut s, [ch('r')]);
     let effects = type_str(&mut s, "qq");
-    assert!(effects.is_empty() && !s.quit);
+    // Quitting is an effect now, not a flag on the state: none means no quit.
+    assert!(effects.is_empty(), "{effects:?}");
     let Mode::Form(form) = &s.mode else { panic!() };
     assert_eq!(form.password.len(), 2);
     feed(&mut s, [key(KeyCode::Esc)]);
@@ -537,6 +538,7 @@ fn audit_counts_per_project_and_opens_the_summary() {
             id,
             project: 0,
             error: "boom".into(),
+            kind: ErrorKind::Other,
         }),
     );
     let flags = vec![
@@ -604,7 +606,7 @@ fn paging_keeps_the_cursor_visible() {
         }),
     );
     feed(&mut s, [key(KeyCode::PageDown), key(KeyCode::PageDown)]);
-    let page = crate::tui::ui::layout::table_rows(&s);
+    let page = crate::tui::state::geometry::table_rows(&s);
     assert_eq!(s.table.cursor(), 2 * page);
     assert!(s.table.offset() <= s.table.cursor() && s.table.cursor() < s.table.offset() + page);
     feed(&mut s, [key(KeyCode::End)]);
@@ -697,6 +699,7 @@ fn refused_credentials_point_at_the_config_and_the_reload_key() {
             id,
             project: 0,
             error: "APIGW.0301 (HTTP 401): Incorrect IAM authentication information".into(),
+            kind: ErrorKind::CredentialsRefused,
         }),
     );
     let n = notice(&s);
@@ -710,6 +713,7 @@ fn refused_credentials_point_at_the_config_and_the_reload_key() {
             id,
             project: 1,
             error: "SYS.0500 (HTTP 500): internal error".into(),
+            kind: ErrorKind::Other,
         }),
     );
     assert!(
@@ -727,12 +731,47 @@ fn refused_credentials_point_at_the_config_and_the_reload_key() {
             error:
                 "403 (HTTP 403): profile customer: agency \"ops\" of account acme refused by IAM"
                     .into(),
+            kind: ErrorKind::CredentialsRefused,
         }),
     );
     let n = notice(&s);
     assert!(
         n.starts_with("credentials refused in profile customer (staging): fix the config"),
         "{n}"
+    );
+}
+
+#[test]
+fn the_error_kind_decides_a_refusal_not_the_words() {
+    let mut s = empty();
+    let id = started(&mut s);
+    update(
+        &mut s,
+        Msg::Worker(Event::ListFailed {
+            id,
+            project: 0,
+            error: "Ecs.0000 (HTTP 400): the server said \"(HTTP 401)\"".into(),
+            kind: ErrorKind::Other,
+        }),
+    );
+    assert!(
+        notice(&s).starts_with("project prod: listing failed"),
+        "{}",
+        notice(&s)
+    );
+    update(
+        &mut s,
+        Msg::Worker(Event::ListFailed {
+            id,
+            project: 1,
+            error: "unexpected response: not JSON".into(),
+            kind: ErrorKind::CredentialsRefused,
+        }),
+    );
+    assert!(
+        notice(&s).starts_with("credentials refused in staging"),
+        "{}",
+        notice(&s)
     );
 }
 

@@ -2,8 +2,8 @@
 
 use crate::tui::fixture::*;
 use crate::tui::msg::{Effect, Msg};
+use crate::tui::state::geometry::{MIN_HEIGHT, MIN_WIDTH};
 use crate::tui::state::{Mode, State};
-use crate::tui::ui::layout::{MIN_HEIGHT, MIN_WIDTH};
 use crossterm::event::KeyCode;
 
 const PW: &str = "Tq7!fixture";

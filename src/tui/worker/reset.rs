@@ -68,17 +68,20 @@ pub async fn check(
 ) {
     let e = engine(&cloud, &opts, id, &tx);
     let (ok, refused) = e.check(Check::Reset, named(&targets)).await;
-    let shutoff = ok
+    let (bare_metal, vms): (Vec<_>, Vec<_>) = ok.iter().partition(|l| l.server.kind.is_bms());
+    let shutoff = vms
         .iter()
         .filter(|l| l.server.status.as_deref() == Some("SHUTOFF"))
         .map(|l| l.id().to_owned())
         .collect();
+    let bare_metal = bare_metal.iter().map(|l| l.id().to_owned()).collect();
     let ok = ok.iter().map(|l| l.id().to_owned()).collect();
     let _ = tx.send(Event::Checked {
         id,
         ok,
         refused,
         shutoff,
+        bare_metal,
     });
 }
 
