@@ -24,6 +24,7 @@ mod fleet;
 mod gateway;
 mod generate;
 mod jobs;
+#[cfg(feature = "test-support")]
 pub mod probe;
 mod reply;
 mod routes_bms;

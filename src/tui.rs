@@ -19,6 +19,7 @@
 pub mod clipboard;
 pub mod export;
 #[doc(hidden)]
+#[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
 pub mod launch;
 pub mod msg;

@@ -51,22 +51,7 @@ pub struct ResetResult {
 }
 
 pub async fn run(ctx: &Context, args: &ResetArgs, io: &mut Io<'_>) -> Result<i32, AppError> {
-    if args.generate && args.format == Format::Csv {
-        // A CSV reader would take the password line for a row, or choke on it; repeating the
-        // password in a column would print it more than once.
-        return Err(AppError::Usage(
-            "--generate prints the new password once, which CSV has no place for; use \
-             --format json (field generated_password) or the table"
-                .into(),
-        ));
-    }
-    if args.password_stdin && std::io::stdin().is_terminal() {
-        return Err(AppError::Usage(
-            "--password-stdin reads a pipe, and at a terminal it would echo the password as \
-             you type it; use --password-prompt there"
-                .into(),
-        ));
-    }
+    refuse_misuse(args)?;
     let mut session = change::session(ctx)?;
     let located = session
         .located_and_checked(ctx, &args.servers, Check::Reset, args.skip_refused, io)
@@ -93,53 +78,14 @@ pub async fn run(ctx: &Context, args: &ResetArgs, io: &mut Io<'_>) -> Result<i32
         ),
         None => None,
     };
-    let (passwords, sealed) = if unique || escrow.is_some() {
-        let records = crate::escrow::generate_for(&located);
-        let mut q = question(&located, args, escrow.is_some());
-        if let Some(c) = csms_cfg {
-            q.push_str(&csms_note(c));
-        }
-        if !args.yes && !confirm(&q, located.len())? {
-            writeln!(io.err, "cancelled; nothing was sent")?;
-            return Ok(1);
-        }
-        // Handed over before the first change request: sealed, or shown once.
-        let sealed = match escrow {
-            Some(e) => {
-                let path = seal(ctx, e, &records, io)?;
-                if let Some(c) = csms_cfg {
-                    writeln!(
-                        io.err,
-                        "each password also goes to its CSMS secret ({}) just before its \
-                         server's reset; the trail names secret and version",
-                        csms_where(c)
-                    )?;
-                }
-                Some(path)
-            }
-            None => {
-                show_table(io, &records)?;
-                None
-            }
-        };
-        let map = records
-            .into_iter()
-            .map(|r| (r.server_id.clone(), r.password))
-            .collect();
-        (Passwords::PerServer(map), sealed)
+    let handed = if unique || escrow.is_some() {
+        generated(ctx, args, escrow, &located, io)?
     } else {
-        let password = read_password(args)?;
-        check_rules(&password, &located, !args.no_check)?;
-        if !args.yes && !confirm(&question(&located, args, false), located.len())? {
-            writeln!(io.err, "cancelled; nothing was sent")?;
-            return Ok(1);
-        }
-        if args.generate {
-            // Handed over before the first change request: whatever happens next, the
-            // operator holds the password any server may now have.
-            hand_over(io, args.format, &password)?;
-        }
-        (Passwords::Same(password), None)
+        typed(args, &located, io)?
+    };
+    let Some((passwords, sealed)) = handed else {
+        writeln!(io.err, "cancelled; nothing was sent")?;
+        return Ok(1);
     };
     let plan = ResetPlan {
         servers: located,
@@ -160,6 +106,89 @@ pub async fn run(ctx: &Context, args: &ResetArgs, io: &mut Io<'_>) -> Result<i32
     let results: Vec<ResetResult> = reports.iter().map(result).collect();
     write(io, args.format, &results)?;
     Ok(exit_code(&results))
+}
+
+/// Combinations refused before anything is looked up.
+fn refuse_misuse(args: &ResetArgs) -> Result<(), AppError> {
+    if args.generate && args.format == Format::Csv {
+        // A CSV reader would take the password line for a row, or choke on it; repeating the
+        // password in a column would print it more than once.
+        return Err(AppError::Usage(
+            "--generate prints the new password once, which CSV has no place for; use \
+             --format json (field generated_password) or the table"
+                .into(),
+        ));
+    }
+    if args.password_stdin && std::io::stdin().is_terminal() {
+        return Err(AppError::Usage(
+            "--password-stdin reads a pipe, and at a terminal it would echo the password as \
+             you type it; use --password-prompt there"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The passwords and the escrow file they were sealed in, once handed over; `None` when the
+/// operator cancelled at the question.
+type Handed = Option<(Passwords, Option<std::path::PathBuf>)>;
+
+/// Generated passwords (one per server, or one sealed): confirmed, then sealed or shown.
+fn generated(
+    ctx: &Context,
+    args: &ResetArgs,
+    escrow: Option<&crate::config::EscrowConfig>,
+    located: &[Located],
+    io: &mut Io<'_>,
+) -> Result<Handed, AppError> {
+    let csms_cfg = escrow.and_then(|e| e.csms.as_ref());
+    let records = crate::escrow::generate_for(located);
+    let mut q = question(located, args, escrow.is_some());
+    if let Some(c) = csms_cfg {
+        q.push_str(&csms_note(c));
+    }
+    if !args.yes && !confirm(&q, located.len())? {
+        return Ok(None);
+    }
+    // Handed over before the first change request: sealed, or shown once.
+    let sealed = match escrow {
+        Some(e) => {
+            let path = seal(ctx, e, &records, io)?;
+            if let Some(c) = csms_cfg {
+                writeln!(
+                    io.err,
+                    "each password also goes to its CSMS secret ({}) just before its \
+                     server's reset; the trail names secret and version",
+                    csms_where(c)
+                )?;
+            }
+            Some(path)
+        }
+        None => {
+            show_table(io, &records)?;
+            None
+        }
+    };
+    let map = records
+        .into_iter()
+        .map(|r| (r.server_id.clone(), r.password))
+        .collect();
+    Ok(Some((Passwords::PerServer(map), sealed)))
+}
+
+/// One password for every server, read (or generated and shown) after its rules pass.
+fn typed(args: &ResetArgs, located: &[Located], io: &mut Io<'_>) -> Result<Handed, AppError> {
+    let password = read_password(args)?;
+    check_rules(&password, located, !args.no_check)?;
+    if !args.yes && !confirm(&question(located, args, false), located.len())? {
+        return Ok(None);
+    }
+    if args.generate {
+        // Handed over before the first change request: whatever happens next, the
+        // operator holds the password any server may now have.
+        hand_over(io, args.format, &password)?;
+    }
+    Ok(Some((Passwords::Same(password), None)))
 }
 
 /// 0 when every reset was accepted and no requested reboot failed or stayed unconfirmed.

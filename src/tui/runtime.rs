@@ -66,7 +66,7 @@ impl Drop for TerminalGuard {
 }
 
 /// Test hook, debug builds only: with `ECSRESET_TEST_PANIC_AFTER_DRAW=1` the loop panics right
-/// after its first frame, so `tests/terminal_restore.rs` can check that a panic restores the
+/// after its first frame, so `tests/it/terminal_restore.rs` can check that a panic restores the
 /// terminal before the message is printed. A release build never reads the variable.
 const TEST_PANIC_AFTER_DRAW: &str = "ECSRESET_TEST_PANIC_AFTER_DRAW";
 

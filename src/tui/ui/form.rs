@@ -68,45 +68,9 @@ fn lines<'a>(state: &State, form: &'a Form, rows: usize, theme: Theme) -> Vec<Li
         secret_line("confirm   ", &form.confirm, form, Field::Confirm, theme),
         check_line(form, theme),
     ];
-    let first_fail = form.checklist.first_failure().map(|f| f.rule);
-    let mut rules = Vec::new();
-    let mut folded = 0;
     // Every rule, the verdict, the ready line and two blank lines.
     let roomy = rows >= head.len() + form.checklist.items.len() + 4;
-    for item in &form.checklist.items {
-        if !roomy && item.passed {
-            folded += 1;
-            continue;
-        }
-        let (glyph, style) = if item.passed {
-            ("✓", theme.ok())
-        } else {
-            ("✗", theme.bad())
-        };
-        let first = Some(item.rule) == first_fail;
-        let style = if first {
-            style.add_modifier(Modifier::UNDERLINED)
-        } else {
-            style
-        };
-        let mut spans = vec![
-            Span::styled(if first { "› " } else { "  " }, theme.bad()),
-            Span::styled(format!("{glyph} {}", item.label), style),
-            Span::styled(format!(" · {}", item.source.label()), theme.accent()),
-        ];
-        if let Some(d) = &item.detail {
-            spans.push(Span::styled(format!(" ({})", clean(d)), theme.dim()));
-        }
-        rules.push(Line::from(spans));
-    }
-    if folded > 0 {
-        let text = if folded == form.checklist.items.len() {
-            format!("  ✓ all {folded} rules pass")
-        } else {
-            format!("  ✓ {folded} more rules pass")
-        };
-        rules.push(Line::from(Span::styled(text, theme.ok())));
-    }
+    let mut rules = rule_lines(form, roomy, theme);
     let mut tail = Vec::new();
     let (glyph, word, style) = if form.confirmation_matches() {
         ("✓", "confirmation matches", theme.ok())
@@ -155,6 +119,49 @@ fn lines<'a>(state: &State, form: &'a Form, rows: usize, theme: Theme) -> Vec<Li
     out.extend(rules);
     out.extend(tail);
     out
+}
+
+/// One line per rule, the first failing one marked; without room, passing rules fold into
+/// one line.
+fn rule_lines<'a>(form: &'a Form, roomy: bool, theme: Theme) -> Vec<Line<'a>> {
+    let first_fail = form.checklist.first_failure().map(|f| f.rule);
+    let mut rules = Vec::new();
+    let mut folded = 0;
+    for item in &form.checklist.items {
+        if !roomy && item.passed {
+            folded += 1;
+            continue;
+        }
+        let (glyph, style) = if item.passed {
+            ("✓", theme.ok())
+        } else {
+            ("✗", theme.bad())
+        };
+        let first = Some(item.rule) == first_fail;
+        let style = if first {
+            style.add_modifier(Modifier::UNDERLINED)
+        } else {
+            style
+        };
+        let mut spans = vec![
+            Span::styled(if first { "› " } else { "  " }, theme.bad()),
+            Span::styled(format!("{glyph} {}", item.label), style),
+            Span::styled(format!(" · {}", item.source.label()), theme.accent()),
+        ];
+        if let Some(d) = &item.detail {
+            spans.push(Span::styled(format!(" ({})", clean(d)), theme.dim()));
+        }
+        rules.push(Line::from(spans));
+    }
+    if folded > 0 {
+        let text = if folded == form.checklist.items.len() {
+            format!("  ✓ all {folded} rules pass")
+        } else {
+            format!("  ✓ {folded} more rules pass")
+        };
+        rules.push(Line::from(Span::styled(text, theme.ok())));
+    }
+    rules
 }
 
 fn secret_line<'a>(

@@ -50,6 +50,22 @@ fn blocker(form: &crate::tui::state::form::Form) -> Option<String> {
         .then(|| format!("{CANNOT}the confirmation does not match the password"))
 }
 
+/// The line-editing key a chord is in the form, wherever the focus is.
+fn edit_of(action: Option<Action>, key: &KeyEvent, field: Field) -> Option<Edit> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match (action, key.code) {
+        (_, KeyCode::Backspace) => Some(Edit::Backspace),
+        (_, KeyCode::Delete) => Some(Edit::Delete),
+        (_, KeyCode::Left) => Some(Edit::Left),
+        (_, KeyCode::Right) => Some(Edit::Right),
+        (None, KeyCode::Char('u')) if ctrl => Some(Edit::KillToStart),
+        (None, KeyCode::Char('w')) if ctrl => Some(Edit::KillWord),
+        (Some(Action::Top), _) | (_, KeyCode::Home) if field != Field::Check => Some(Edit::Home),
+        (Some(Action::Bottom), _) | (_, KeyCode::End) if field != Field::Check => Some(Edit::End),
+        _ => None,
+    }
+}
+
 fn form_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let chord = KeyChord::from_event(&key);
     let action = state.keys.lookup_form(&chord);
@@ -93,23 +109,7 @@ fn form_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         return Vec::new();
     }
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let edit = match (action, key.code) {
-        (_, KeyCode::Backspace) => Some(Edit::Backspace),
-        (_, KeyCode::Delete) => Some(Edit::Delete),
-        (_, KeyCode::Left) => Some(Edit::Left),
-        (_, KeyCode::Right) => Some(Edit::Right),
-        (None, KeyCode::Char('u')) if ctrl => Some(Edit::KillToStart),
-        (None, KeyCode::Char('w')) if ctrl => Some(Edit::KillWord),
-        (Some(Action::Top), _) | (_, KeyCode::Home) if form.field != Field::Check => {
-            Some(Edit::Home)
-        }
-        (Some(Action::Bottom), _) | (_, KeyCode::End) if form.field != Field::Check => {
-            Some(Edit::End)
-        }
-        _ => None,
-    };
-    if let Some(edit) = edit {
+    if let Some(edit) = edit_of(action, &key, form.field) {
         form.edit(edit);
         form.recheck();
         return Vec::new();
