@@ -5,6 +5,8 @@
 //! whole app.
 
 pub mod accounts;
+pub mod agency;
+pub mod agency_keys;
 pub mod bms;
 pub mod by_kind;
 pub mod capability;
@@ -21,6 +23,8 @@ pub mod server_password;
 pub mod sign;
 pub mod wire;
 
+pub use agency::AgencySpec;
+pub use agency_keys::RenewObserver;
 pub use error::{ApiError, CloudError, ErrorKind};
 pub use http::{CallRecord, Credentials, Observer};
 pub use kind::ServerKind;
@@ -54,6 +58,9 @@ pub struct Settings {
     pub request_timeout: Duration,
     pub retry: RetryPolicy,
     pub observer: Option<Observer>,
+    /// Set for an agency profile: `credentials` (the source's keys) only assume it.
+    pub agency: Option<AgencySpec>,
+    pub on_renew: Option<RenewObserver>,
 }
 
 impl Settings {
@@ -76,6 +83,8 @@ impl Settings {
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             observer: None,
+            agency: None,
+            on_renew: None,
         }
     }
 }
@@ -111,6 +120,9 @@ impl Cloud {
             .clone()
             .unwrap_or_else(|| bms::bms_template(&settings.ecs_endpoint));
         check_template(&bms)?;
+        if let Some(a) = &settings.agency {
+            check_template(&a.iam_endpoint)?;
+        }
         let mut builder = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)
@@ -141,6 +153,9 @@ impl Cloud {
         let transport = http::Transport {
             http,
             credentials: settings.credentials,
+            agency: settings
+                .agency
+                .map(|spec| Arc::new(agency_keys::AgencyKeys::new(spec, settings.on_renew))),
             limiter: limiter::Limiter::new(settings.concurrency, settings.rate_per_second),
             retry: settings.retry,
             observer: settings.observer,
@@ -168,6 +183,15 @@ impl Cloud {
     /// The remembered `404 APIGW.0101`, when `cap` is known not offered in `p`.
     pub fn known_missing(&self, p: &ProjectRef, cap: capability::Capability) -> Option<CloudError> {
         self.missing.get(p, cap)
+    }
+
+    /// When the temporary keys of this client's agency end (`None`: not an agency profile,
+    /// or none issued yet).
+    pub async fn agency_expires_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        match &self.transport.agency {
+            Some(keys) => keys.expires_at().await,
+            None => None,
+        }
     }
 
     pub fn access_key(&self) -> &str {

@@ -18,6 +18,7 @@
 //! Paths inside the file (`ca_bundle`, `log.file`) may start with `~/` and are otherwise
 //! taken relative to the directory of the config file.
 
+pub mod agency;
 pub mod columns;
 mod credentials;
 mod error;
@@ -35,6 +36,7 @@ use std::time::Duration;
 
 use crate::secret::Secret;
 
+pub use agency::{Agency, AgencyDomain};
 pub use columns::Column;
 pub use error::{ConfigError, Location};
 pub use keys::{Action, KeyChord, KeyMap, Scope};

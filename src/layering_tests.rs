@@ -12,6 +12,7 @@ const PURE: &[&str] = &[
     "report.rs",
     "cloud/sign.rs",
     "cloud/wire.rs",
+    "cloud/agency.rs",
     "cloud/limiter/policy.rs",
     "cloud/limiter/pacer.rs",
     "cloud/limiter/class.rs",

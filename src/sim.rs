@@ -32,6 +32,7 @@ mod routes_csms;
 mod routes_ecs;
 mod routes_iam;
 mod routes_password;
+mod routes_sts;
 mod server;
 mod state;
 mod throttle;
@@ -123,6 +124,38 @@ pub struct SimConfig {
     pub quirks: Quirks,
     /// APIs answered `404 APIGW.0101` (not published) in some or all regions.
     pub withheld: Vec<Withhold>,
+    /// Agencies the simulated account may assume (`assume_role`); none = every one refused.
+    pub agencies: Vec<SimAgency>,
+    /// Caps the lifetime of temporary keys below the `duration_seconds` asked for, so tests
+    /// and demos see them expire and renew.
+    pub token_ttl: Option<Duration>,
+}
+
+/// An agency another account created for the simulated one: `assume_role` with this
+/// `name` and a `domain_name` or `domain_id` equal to `domain` is granted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimAgency {
+    pub name: String,
+    pub domain: String,
+}
+
+impl std::str::FromStr for SimAgency {
+    type Err = String;
+
+    /// `NAME:DOMAIN`, as `ecsreset sim --agency` takes it.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.split_once(':') {
+            Some((name, domain)) if !name.trim().is_empty() && !domain.trim().is_empty() => {
+                Ok(Self {
+                    name: name.trim().to_owned(),
+                    domain: domain.trim().to_owned(),
+                })
+            }
+            _ => Err(format!(
+                "{s:?} is not NAME:DOMAIN (the agency's name and the account that created it)"
+            )),
+        }
+    }
 }
 
 /// Deployment differences and answer defects the change engine must not trust.
@@ -156,6 +189,8 @@ impl SimConfig {
             quirks: Quirks::default(),
             windows_key: None,
             withheld: Vec::new(),
+            agencies: Vec::new(),
+            token_ttl: None,
         }
     }
 }
@@ -263,6 +298,16 @@ impl Sim {
 
     pub fn credentials(&self) -> &[SimCredential] {
         self.shared.verifier.credentials()
+    }
+
+    /// Temporary keys issued by `assume_role` so far (expired ones included).
+    pub fn issued_tokens(&self) -> usize {
+        self.shared.verifier.issued().len()
+    }
+
+    /// The temporary keys `assume_role` issued, for tests that check they leak nowhere.
+    pub fn issued_credentials(&self) -> Vec<SimCredential> {
+        self.shared.verifier.issued()
     }
 
     pub fn set_faults(&self, f: Faults) {

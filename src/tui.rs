@@ -85,7 +85,14 @@ pub fn session(
     let observer: cloud::Observer = Arc::new(move |record| {
         let _ = observer_tx.send(Event::Call(record));
     });
-    let cloud = crate::commands::context::client(config, Some(observer))
+    let renew_tx = events.clone();
+    let on_renew: cloud::RenewObserver = Arc::new(move |profile, until| {
+        let _ = renew_tx.send(Event::AgencyKeys {
+            profile: profile.to_owned(),
+            until,
+        });
+    });
+    let cloud = crate::commands::context::client_observed(config, Some(observer), Some(on_renew))
         .map_err(|e| TuiError::Config(e.to_string()))?;
     let mut state = State::from_config(config, opts.read_only, StdRng::from_os_rng());
     let no_color = std::env::var("NO_COLOR").ok();

@@ -72,7 +72,10 @@ pub struct Answer {
 
 pub struct Transport {
     pub http: reqwest::Client,
+    /// The profile's keys; for an agency profile, the source's, which only sign `assume_role`.
     pub credentials: Credentials,
+    /// Set for an agency profile: every other call is signed with the keys it holds.
+    pub agency: Option<Arc<super::agency_keys::AgencyKeys>>,
     pub limiter: Limiter,
     pub retry: RetryPolicy,
     pub observer: Option<Observer>,
@@ -94,15 +97,31 @@ enum Failure {
 impl Transport {
     /// Sends with retries; a status of 400 or more becomes [`CloudError::Api`].
     pub async fn send(&self, call: &Call) -> Result<Answer, CloudError> {
+        self.send_as(call, true).await
+    }
+
+    /// Sends signed with [`Transport::credentials`] even for an agency profile: the
+    /// `assume_role` call itself.
+    pub(crate) async fn send_signed_by_source(&self, call: &Call) -> Result<Answer, CloudError> {
+        self.send_as(call, false).await
+    }
+
+    async fn send_as(&self, call: &Call, own: bool) -> Result<Answer, CloudError> {
         let host = authority(&call.base);
         let mut attempt = 0;
         loop {
             attempt += 1;
+            // Asked for before a slot is taken (a renewal needs one) and again on each retry,
+            // so no attempt carries keys that have ended meanwhile.
+            let credentials = match &self.agency {
+                Some(keys) if own => keys.current(self).await?,
+                _ => self.credentials.clone(),
+            };
             // Latency in the log is the network's, not the time spent queueing for a slot.
             let permit = self.limiter.acquire(call.api, &host).await;
             let started = Instant::now();
             let at = Utc::now();
-            let result = self.attempt(call).await;
+            let result = self.attempt(call, &credentials).await;
             permit.finish(outcome(&result));
             let (kind, retry_after) = match &result {
                 Ok(_) => (None, None),
@@ -156,8 +175,8 @@ impl Transport {
         }
     }
 
-    async fn attempt(&self, call: &Call) -> Result<Answer, Failure> {
-        let request = self.build(call).map_err(Failure::Decode)?;
+    async fn attempt(&self, call: &Call, credentials: &Credentials) -> Result<Answer, Failure> {
+        let request = self.build(call, credentials).map_err(Failure::Decode)?;
         let response = self
             .http
             .execute(request)
@@ -210,7 +229,11 @@ impl Transport {
         Ok(answer)
     }
 
-    fn build(&self, call: &Call) -> Result<reqwest::Request, CloudError> {
+    fn build(
+        &self,
+        call: &Call,
+        credentials: &Credentials,
+    ) -> Result<reqwest::Request, CloudError> {
         let host = authority(&call.base);
         let path = format!("{}{}", call.base.path().trim_end_matches('/'), call.path);
         let content_type = if call.body.is_some() {
@@ -222,7 +245,7 @@ impl Transport {
         if let Some(pid) = &call.project_id {
             headers.push(("X-Project-Id".into(), pid.clone()));
         }
-        if let Some(token) = &self.credentials.security_token {
+        if let Some(token) = &credentials.security_token {
             headers.push(("X-Security-Token".into(), token.expose().to_owned()));
         }
         let mut signed = sign::sign(
@@ -234,8 +257,8 @@ impl Transport {
                 headers,
                 body: call.body.as_deref().map(Vec::as_slice),
             },
-            &self.credentials.access_key,
-            self.credentials.secret_key.expose(),
+            &credentials.access_key,
+            credentials.secret_key.expose(),
             Utc::now(),
         )
         .map_err(|e| CloudError::Setup(e.to_string()))?;

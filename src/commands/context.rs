@@ -107,6 +107,15 @@ pub fn data_dir_only(global: &GlobalArgs) -> Result<std::path::PathBuf, AppError
 /// One client per loaded profile (own credentials, endpoints, limiter), joined into one that
 /// routes each project's calls to its profile.
 pub fn client(config: &Config, observer: Option<cloud::Observer>) -> Result<Cloud, AppError> {
+    client_observed(config, observer, None)
+}
+
+/// [`client`], with `on_renew` told each new expiry of an agency profile's keys.
+pub fn client_observed(
+    config: &Config,
+    observer: Option<cloud::Observer>,
+    on_renew: Option<cloud::RenewObserver>,
+) -> Result<Cloud, AppError> {
     let mut clients = Vec::new();
     let names = config.profile_names();
     let default_loaded =
@@ -118,12 +127,30 @@ pub fn client(config: &Config, observer: Option<cloud::Observer>) -> Result<Clou
         let mut one = config.clone();
         one.credentials = Some(p.credentials.clone());
         one.endpoints = p.endpoints.clone();
-        clients.push((
-            Some(p.name.clone()),
-            Cloud::new(settings(&one, observer.clone())?)?,
-        ));
+        let mut s = settings(&one, observer.clone())?;
+        s.agency = p.agency.as_ref().map(|a| agency_spec(config, &p.name, a));
+        s.on_renew.clone_from(&on_renew);
+        clients.push((Some(p.name.clone()), Cloud::new(s)?));
     }
     Cloud::join(clients).ok_or_else(|| AppError::Usage("no profile is loaded".into()))
+}
+
+/// What an agency profile assumes; IAM is asked in the region of its first project (the
+/// endpoint template may name one).
+fn agency_spec(config: &Config, profile: &str, a: &config::Agency) -> cloud::AgencySpec {
+    let region = config
+        .projects
+        .iter()
+        .find(|p| p.profile.as_deref() == Some(profile))
+        .map_or_else(|| "cn-north-4".to_owned(), |p| p.region.clone());
+    cloud::AgencySpec {
+        profile: profile.to_owned(),
+        agency_name: a.agency_name.clone(),
+        domain: a.domain.clone(),
+        duration: a.duration,
+        iam_endpoint: a.source_iam.clone(),
+        iam_region: region,
+    }
 }
 
 /// Client settings from a config; the observer (log pane) is the TUI's business.

@@ -29,8 +29,11 @@ pub const ENV_PROFILE: &str = "ECSRESET_PROFILE";
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
     pub name: String,
+    /// For an agency profile, the source profile's permanent keys (they sign `assume_role`).
     pub credentials: Credentials,
     pub endpoints: Endpoints,
+    /// `[profiles.NAME.agency]`: the keys used for this profile's calls are obtained from it.
+    pub agency: Option<super::Agency>,
 }
 
 /// Validates `[profiles.*]` and appends their projects to `projects`.
@@ -41,6 +44,8 @@ pub(super) fn profiles(
 ) -> Result<Vec<Profile>, ConfigError> {
     let top_level = !projects.is_empty();
     let mut out = Vec::with_capacity(raw.len());
+    // (index in `out`, the source as written), resolved once every profile is known.
+    let mut pending = Vec::new();
     for (name, entry) in raw {
         let span = entry.span();
         let key = format!("profiles.{name}");
@@ -76,7 +81,29 @@ pub(super) fn profiles(
                 format!("{key} has no projects: add a [[{key}.projects]] entry with a region");
             return Err(cx.invalid(span, &key, message));
         }
+        let agency = match p.agency {
+            None => None,
+            Some(a) => {
+                let at = a.span();
+                if p.koocli.is_some() || p.koocli_file.is_some() || p.credentials.is_some() {
+                    let message = format!(
+                        "{key} has an [{key}.agency] and its own keys (credentials or koocli): \
+                         an agency profile uses the keys the agency gives; remove one"
+                    );
+                    return Err(cx.invalid(at, &format!("{key}.agency"), message));
+                }
+                let (agency, source) = super::agency::agency(a, &key, cx)?;
+                pending.push((out.len(), source));
+                Some(agency)
+            }
+        };
         let credentials = match (p.koocli, p.credentials) {
+            _ if agency.is_some() => Credentials {
+                access_key: String::new(),
+                secret_key: crate::secret::Secret::default(),
+                security_token: None,
+                project_id: None,
+            },
             (Some(name), None) => {
                 let file = match &p.koocli_file {
                     Some(f) => cx.path(f.get_ref()),
@@ -117,9 +144,39 @@ pub(super) fn profiles(
             name,
             credentials,
             endpoints,
+            agency,
         });
     }
+    resolve_sources(&mut out, &pending, cx)?;
     Ok(out)
+}
+
+/// Gives each agency profile its source's keys and IAM endpoint.
+fn resolve_sources(
+    out: &mut [Profile],
+    pending: &[(usize, Spanned<String>)],
+    cx: &Ctx,
+) -> Result<(), ConfigError> {
+    let known: Vec<String> = out.iter().map(|p| p.name.clone()).collect();
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let agencies: Vec<&str> = pending.iter().map(|(i, _)| known[*i]).collect();
+    let mut filled = Vec::new();
+    for (i, source) in pending {
+        let key = format!("profiles.{}", known[*i]);
+        super::agency::check_source(&key, source, &known, &agencies, cx)?;
+        let from = out
+            .iter()
+            .find(|p| &p.name == source.get_ref())
+            .expect("checked above");
+        filled.push((*i, from.credentials.clone(), from.endpoints.iam.clone()));
+    }
+    for (i, credentials, iam) in filled {
+        out[i].credentials = credentials;
+        if let Some(a) = &mut out[i].agency {
+            a.source_iam = iam;
+        }
+    }
+    Ok(())
 }
 
 fn is_profile_name(s: &str) -> bool {

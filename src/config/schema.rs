@@ -48,6 +48,19 @@ pub(super) struct RawProfile {
     pub koocli: Field<String>,
     /// KooCLI's config file; default `~/.hcloud/config.json`.
     pub koocli_file: Field<String>,
+    /// Act through an IAM agency of another account, signed with another profile's keys.
+    pub agency: Field<RawAgency>,
+}
+
+/// `[profiles.NAME.agency]`: assume an agency (`assume_role`) with the `source` profile's keys.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAgency {
+    pub source: Field<String>,
+    pub agency_name: Field<String>,
+    pub domain_name: Field<String>,
+    pub domain_id: Field<String>,
+    pub duration_seconds: Field<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -60,6 +60,8 @@ pub(crate) enum Api {
     AuthProjects,
     Projects,
     AuthDomains,
+    /// `assume_role` (and the token variant, which the simulator refuses).
+    SecurityTokens,
     CreateSecret {
         project: String,
     },
@@ -160,6 +162,7 @@ impl Api {
             ("GET", ["v3", "auth", "projects"]) => Api::AuthProjects,
             ("GET", ["v3", "projects"]) => Api::Projects,
             ("GET", ["v3", "auth", "domains"]) => Api::AuthDomains,
+            ("POST", ["v3.0", "OS-CREDENTIAL", "securitytokens"]) => Api::SecurityTokens,
             _ => return None,
         };
         Some(api)
@@ -223,6 +226,7 @@ impl Api {
             Api::AuthProjects => "GET /v3/auth/projects",
             Api::Projects => "GET /v3/projects",
             Api::AuthDomains => "GET /v3/auth/domains",
+            Api::SecurityTokens => "POST /v3.0/OS-CREDENTIAL/securitytokens",
         }
     }
 }

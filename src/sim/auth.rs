@@ -42,6 +42,8 @@ pub(crate) struct Verifier {
     threshold: u32,
     lock_for: Duration,
     failures: Mutex<HashMap<String, Failures>>,
+    /// Keys issued by `assume_role`, each with its end; kept after it to say "expired".
+    temporary: Mutex<HashMap<String, (SimCredential, DateTime<Utc>)>>,
 }
 
 #[derive(Default)]
@@ -63,6 +65,39 @@ impl Verifier {
             threshold: threshold.max(1),
             lock_for,
             failures: Mutex::new(HashMap::new()),
+            temporary: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Accepts `cred` (which carries a security token) until `expires_at`.
+    pub(crate) fn issue(&self, cred: SimCredential, expires_at: DateTime<Utc>) {
+        lock(&self.temporary).insert(cred.access_key.clone(), (cred, expires_at));
+    }
+
+    pub(crate) fn is_temporary(&self, ak: &str) -> bool {
+        lock(&self.temporary).contains_key(ak)
+    }
+
+    pub(crate) fn issued(&self) -> Vec<SimCredential> {
+        lock(&self.temporary)
+            .values()
+            .map(|(c, _)| c.clone())
+            .collect()
+    }
+
+    /// A permanent key, or a temporary one that has not ended at `now`.
+    fn find(&self, ak: &str, now: DateTime<Utc>) -> Result<SimCredential, String> {
+        if let Some(c) = self.credentials.iter().find(|c| c.access_key == ak) {
+            return Ok(c.clone());
+        }
+        match lock(&self.temporary).get(ak) {
+            Some((c, until)) if now < *until => Ok(c.clone()),
+            // [ASSUMED] wording; the status and code are those of any refused AK/SK.
+            Some((_, until)) => Err(format!(
+                "{PREFIX}: the temporary access key and security token expired at {}",
+                until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )),
+            None => Err(format!("{PREFIX}: the access key does not exist")),
         }
     }
 
@@ -87,13 +122,7 @@ impl Verifier {
                 "{SIGNATURE_FAIL}: Authorization is not 'SDK-HMAC-SHA256 Access=.., SignedHeaders=.., Signature=..'"
             ));
         };
-        let Some(cred) = self
-            .credentials
-            .iter()
-            .find(|c| c.access_key == auth.access)
-        else {
-            return Err(format!("{PREFIX}: the access key does not exist"));
-        };
+        let cred = self.find(auth.access, now)?;
         let ak = cred.access_key.clone();
         let instant = Instant::now();
         if let Some(until) = self.locked_until(&ak, instant) {
@@ -103,7 +132,7 @@ impl Verifier {
             ));
         }
         let outcome = verify(
-            cred,
+            &cred,
             &auth.signed_headers,
             auth.signature,
             req,

@@ -85,6 +85,21 @@ pub struct SimCliArgs {
     /// one-click reset do: flag, reset or batch-reset, optionally @REGION; repeatable
     #[arg(long, value_name = "API[@REGION]")]
     pub withhold: Vec<super::Withhold>,
+    /// Grant an IAM agency that assume_role may assume: its name and the account (domain
+    /// name or id) that created it; repeatable. Others are refused with 403
+    #[arg(long = "agency", value_name = "NAME:DOMAIN")]
+    pub agencies: Vec<super::SimAgency>,
+    /// Longest lifetime of temporary (agency) keys, in seconds, below the duration asked
+    /// for; short values show renewal and expiry
+    #[arg(long, value_name = "SECS", value_parser = positive_secs)]
+    pub token_ttl: Option<Duration>,
+}
+
+fn positive_secs(s: &str) -> Result<Duration, String> {
+    match s.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
+        _ => Err(format!("{s:?} is not a whole number of seconds above 0")),
+    }
 }
 
 impl Default for SimCliArgs {
@@ -111,6 +126,8 @@ impl Default for SimCliArgs {
             windows_key: None,
             bms: 0,
             withhold: Vec::new(),
+            agencies: Vec::new(),
+            token_ttl: None,
         }
     }
 }
@@ -163,6 +180,18 @@ pub async fn run_cli_until(
             out,
             "  throttle: {limit} calls per {} per access key and API, {stated}",
             style.window.unit()
+        )
+        .map_err(io)?;
+    }
+    for a in &args.agencies {
+        writeln!(
+            out,
+            "  agency: {} of account {} (assume_role){}",
+            a.name,
+            a.domain,
+            args.token_ttl
+                .map(|t| format!(", keys live at most {} s", t.as_secs()))
+                .unwrap_or_default()
         )
         .map_err(io)?;
     }
@@ -267,6 +296,8 @@ fn build_config(args: &SimCliArgs, sk: Option<Secret>) -> Result<(SimConfig, Str
     cfg.throttle_style = args.throttle_style();
     cfg.quirks.ignore_server_filter = args.ignore_server_filter;
     cfg.withheld = args.withhold.clone();
+    cfg.agencies = args.agencies.clone();
+    cfg.token_ttl = args.token_ttl;
     cfg.faults = Faults {
         latency: Duration::from_millis(args.latency_ms),
         jitter: Duration::from_millis(args.jitter_ms),
@@ -420,6 +451,29 @@ mod tests {
         assert!(origin.contains("2 bare-metal"), "{origin}");
         let kinds = cfg.fleet.projects[0].servers.iter().map(|s| s.kind);
         assert_eq!(kinds.filter(|k| k.is_bms()).count(), 2);
+    }
+
+    #[test]
+    fn agencies_are_name_colon_domain_and_reach_the_config() {
+        let a: super::super::SimAgency = "ecsreset-ops:customer-account".parse().unwrap();
+        assert_eq!(
+            (a.name.as_str(), a.domain.as_str()),
+            ("ecsreset-ops", "customer-account")
+        );
+        for bad in ["ecsreset-ops", ":d", "n:", " : "] {
+            let e = bad.parse::<super::super::SimAgency>().unwrap_err();
+            assert!(e.contains("is not NAME:DOMAIN"), "{bad}: {e}");
+        }
+        let args = SimCliArgs {
+            agencies: vec![a.clone()],
+            token_ttl: Some(Duration::from_secs(30)),
+            projects: 1,
+            servers: 1,
+            ..SimCliArgs::default()
+        };
+        let (cfg, _) = build_config(&args, None).unwrap();
+        assert_eq!(cfg.agencies, [a]);
+        assert_eq!(cfg.token_ttl, Some(Duration::from_secs(30)));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::state::World;
 use super::throttle::Throttle;
 use super::{
     SimConfig, SimStats, jobs, lock, routes_bms, routes_csms, routes_ecs, routes_iam,
-    routes_password,
+    routes_password, routes_sts,
 };
 use crate::cloud::ServerKind::{Bms, Ecs};
 use axum::body::{Body, Bytes};
@@ -45,6 +45,9 @@ pub(crate) struct Shared {
     pub(crate) windows_passwords: routes_password::Store,
     pub(crate) secrets: routes_csms::Store,
     pub(crate) withheld: Mutex<Vec<super::Withhold>>,
+    /// Agencies `assume_role` may assume, and the longest lifetime their keys get.
+    pub(crate) agencies: Vec<super::SimAgency>,
+    pub(crate) token_ttl: Option<Duration>,
 }
 
 /// Put into each request by the accept loop: notifying it closes the connection unanswered.
@@ -75,6 +78,8 @@ impl Shared {
             reboot_duration: cfg.reboot_duration,
             quirks: Mutex::new(cfg.quirks),
             withheld: Mutex::new(cfg.withheld),
+            agencies: cfg.agencies,
+            token_ttl: cfg.token_ttl,
         }
     }
 
@@ -152,7 +157,7 @@ async fn pipeline(shared: &Shared, req: Request, rid: &str) -> Response {
     {
         return redirect.response();
     }
-    let resp = dispatch(shared, &api, &parts, &body);
+    let resp = dispatch(shared, &api, &parts, &body, &ak);
     tracing::debug!(rid, status = resp.status().as_u16(), "response");
     if drop_after {
         shared.count(|s| {
@@ -195,7 +200,7 @@ async fn read_body(mut body: Body) -> Option<Bytes> {
     (total <= MAX_BODY).then(|| Bytes::from(kept))
 }
 
-fn dispatch(shared: &Shared, api: &Api, parts: &Parts, body: &[u8]) -> Response {
+fn dispatch(shared: &Shared, api: &Api, parts: &Parts, body: &[u8], ak: &str) -> Response {
     let query = parts.uri.query().unwrap_or_default();
     let host = parts
         .headers
@@ -244,6 +249,7 @@ fn dispatch(shared: &Shared, api: &Api, parts: &Parts, body: &[u8]) -> Response 
         Api::AuthProjects => routes_iam::auth_projects(shared, &base),
         Api::Projects => routes_iam::projects(shared, &base, query),
         Api::AuthDomains => routes_iam::auth_domains(shared, &base),
+        Api::SecurityTokens => routes_sts::security_tokens(shared, ak, body),
     }
 }
 

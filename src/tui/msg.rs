@@ -250,6 +250,11 @@ pub use crate::ops::Status as ResetStatus;
 pub enum Event {
     /// One API call attempt, for the log pane; not tied to a request.
     Call(CallRecord),
+    /// An agency profile's temporary keys were renewed; they end at `until`.
+    AgencyKeys {
+        profile: String,
+        until: chrono::DateTime<chrono::Utc>,
+    },
     /// Something the operator must know that is not an API call (e.g. the audit trail could
     /// not be written); shown in the status line.
     Warning(String),
@@ -330,7 +335,7 @@ pub enum Event {
 impl Event {
     pub fn request(&self) -> Option<RequestId> {
         match self {
-            Event::Call(_) | Event::Warning(_) => None,
+            Event::Call(_) | Event::Warning(_) | Event::AgencyKeys { .. } => None,
             Event::ProjectResolved { id, .. }
             | Event::SameProject { id, .. }
             | Event::Sealed { id, .. }

@@ -178,6 +178,8 @@ pub struct State {
     pub data_dir: Option<std::path::PathBuf>,
     pub keys: KeyMap,
     pub read_only: bool,
+    /// Agency profiles and when their temporary keys end, as the worker last reported.
+    pub agency_until: Vec<(String, DateTime<Utc>)>,
     /// With `[escrow]` configured, several servers can each get a unique sealed password.
     pub escrow: Option<SealTo>,
     pub projects: Vec<ProjectState>,
@@ -236,6 +238,7 @@ impl State {
             data_dir: None,
             keys,
             read_only: false,
+            agency_until: Vec::new(),
             escrow: None,
             projects,
             table,
@@ -345,6 +348,14 @@ impl State {
     }
 
     /// Whether projects of more than one profile are shown (then the table names them).
+    /// Records the new expiry of a profile's agency keys (the header shows it).
+    pub fn agency_renewed(&mut self, profile: String, until: DateTime<Utc>) {
+        match self.agency_until.iter_mut().find(|(p, _)| *p == profile) {
+            Some(entry) => entry.1 = until,
+            None => self.agency_until.push((profile, until)),
+        }
+    }
+
     pub fn many_profiles(&self) -> bool {
         self.projects
             .iter()

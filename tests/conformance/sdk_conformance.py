@@ -62,7 +62,12 @@ from huaweicloudsdkecs.v2 import (
     ShowServerPasswordRequest,
 )
 from huaweicloudsdkiam.v3 import (
+    AgencyAuth,
+    AgencyAuthIdentity,
+    CreateTemporaryAccessKeyByAgencyRequest,
+    CreateTemporaryAccessKeyByAgencyRequestBody,
     IamClient,
+    IdentityAssumerole,
     KeystoneListAuthProjectsRequest,
     KeystoneListProjectsRequest,
 )
@@ -75,6 +80,7 @@ DOMAIN = os.environ.get("ECSRESET_SIM_DOMAIN_ID") or None
 PASSWORD = os.environ.get("ECSRESET_SIM_PASSWORD", "Qx7-Lm2.Rt9@vb")
 CSMS_SECRET = os.environ.get("ECSRESET_SIM_CSMS_SECRET")
 CSMS_VALUE = os.environ.get("ECSRESET_SIM_CSMS_VALUE")
+AGENCY = os.environ.get("ECSRESET_SIM_AGENCY", "sdk-agency:sdk-account")
 JOB_TIMEOUT = float(os.environ.get("ECSRESET_SIM_JOB_TIMEOUT", "30"))
 PAGE = 4
 
@@ -426,6 +432,39 @@ def check_iam_projects():
     return f"{len(projects)} projects"
 
 
+def assume_request(agency, domain):
+    role = IdentityAssumerole(agency_name=agency, domain_name=domain, duration_seconds=900)
+    identity = AgencyAuthIdentity(methods=["assume_role"], assume_role=role)
+    body = CreateTemporaryAccessKeyByAgencyRequestBody(auth=AgencyAuth(identity=identity))
+    return CreateTemporaryAccessKeyByAgencyRequest(body=body)
+
+
+def check_agency_tokens():
+    agency, domain = AGENCY.split(":", 1)
+    cred = iam().create_temporary_access_key_by_agency(assume_request(agency, domain)).credential
+    for field in ("access", "secret", "securitytoken", "expires_at"):
+        expect(getattr(cred, field), f"credential.{field} is set")
+    temp = BasicCredentials(cred.access, cred.secret, PROJECT).with_security_token(
+        cred.securitytoken
+    )
+    client = (
+        EcsClient.new_builder()
+        .with_http_config(http_config())
+        .with_credentials(temp)
+        .with_endpoints([URL])
+        .build()
+    )
+    listed = client.list_servers_details(ListServersDetailsRequest(limit=1))
+    expect(listed.count >= 1, "the temporary keys list the project")
+    try:
+        iam().create_temporary_access_key_by_agency(assume_request("no-such-agency", domain))
+    except ClientRequestException as e:
+        expect(e.status_code == 403, f"status {e.status_code}, want 403 ({e.error_msg})")
+        expect("no-such-agency" in e.error_msg, e.error_msg)
+        return f"temporary keys until {cred.expires_at}; unknown agency refused 403"
+    raise AssertionError("an unknown agency was granted")
+
+
 def check_wrong_secret_key():
     e = expect_error(
         lambda: ecs(sk="not-" + SK).list_servers_details(ListServersDetailsRequest(limit=1)),
@@ -449,6 +488,7 @@ CHECKS = [
     check_bms_reset_password,
     check_bms_server_password,
     check_iam_projects,
+    check_agency_tokens,
     check_wrong_secret_key,
 ]
 

@@ -26,6 +26,7 @@ mod reload_pty;
 mod reveal_pty;
 mod secrets_sentinel;
 mod signing_vectors;
+mod sim_agency;
 mod sim_auth;
 mod sim_bms;
 mod sim_capability;

@@ -81,6 +81,10 @@ async fn the_official_python_sdk_works_against_the_simulator() {
     let domain = fleet.projects[0].domain_id.clone();
     let mut cfg = SimConfig::new(fleet);
     cfg.reboot_duration = Duration::from_millis(1500);
+    cfg.agencies = vec![ecsreset::sim::SimAgency {
+        name: "sdk-agency".into(),
+        domain: "sdk-account".into(),
+    }];
     let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
     cfg.windows_key = Some(key.to_public_key());
     let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
@@ -132,6 +136,7 @@ async fn the_official_python_sdk_works_against_the_simulator() {
         // Given, so GlobalCredentials signs X-Domain-Id like the SDK vector does.
         ("ECSRESET_SIM_DOMAIN_ID", domain),
         ("ECSRESET_SIM_PASSWORD", PASSWORD.to_owned()),
+        ("ECSRESET_SIM_AGENCY", "sdk-agency:sdk-account".to_owned()),
     ];
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -145,7 +150,7 @@ async fn the_official_python_sdk_works_against_the_simulator() {
     println!("{stdout}");
     eprintln!("{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the SDK conformance script failed");
-    assert_eq!(stdout.lines().last(), Some("14 passed, 0 failed"));
+    assert_eq!(stdout.lines().last(), Some("15 passed, 0 failed"));
     assert!(
         stdout.contains(&format!("ok   csms_secrets: read {CSMS_SECRET}")),
         "{stdout}"

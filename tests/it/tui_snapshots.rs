@@ -974,6 +974,34 @@ fn two_profiles_in_one_table() {
     assert!(!text(t.backend().buffer()).contains("profile"));
 }
 
+/// The header shows when an agency profile's keys end, updated by each renewal.
+#[test]
+fn the_header_shows_the_agency_keys_expiry() {
+    let mut s = two_profiles();
+    let top = |s: &mut State| {
+        let t = render(s, 200, 60);
+        let buf = t.backend().buffer();
+        (0..200).map(|x| buf[(x, 0)].symbol()).collect::<String>()
+    };
+    assert!(!top(&mut s).contains("agency"));
+    let until = s.now + chrono::TimeDelta::minutes(60);
+    let renewed = |until| Event::AgencyKeys {
+        profile: "acme".into(),
+        until,
+    };
+    update(&mut s, Msg::Worker(renewed(until)));
+    let want = format!("acme: agency until {}", until.format("%H:%M"));
+    assert!(top(&mut s).contains(&want), "{}", top(&mut s));
+    let later = until + chrono::TimeDelta::minutes(55);
+    update(&mut s, Msg::Worker(renewed(later)));
+    let line = top(&mut s);
+    let want = format!("acme: agency until {}", later.format("%H:%M"));
+    assert!(line.contains(&want), "{line}");
+    assert_eq!(line.matches("agency until").count(), 1, "{line}");
+    s.now = later;
+    assert!(top(&mut s).contains("acme: agency expired"));
+}
+
 /// Bare-metal servers are reset but never restarted by ecsreset: the confirmation says so
 /// whatever reboot is chosen, and only of them.
 #[test]

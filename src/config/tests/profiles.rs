@@ -311,3 +311,155 @@ fn cloud_presets_fill_the_endpoints_and_explicit_ones_win() {
     );
     assert!(e.contains("line 2: profiles.x.cloud must be one of"), "{e}");
 }
+
+const AGENCY: &str = r#"
+[profiles.ops.credentials]
+access_key = "OPSAK"
+secret_key = "OPSSK"
+[profiles.ops.endpoints]
+iam = "http://127.0.0.1:9001"
+[[profiles.ops.projects]]
+region = "cn-north-4"
+id = "p-ops"
+
+[profiles.customer.agency]
+source = "ops"
+agency_name = "ecsreset-ops"
+domain_name = "customer-account"
+[[profiles.customer.projects]]
+region = "ap-southeast-1"
+id = "p-customer"
+"#;
+
+#[test]
+fn an_agency_profile_signs_with_its_source_and_keeps_its_own_projects() {
+    use super::super::{Agency, AgencyDomain};
+    let c = config_of(AGENCY);
+    let customer = c.profile("customer").unwrap();
+    assert_eq!(
+        customer.agency,
+        Some(Agency {
+            source: "ops".into(),
+            agency_name: "ecsreset-ops".into(),
+            domain: AgencyDomain::Name("customer-account".into()),
+            duration: std::time::Duration::from_secs(3600),
+            source_iam: "http://127.0.0.1:9001".into(),
+        })
+    );
+    assert_eq!(customer.credentials.access_key, "OPSAK");
+    assert_eq!(customer.credentials.secret_key.expose(), "OPSSK");
+    assert!(c.profile("ops").unwrap().agency.is_none());
+    let ids: Vec<(&str, &str)> = c
+        .projects
+        .iter()
+        .map(|p| (p.profile_name(), p.id.as_deref().unwrap()))
+        .collect();
+    assert_eq!(ids, [("customer", "p-customer"), ("ops", "p-ops")]);
+
+    let by_id = AGENCY
+        .replace("domain_name = \"customer-account\"", "domain_id = \"d-42\"")
+        .replace(
+            "[profiles.customer.agency]",
+            "[profiles.customer.agency]\nduration_seconds = 900",
+        );
+    let a = config_of(&by_id)
+        .profile("customer")
+        .unwrap()
+        .agency
+        .clone()
+        .unwrap();
+    assert_eq!(a.domain, AgencyDomain::Id("d-42".into()));
+    assert_eq!(a.duration, std::time::Duration::from_secs(900));
+    // Choosing only the agency profile keeps the keys it was given.
+    let only = select(config_of(AGENCY), &["customer".into()]).unwrap();
+    assert_eq!(only.profiles.len(), 1);
+    assert_eq!(only.profiles[0].credentials.access_key, "OPSAK");
+}
+
+#[test]
+fn every_agency_error_names_its_key_and_line() {
+    let agency_at = |from: &str, to: &str| AGENCY.replace(from, to);
+    let cases: Vec<(String, &str)> = vec![
+        (
+            agency_at("source = \"ops\"", "source = \"nobody\""),
+            "line 12: profiles.customer.agency.source: there is no profile \"nobody\"; profiles with keys: ops",
+        ),
+        (
+            agency_at("source = \"ops\"", "source = \"customer\""),
+            "line 12: profiles.customer.agency.source: profile \"customer\" is itself an agency profile",
+        ),
+        (
+            format!(
+                "{AGENCY}\n[profiles.reseller.agency]\nsource = \"customer\"\nagency_name = \"a\"\n\
+                 domain_id = \"d\"\n[[profiles.reseller.projects]]\nregion = \"cn-north-4\"\n"
+            ),
+            "profiles.reseller.agency.source: profile \"customer\" is itself an agency profile",
+        ),
+        (
+            agency_at("source = \"ops\"\n", ""),
+            "line 11: [profiles.customer.agency] needs source",
+        ),
+        (
+            agency_at("source = \"ops\"", "source = \" \""),
+            "line 12: profiles.customer.agency.source is empty",
+        ),
+        (
+            agency_at("agency_name = \"ecsreset-ops\"\n", ""),
+            "[profiles.customer.agency] needs agency_name",
+        ),
+        (
+            agency_at("domain_name = \"customer-account\"\n", ""),
+            "line 11: [profiles.customer.agency] needs domain_name or domain_id",
+        ),
+        (
+            agency_at(
+                "domain_name = \"customer-account\"",
+                "domain_name = \"customer-account\"\ndomain_id = \"d-1\"",
+            ),
+            "line 15: [profiles.customer.agency] has both domain_name and domain_id",
+        ),
+        (
+            agency_at(
+                "source = \"ops\"",
+                "source = \"ops\"\nduration_seconds = 899",
+            ),
+            "line 13: profiles.customer.agency.duration_seconds must be between 900 and 86400 (15 minutes to 24 hours), not 899",
+        ),
+        (
+            agency_at(
+                "source = \"ops\"",
+                "source = \"ops\"\nduration_seconds = 86401",
+            ),
+            "must be between 900 and 86400 (15 minutes to 24 hours), not 86401",
+        ),
+        (
+            agency_at("source = \"ops\"", "source = \"ops\"\nrole = \"x\""),
+            "unknown key \"role\"",
+        ),
+        (
+            agency_at(
+                "[[profiles.customer.projects]]",
+                "[profiles.customer.credentials]\naccess_key = \"AK\"\nsecret_key = \"SK\"\n[[profiles.customer.projects]]",
+            ),
+            "line 11: profiles.customer has an [profiles.customer.agency] and its own keys",
+        ),
+        (
+            agency_at(
+                "[[profiles.customer.projects]]",
+                "[profiles.customer]\nkoocli = \"k\"\n[[profiles.customer.projects]]",
+            ),
+            "profiles.customer has an [profiles.customer.agency] and its own keys",
+        ),
+        (
+            agency_at(
+                "[[profiles.customer.projects]]\nregion = \"ap-southeast-1\"\nid = \"p-customer\"\n",
+                "",
+            ),
+            "profiles.customer has no projects: add a [[profiles.customer.projects]] entry",
+        ),
+    ];
+    for (text, want) in cases {
+        let e = error_of(&text);
+        assert!(e.contains(want), "{text}\n=> {e}\nwanted {want}");
+    }
+}

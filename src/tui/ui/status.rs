@@ -48,6 +48,18 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             if desc { "▼" } else { "▲" }
         )),
     ]);
+    for (profile, until) in &state.agency_until {
+        let (text, style) = if state.now < *until {
+            (
+                format!("{}: agency until {}", clean(profile), until.format("%H:%M")),
+                theme.title(),
+            )
+        } else {
+            (format!("{}: agency expired", clean(profile)), theme.warn())
+        };
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(text, style));
+    }
     let badge = if state.read_only { " READ-ONLY " } else { "" };
     let badge_w = badge.width() as u16;
     let [left, right] =

@@ -18,6 +18,10 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
         state.notice(Level::Warn, text);
         return Vec::new();
     }
+    if let Event::AgencyKeys { profile, until } = event {
+        state.agency_renewed(profile, until);
+        return Vec::new();
+    }
     let Some(id) = event.request() else {
         return Vec::new();
     };
@@ -99,7 +103,7 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
             state.pending.remove(&id);
             done(state, id, kind);
         }
-        Event::Call(_) | Event::Warning(_) => {}
+        Event::Call(_) | Event::Warning(_) | Event::AgencyKeys { .. } => {}
     }
     Vec::new()
 }
@@ -134,8 +138,14 @@ fn listed(
 }
 
 fn list_failed(state: &mut State, project: usize, error: String, kind: ErrorKind, audit: bool) {
+    // Keys belong to a profile: with several, it is the one to fix, so it is named first.
+    let many = state.many_profiles();
     let Some(p) = state.projects.get_mut(project) else {
         return;
+    };
+    let place = match &p.profile {
+        Some(name) if many => format!("profile {name} ({})", p.label),
+        _ => p.label.clone(),
     };
     p.load = ProjectLoad::Failed(error.clone());
     state.table.abort_list(project);
@@ -144,8 +154,7 @@ fn list_failed(state: &mut State, project: usize, error: String, kind: ErrorKind
     let refused = kind == ErrorKind::CredentialsRefused;
     let text = match state.keys.keys_for(Action::ReloadConfig).first() {
         Some(key) if refused => format!(
-            "credentials refused in {}: fix the config, then press {key} to reload — {error}",
-            p.label
+            "credentials refused in {place}: fix the config, then press {key} to reload — {error}"
         ),
         _ => format!("project {}: listing failed: {error}", p.label),
     };

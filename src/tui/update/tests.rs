@@ -721,6 +721,24 @@ fn refused_credentials_point_at_the_config_and_the_reload_key() {
         "{}",
         notice(&s)
     );
+    // With several profiles the refused one is named before the project.
+    s.projects[1].profile = Some("customer".into());
+    update(
+        &mut s,
+        Msg::Worker(Event::ListFailed {
+            id,
+            project: 1,
+            error:
+                "403 (HTTP 403): profile customer: agency \"ops\" of account acme refused by IAM"
+                    .into(),
+            kind: ErrorKind::CredentialsRefused,
+        }),
+    );
+    let n = notice(&s);
+    assert!(
+        n.starts_with("credentials refused in profile customer (staging): fix the config"),
+        "{n}"
+    );
 }
 
 #[test]
