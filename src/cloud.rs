@@ -194,6 +194,20 @@ impl Cloud {
         }
     }
 
+    /// Renews the due temporary keys of every agency profile in this client (see
+    /// [`agency_keys::AgencyKeys::renew_if_due`]); the errors name their profile.
+    pub async fn renew_agency_keys(&self) -> Vec<CloudError> {
+        let mut errors = Vec::new();
+        for c in self.each_account() {
+            if let Some(keys) = &c.transport.agency
+                && let Err(e) = keys.renew_if_due(&c.transport).await
+            {
+                errors.push(e);
+            }
+        }
+        errors
+    }
+
     pub fn access_key(&self) -> &str {
         &self.transport.credentials.access_key
     }

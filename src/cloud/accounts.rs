@@ -33,6 +33,14 @@ impl Cloud {
         Some(joined)
     }
 
+    /// Every profile's own client (this one alone when it is a single client).
+    pub(crate) fn each_account(&self) -> Vec<&Cloud> {
+        if self.accounts.clients.is_empty() {
+            return vec![self];
+        }
+        self.accounts.clients.iter().map(|(_, c)| c).collect()
+    }
+
     /// The client of one profile (`None` = the default profile), if it is part of this one;
     /// a single client is every profile's.
     pub fn account(&self, profile: Option<&str>) -> Option<&Cloud> {

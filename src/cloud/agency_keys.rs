@@ -40,6 +40,19 @@ impl AgencyKeys {
         self.slot.lock().await.held.as_ref().map(|k| k.expires_at)
     }
 
+    /// Renews keys that were issued and are due, so an idle session's keys never lapse;
+    /// keys never issued (or refused) are left to the next call, which reports the refusal.
+    pub async fn renew_if_due(&self, source: &Transport) -> Result<(), CloudError> {
+        let due = {
+            let slot = self.slot.lock().await;
+            slot.held.as_ref().is_some_and(|k| !k.fresh(Utc::now()))
+        };
+        if due {
+            self.current(source).await?;
+        }
+        Ok(())
+    }
+
     /// Keys a call may be signed with now, renewing them through `source` (whose own
     /// credentials are the source profile's permanent keys) when they are stale.
     pub async fn current(&self, source: &Transport) -> Result<Credentials, CloudError> {

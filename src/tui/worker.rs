@@ -36,6 +36,10 @@ pub struct WorkerOptions {
     pub trail_dir: Option<std::path::PathBuf>,
     /// Where unique passwords are sealed, and to whom; `None` without `[escrow]`.
     pub escrow: Option<Escrow>,
+    /// How often agency keys are looked at for renewal, so an idle session's never lapse.
+    /// Keys are due a tenth of their lifetime (at most 5 minutes) before they end, and IAM
+    /// issues them for 15 minutes at least: 90 s of notice, well above this.
+    pub agency_check: Duration,
 }
 
 #[derive(Clone)]
@@ -65,6 +69,7 @@ impl Default for WorkerOptions {
             job_deadline: Duration::from_secs(30 * 60),
             trail_dir: None,
             escrow: None,
+            agency_check: Duration::from_secs(5),
         }
     }
 }
@@ -102,12 +107,25 @@ async fn serve(cloud: Cloud, opts: WorkerOptions, mut rx: mpsc::Receiver<Request
     // Dropped with this future, which aborts every task still in it.
     let mut reads = JoinSet::new();
     let mut listing: Option<AbortHandle> = None;
+    // Temporary agency keys are renewed before they end even when nothing is being called,
+    // so the header's expiry never lapses in an idle session.
+    let mut renewal = tokio::time::interval(opts.agency_check);
+    renewal.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let request = tokio::select! {
             request = rx.recv() => match request {
                 Some(request) => request,
                 None => break,
             },
+            _ = renewal.tick() => {
+                let (cloud, tx) = (cloud.clone(), tx.clone());
+                reads.spawn(async move {
+                    for e in cloud.renew_agency_keys().await {
+                        let _ = tx.send(Event::Warning(format!("agency keys not renewed: {e}")));
+                    }
+                });
+                continue;
+            }
             // Reaps finished reads, so the set holds only running ones.
             Some(_) = reads.join_next(), if !reads.is_empty() => continue,
         };

@@ -161,6 +161,52 @@ async fn keys_are_renewed_before_they_expire_and_no_call_is_refused() {
     );
 }
 
+/// The TUI's worker renews keys that are due while nothing else is called, and tells the
+/// header: an idle session's keys never lapse.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_worker_renews_keys_before_they_end() {
+    use ecsreset::tui::{msg::Event, worker};
+    let (sim, fleet) = sim_with(Some(Duration::from_secs(2))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = load(&dir, &config_text(&sim, &fleet, AGENCY));
+    let (cloud, renewals) = client(&config);
+    cloud.list_servers(&regional(&fleet)[1], 100).await.unwrap();
+    assert_eq!(sim.issued_tokens(), 1);
+    let lists = route_count(&sim, LIST_ROUTE);
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let (_requests, rx) = tokio::sync::mpsc::channel(1);
+    let opts = worker::WorkerOptions {
+        agency_check: Duration::from_millis(50),
+        ..Default::default()
+    };
+    let running = worker::spawn(cloud.clone(), opts, rx, tx);
+    wait_until("the idle worker renews the keys", async || {
+        sim.issued_tokens() >= 2
+    })
+    .await;
+    running.stop();
+    assert_eq!(route_count(&sim, LIST_ROUTE), lists, "no request was sent");
+    assert!(renewals.lock().unwrap().len() >= 2, "the header is told");
+    assert_eq!(sim.stats().auth_failures, 0);
+    while let Ok(e) = events.try_recv() {
+        assert!(!matches!(e, Event::Warning(_)), "{e:?}");
+    }
+    // Keys never issued (not granted) are not asked for in the background.
+    let (sim, fleet) = sim_with(None).await;
+    let config = load(&dir, &config_text(&sim, &fleet, "not-granted"));
+    let (cloud, _) = client(&config);
+    let (tx, _events) = tokio::sync::mpsc::unbounded_channel();
+    let (_requests, rx) = tokio::sync::mpsc::channel(1);
+    let opts = worker::WorkerOptions {
+        agency_check: Duration::from_millis(20),
+        ..Default::default()
+    };
+    let running = worker::spawn(cloud, opts, rx, tx);
+    tokio::time::sleep(Duration::from_millis(300)).await; // the absence of calls is the point
+    running.stop();
+    assert_eq!(route_count(&sim, TOKENS_ROUTE), 0);
+}
+
 #[tokio::test]
 async fn a_refused_agency_fails_its_profile_only_and_names_it() {
     let (sim, fleet) = sim_with(None).await;
