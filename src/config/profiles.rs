@@ -49,20 +49,7 @@ pub(super) fn profiles(
     for (name, entry) in raw {
         let span = entry.span();
         let key = format!("profiles.{name}");
-        if !is_profile_name(&name) {
-            let message = format!(
-                "{key}: a profile name is 1-64 letters, digits, '-' or '_' (it is typed after \
-                 --profile and shown in the table)"
-            );
-            return Err(cx.invalid(span, &key, message));
-        }
-        if name == DEFAULT_PROFILE && top_level {
-            let message = format!(
-                "{key}: \"{DEFAULT_PROFILE}\" is the profile of the top-level [credentials] and \
-                 [[projects]]; rename this profile or move the top-level projects into it"
-            );
-            return Err(cx.invalid(span, &key, message));
-        }
+        check_name(&name, top_level, span.clone(), cx)?;
         let p = entry.into_inner();
         let prefix = format!("{key}.");
         let explicit = super::schema::RawEndpoints::explicit(p.endpoints.as_ref());
@@ -175,6 +162,31 @@ fn resolve_sources(
         if let Some(a) = &mut out[i].agency {
             a.source_iam = iam;
         }
+    }
+    Ok(())
+}
+
+/// A name that can be typed after `--profile`, and not the top-level tables' own.
+fn check_name(
+    name: &str,
+    top_level: bool,
+    span: std::ops::Range<usize>,
+    cx: &Ctx,
+) -> Result<(), ConfigError> {
+    let key = format!("profiles.{name}");
+    if !is_profile_name(name) {
+        let message = format!(
+            "{key}: a profile name is 1-64 letters, digits, '-' or '_' (it is typed after \
+             --profile and shown in the table)"
+        );
+        return Err(cx.invalid(span, &key, message));
+    }
+    if name == DEFAULT_PROFILE && top_level {
+        let message = format!(
+            "{key}: \"{DEFAULT_PROFILE}\" is the profile of the top-level [credentials] and \
+             [[projects]]; rename this profile or move the top-level projects into it"
+        );
+        return Err(cx.invalid(span, &key, message));
     }
     Ok(())
 }

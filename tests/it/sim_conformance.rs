@@ -52,18 +52,157 @@ fn sdk_missing() -> Option<String> {
     }
 }
 
+/// Stored twice by ecsreset's client: created, then a new version; the SDK must read the
+/// second.
+async fn store_twice(sim: &Sim, p: &ecsreset::cloud::ProjectRef) {
+    let client = crate::support::client(sim);
+    let first = client
+        .store_secret(
+            p,
+            CSMS_SECRET,
+            &ecsreset::secret::Secret::new("old-value-1"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        first.created && first.version.as_deref() == Some("v1"),
+        "{first:?}"
+    );
+    let second = client
+        .store_secret(p, CSMS_SECRET, &ecsreset::secret::Secret::new(CSMS_VALUE))
+        .await
+        .unwrap();
+    assert!(
+        !second.created && second.version.as_deref() == Some("v2"),
+        "{second:?}"
+    );
+}
+
+/// The Windows ciphertexts the SDK read decrypt to what the simulator stored (and its DELETE
+/// cleared them); its ECS and BMS resets carried the password; the reboot applied it.
+fn what_the_sdk_changed_is_held(
+    sim: &Sim,
+    stdout: &str,
+    stored_before: &[(String, String)],
+    key: &rsa::RsaPrivateKey,
+) {
+    // The ciphertext the SDK read decrypts, with the key pair, to what the simulator stored;
+    // and the SDK's DELETE cleared it.
+    let winpw_server = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("WINPW_SERVER="))
+        .expect("the script names the Windows server");
+    let winpw_stored = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("WINPW_STORED="))
+        .expect("the script prints the stored ciphertext");
+    let want = stored_before
+        .iter()
+        .find(|(id, _)| id == winpw_server)
+        .map(|(_, pw)| pw.as_str());
+    let got = ecsreset::winpw::decrypt(key, winpw_stored).unwrap();
+    assert_eq!(Some(got.expose()), want);
+    assert!(sim.stored_windows_password(winpw_server).is_none());
+
+    let line = |key: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap_or_else(|| panic!("the script prints {key}"))
+            .to_owned()
+    };
+    let bms_winpw = line("BMS_WINPW_SERVER=");
+    let want = stored_before
+        .iter()
+        .find(|(id, _)| *id == bms_winpw)
+        .map(|(_, pw)| pw.as_str());
+    let got = ecsreset::winpw::decrypt(key, &line("BMS_WINPW_STORED=")).unwrap();
+    assert_eq!(
+        Some(got.expose()),
+        want,
+        "the bare-metal ciphertext decrypts too"
+    );
+    assert!(sim.stored_windows_password(&bms_winpw).is_none());
+    let bms_reset = line("BMS_RESET_SERVER=");
+    let got: Vec<String> = sim
+        .received_passwords(&bms_reset)
+        .iter()
+        .map(|s| s.expose().to_owned())
+        .collect();
+    assert_eq!(
+        got,
+        [PASSWORD],
+        "the SDK's BMS reset body carried the password"
+    );
+
+    // What the SDK did is what the simulator holds.
+    let server = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RESET_SERVER="))
+        .expect("the script names the server it reset");
+    let got: Vec<String> = sim
+        .received_passwords(server)
+        .iter()
+        .map(|s| s.expose().to_owned())
+        .collect();
+    assert_eq!(got, [PASSWORD]);
+    let truth = sim
+        .truth()
+        .into_iter()
+        .find(|t| t.server_id == server)
+        .unwrap();
+    assert_eq!(truth.status, "ACTIVE");
+    assert_eq!(
+        truth.applied_password.unwrap().expose(),
+        PASSWORD,
+        "the reboot applied it"
+    );
+}
+
+/// Whether the SDK is missing, which fails the test where CI requires it
+/// (`ECSRESET_REQUIRE_SDK=1`) and skips it, saying why, elsewhere.
+fn skipped_without_sdk() -> bool {
+    let Some(why) = sdk_missing() else {
+        return false;
+    };
+    let required = std::env::var("ECSRESET_REQUIRE_SDK").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "ECSRESET_REQUIRE_SDK=1 but the Huawei SDK is unusable: {why}"
+    );
+    println!(
+        "SKIPPED sdk conformance: the Huawei Python SDK is not importable ({why}); \
+         pip install -r tests/conformance/requirements.txt"
+    );
+    true
+}
+
+/// Every route the SDK script must have called.
+const SDK_ROUTES: &[&str] = &[
+    "GET /v1/{project_id}/cloudservers/detail",
+    "GET /v1/{project_id}/cloudservers/{server_id}/os-resetpwd-flag",
+    "PUT /v1/{project_id}/cloudservers/{server_id}/os-reset-password",
+    "POST /v1/{project_id}/cloudservers/action",
+    "GET /v1/{project_id}/jobs/{job_id}",
+    "GET /v1/{project_id}/cloudservers/{server_id}/os-server-password",
+    "DELETE /v1/{project_id}/cloudservers/{server_id}/os-server-password",
+    "GET /v1/{project_id}/baremetalservers/detail",
+    "GET /v1/{project_id}/baremetalservers/{server_id}/os-resetpwd-flag",
+    "PUT /v1/{project_id}/baremetalservers/{server_id}/os-reset-password",
+    "GET /v1/{project_id}/baremetalservers/{server_id}/os-server-password",
+    "DELETE /v1/{project_id}/baremetalservers/{server_id}/os-server-password",
+    "GET /v3/auth/projects",
+    "GET /v3/projects",
+    "POST /v3.0/OS-CREDENTIAL/securitytokens",
+    "POST /v1/{project_id}/secrets",
+    "POST /v1/{project_id}/secrets/{secret_name}/versions",
+    "GET /v1/{project_id}/secrets/{secret_name}/versions",
+    "GET /v1/{project_id}/secrets/{secret_name}/versions/{version_id}",
+];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_python_sdk_works_against_the_simulator() {
-    if let Some(why) = sdk_missing() {
-        let required = std::env::var("ECSRESET_REQUIRE_SDK").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "ECSRESET_REQUIRE_SDK=1 but the Huawei SDK is unusable: {why}"
-        );
-        println!(
-            "SKIPPED sdk conformance: the Huawei Python SDK is not importable ({why}); \
-             pip install -r tests/conformance/requirements.txt"
-        );
+    if skipped_without_sdk() {
         return;
     }
     // Bare metal in every project: one Windows with a key pair among each project's four,
@@ -99,33 +238,11 @@ async fn the_official_python_sdk_works_against_the_simulator() {
             Some((t.server_id, pw.expose().to_owned()))
         })
         .collect();
-    // Stored twice by ecsreset's client: created, then a new version; the SDK must read
-    // the second.
-    let client = crate::support::client(&sim);
     let p = ecsreset::cloud::ProjectRef {
         id: project.clone(),
         region: "cn-north-4".into(),
     };
-    let first = client
-        .store_secret(
-            &p,
-            CSMS_SECRET,
-            &ecsreset::secret::Secret::new("old-value-1"),
-        )
-        .await
-        .unwrap();
-    assert!(
-        first.created && first.version.as_deref() == Some("v1"),
-        "{first:?}"
-    );
-    let second = client
-        .store_secret(&p, CSMS_SECRET, &ecsreset::secret::Secret::new(CSMS_VALUE))
-        .await
-        .unwrap();
-    assert!(
-        !second.created && second.version.as_deref() == Some("v2"),
-        "{second:?}"
-    );
+    store_twice(&sim, &p).await;
     let env = vec![
         ("ECSRESET_SIM_CSMS_SECRET", CSMS_SECRET.to_owned()),
         ("ECSRESET_SIM_CSMS_VALUE", CSMS_VALUE.to_owned()),
@@ -170,104 +287,15 @@ async fn the_official_python_sdk_works_against_the_simulator() {
         [format!("first-{PASSWORD}"), format!("second-{PASSWORD}")]
     );
 
-    // The ciphertext the SDK read decrypts, with the key pair, to what the simulator stored;
-    // and the SDK's DELETE cleared it.
-    let winpw_server = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("WINPW_SERVER="))
-        .expect("the script names the Windows server");
-    let winpw_stored = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("WINPW_STORED="))
-        .expect("the script prints the stored ciphertext");
-    let want = stored_before
-        .iter()
-        .find(|(id, _)| id == winpw_server)
-        .map(|(_, pw)| pw.as_str());
-    let got = ecsreset::winpw::decrypt(&key, winpw_stored).unwrap();
-    assert_eq!(Some(got.expose()), want);
-    assert!(sim.stored_windows_password(winpw_server).is_none());
-
-    let line = |key: &str| {
-        stdout
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .unwrap_or_else(|| panic!("the script prints {key}"))
-            .to_owned()
-    };
-    let bms_winpw = line("BMS_WINPW_SERVER=");
-    let want = stored_before
-        .iter()
-        .find(|(id, _)| *id == bms_winpw)
-        .map(|(_, pw)| pw.as_str());
-    let got = ecsreset::winpw::decrypt(&key, &line("BMS_WINPW_STORED=")).unwrap();
-    assert_eq!(
-        Some(got.expose()),
-        want,
-        "the bare-metal ciphertext decrypts too"
-    );
-    assert!(sim.stored_windows_password(&bms_winpw).is_none());
-    let bms_reset = line("BMS_RESET_SERVER=");
-    let got: Vec<String> = sim
-        .received_passwords(&bms_reset)
-        .iter()
-        .map(|s| s.expose().to_owned())
-        .collect();
-    assert_eq!(
-        got,
-        [PASSWORD],
-        "the SDK's BMS reset body carried the password"
-    );
-
-    // What the SDK did is what the simulator holds.
-    let server = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("RESET_SERVER="))
-        .expect("the script names the server it reset");
-    let got: Vec<String> = sim
-        .received_passwords(server)
-        .iter()
-        .map(|s| s.expose().to_owned())
-        .collect();
-    assert_eq!(got, [PASSWORD]);
-    let truth = sim
-        .truth()
-        .into_iter()
-        .find(|t| t.server_id == server)
-        .unwrap();
-    assert_eq!(truth.status, "ACTIVE");
-    assert_eq!(
-        truth.applied_password.unwrap().expose(),
-        PASSWORD,
-        "the reboot applied it"
-    );
+    what_the_sdk_changed_is_held(&sim, &stdout, &stored_before, &key);
     let stats = sim.stats();
     assert_eq!(
         stats.auth_failures, 1,
         "only the deliberate wrong-key call failed"
     );
-    for api in [
-        "GET /v1/{project_id}/cloudservers/detail",
-        "GET /v1/{project_id}/cloudservers/{server_id}/os-resetpwd-flag",
-        "PUT /v1/{project_id}/cloudservers/{server_id}/os-reset-password",
-        "POST /v1/{project_id}/cloudservers/action",
-        "GET /v1/{project_id}/jobs/{job_id}",
-        "GET /v1/{project_id}/cloudservers/{server_id}/os-server-password",
-        "DELETE /v1/{project_id}/cloudservers/{server_id}/os-server-password",
-        "GET /v1/{project_id}/baremetalservers/detail",
-        "GET /v1/{project_id}/baremetalservers/{server_id}/os-resetpwd-flag",
-        "PUT /v1/{project_id}/baremetalservers/{server_id}/os-reset-password",
-        "GET /v1/{project_id}/baremetalservers/{server_id}/os-server-password",
-        "DELETE /v1/{project_id}/baremetalservers/{server_id}/os-server-password",
-        "GET /v3/auth/projects",
-        "GET /v3/projects",
-        "POST /v1/{project_id}/secrets",
-        "POST /v1/{project_id}/secrets/{secret_name}/versions",
-        "GET /v1/{project_id}/secrets/{secret_name}/versions",
-        "GET /v1/{project_id}/secrets/{secret_name}/versions/{version_id}",
-    ] {
+    for api in SDK_ROUTES {
         assert!(
-            stats.per_route.contains_key(api),
+            stats.per_route.contains_key(*api),
             "{api} was exercised: {stats:?}"
         );
     }
