@@ -38,7 +38,7 @@ impl Flag {
         }
     }
 
-    fn rank(&self) -> u8 {
+    pub(super) fn rank(&self) -> u8 {
         match self {
             Flag::Supported => 0,
             Flag::Unsupported => 1,
@@ -200,7 +200,7 @@ impl SortKey {
 }
 
 /// Numeric order for IPv4 addresses, text order for anything else.
-fn ip_key(r: &Row) -> (Option<std::net::Ipv4Addr>, &str) {
+pub(super) fn ip_key(r: &Row) -> (Option<std::net::Ipv4Addr>, &str) {
     (r.ipv4, r.private_ip().unwrap_or(""))
 }
 
