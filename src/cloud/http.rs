@@ -72,6 +72,8 @@ pub struct Answer {
 
 pub struct Transport {
     pub http: reqwest::Client,
+    /// For list calls only: their connections hold page-sized read buffers.
+    pub lists: reqwest::Client,
     pub credentials: Credentials,
     pub limiter: Limiter,
     pub retry: RetryPolicy,
@@ -92,6 +94,13 @@ enum Failure {
 }
 
 impl Transport {
+    fn client(&self, api: ApiClass) -> &reqwest::Client {
+        match api {
+            ApiClass::EcsList | ApiClass::BmsList => &self.lists,
+            _ => &self.http,
+        }
+    }
+
     /// Sends with retries; a status of 400 or more becomes [`CloudError::Api`].
     pub async fn send(&self, call: &Call) -> Result<Answer, CloudError> {
         let host = authority(&call.base);
@@ -159,7 +168,7 @@ impl Transport {
     async fn attempt(&self, call: &Call) -> Result<Answer, Failure> {
         let request = self.build(call).map_err(Failure::Decode)?;
         let response = self
-            .http
+            .client(call.api)
             .execute(request)
             .await
             .map_err(|e| no_answer(&e))?;
@@ -240,7 +249,7 @@ impl Transport {
         )
         .map_err(|e| CloudError::Setup(e.to_string()))?;
         let url = format!("{}://{}{}", call.base.scheme(), host, signed.request_uri);
-        let mut builder = self.http.request(call.method.clone(), &url);
+        let mut builder = self.client(call.api).request(call.method.clone(), &url);
         for (name, value) in &signed.headers {
             let mut value = reqwest::header::HeaderValue::from_str(value).map_err(|e| {
                 CloudError::Setup(format!("header {name} is not valid for HTTP: {e}"))
