@@ -6,6 +6,7 @@
 pub mod diff;
 pub mod progress;
 pub mod record;
+pub mod stream;
 
 use crate::cloud::wire::ServerDetail;
 use crate::cloud::{Cloud, CloudError, ProjectRef, ServerKind};
@@ -57,11 +58,18 @@ impl Default for AuditOptions {
 
 pub type Sink<'a> = &'a (dyn Fn(AuditEvent) + Send + Sync);
 
+/// How many projects are audited at once. Each list decodes pages of up to 1,000 full records
+/// before they are trimmed, so this bounds the memory a large fleet's listing takes; the
+/// limiter, shared by all projects, bounds the calls in flight.
+const PROJECTS_AT_ONCE: usize = 4;
+
 /// Audits `projects`, calling `sink` once per event, and returns when every flag is settled.
-/// Projects are listed concurrently and each project's flags start as soon as its list is in.
+/// A few projects at a time, started in the given order (a caller that reports project by
+/// project gets the first ones finished first); each project's flags start as soon as its
+/// list is in. With a concurrency of 1 the projects go one after the other.
 pub async fn run(cloud: &Cloud, projects: &[ProjectRef], opts: AuditOptions, sink: Sink<'_>) {
     let per_project = projects.iter().map(|p| async move {
-        match list_project(cloud, p, opts.page_size, |s| s, sink).await {
+        match list_project(cloud, p, opts.page_size, for_audit, sink).await {
             Ok(servers) => {
                 let ids = flag_asks(p, &servers);
                 sink(AuditEvent::Listed {
@@ -77,9 +85,23 @@ pub async fn run(cloud: &Cloud, projects: &[ProjectRef], opts: AuditOptions, sin
         }
     });
     futures::stream::iter(per_project)
-        .buffer_unordered(opts.concurrency.clamp(1, 64))
+        .buffer_unordered(opts.concurrency.clamp(1, PROJECTS_AT_ONCE))
         .collect::<Vec<()>>()
         .await;
+}
+
+/// What an audit record needs of a listed server (id, kind, name, status, OS); the rest of
+/// the record is dropped as each page arrives.
+pub fn for_audit(d: ServerDetail) -> ServerDetail {
+    let os_type = d.os_type().map(str::to_owned);
+    ServerDetail {
+        id: d.id,
+        kind: d.kind,
+        name: d.name,
+        status: d.status,
+        metadata: os_type.map(|os| [("os_type".to_owned(), os)].into()),
+        ..ServerDetail::default()
+    }
 }
 
 /// A project's ECS servers, then its bare-metal servers, as one list (the table shows them

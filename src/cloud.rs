@@ -31,6 +31,9 @@ pub use kind::ServerKind;
 pub use retry::RetryPolicy;
 
 use std::path::PathBuf;
+
+/// Idle connections kept for list calls (see [`Cloud::new`]).
+const LIST_CONNECTIONS: usize = 4;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -123,35 +126,43 @@ impl Cloud {
         if let Some(a) = &settings.agency {
             check_template(&a.iam_endpoint)?;
         }
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.request_timeout)
-            .pool_max_idle_per_host(settings.concurrency.max(1))
-            .tcp_nodelay(true)
-            .user_agent(concat!("ecsreset/", env!("CARGO_PKG_VERSION")))
-            .https_only(false)
-            // A followed redirect would re-send the body and token to an unchecked host.
-            .redirect(reqwest::redirect::Policy::none())
-            // reqwest's own environment proxies include HTTP_PROXY for plain http, which
-            // would show a proxy the loopback simulator's signed requests in clear.
-            .no_proxy();
-        let env = |name: &str| std::env::var(name).ok();
-        if let Some(proxy) = https_proxy(settings.proxy.as_deref(), &env) {
-            let proxy = reqwest::Proxy::https(proxy.as_str())
-                .map_err(|e| CloudError::Setup(format!("proxy is not usable: {e}")))?
-                .no_proxy(reqwest::NoProxy::from_env());
-            builder = builder.proxy(proxy);
-        }
-        if let Some(path) = &settings.ca_bundle {
-            for cert in ca_certificates(path).map_err(CloudError::Setup)? {
-                builder = builder.add_root_certificate(cert);
+        // List pages are large: a pooled connection keeps a read buffer as large as the
+        // largest body it read, so lists get a small pool of their own and the many flag
+        // connections never inherit a page's buffer.
+        let client = |idle: usize| -> Result<reqwest::Client, CloudError> {
+            let mut builder = reqwest::Client::builder()
+                .connect_timeout(settings.connect_timeout)
+                .timeout(settings.request_timeout)
+                .pool_max_idle_per_host(idle)
+                .tcp_nodelay(true)
+                .user_agent(concat!("ecsreset/", env!("CARGO_PKG_VERSION")))
+                .https_only(false)
+                // A followed redirect would re-send the body and token to an unchecked host.
+                .redirect(reqwest::redirect::Policy::none())
+                // reqwest's own environment proxies include HTTP_PROXY for plain http, which
+                // would show a proxy the loopback simulator's signed requests in clear.
+                .no_proxy();
+            let env = |name: &str| std::env::var(name).ok();
+            if let Some(proxy) = https_proxy(settings.proxy.as_deref(), &env) {
+                let proxy = reqwest::Proxy::https(proxy.as_str())
+                    .map_err(|e| CloudError::Setup(format!("proxy is not usable: {e}")))?
+                    .no_proxy(reqwest::NoProxy::from_env());
+                builder = builder.proxy(proxy);
             }
-        }
-        let http = builder
-            .build()
-            .map_err(|e| CloudError::Setup(format!("cannot start the HTTP client: {e}")))?;
+            if let Some(path) = &settings.ca_bundle {
+                for cert in ca_certificates(path).map_err(CloudError::Setup)? {
+                    builder = builder.add_root_certificate(cert);
+                }
+            }
+            builder
+                .build()
+                .map_err(|e| CloudError::Setup(format!("cannot start the HTTP client: {e}")))
+        };
+        let http = client(settings.concurrency.max(1))?;
+        let lists = client(LIST_CONNECTIONS)?;
         let transport = http::Transport {
             http,
+            lists,
             credentials: settings.credentials,
             agency: settings
                 .agency

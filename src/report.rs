@@ -169,6 +169,50 @@ impl JsonArray {
     }
 }
 
+/// A JSON object of arrays (`{"group": [elements…], …}`) written one element at a time, byte
+/// for byte what [`write_json`] writes for the whole map; the groups must come in key order,
+/// each once, as a `BTreeMap` has them, and a group appears with its first element.
+#[derive(Debug, Default)]
+pub struct JsonGroups {
+    current: Option<String>,
+}
+
+impl JsonGroups {
+    pub fn push<T: serde::Serialize>(
+        &mut self,
+        out: &mut dyn Write,
+        group: &str,
+        value: &T,
+    ) -> io::Result<()> {
+        let body = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
+        if self.current.as_deref() == Some(group) {
+            out.write_all(b",\n")?;
+        } else {
+            out.write_all(if self.current.is_some() {
+                b"\n  ],\n  "
+            } else {
+                b"{\n  "
+            })?;
+            serde_json::to_writer(&mut *out, group).map_err(io::Error::other)?;
+            out.write_all(b": [\n")?;
+            self.current = Some(group.to_owned());
+        }
+        for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+            out.write_all(if i == 0 { b"    " } else { b"\n    " })?;
+            out.write_all(line)?;
+        }
+        Ok(())
+    }
+
+    pub fn end(self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(if self.current.is_some() {
+            b"\n  ]\n}\n"
+        } else {
+            b"{}\n"
+        })
+    }
+}
+
 /// The header line of [`write_csv`], for a CSV written row by row with [`write_csv_row`].
 pub fn write_csv_header(out: &mut dyn Write, headers: &[&str]) -> io::Result<()> {
     let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
@@ -229,6 +273,34 @@ mod tests {
                 array.push(&mut parts, v).unwrap();
             }
             array.end(&mut parts).unwrap();
+            assert_eq!(
+                String::from_utf8(parts).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn json_groups_written_element_by_element_are_the_whole_map() {
+        use std::collections::BTreeMap;
+        let a = serde_json::json!({"name": "a\nb \"q\"", "n": null, "tags": [], "x": {"y": [1]}});
+        let b = serde_json::json!({"name": "数据库", "ok": true});
+        let maps: Vec<BTreeMap<&str, Vec<&serde_json::Value>>> = vec![
+            BTreeMap::new(),
+            [("default", vec![&a])].into(),
+            [("a \"x\"", vec![&a, &b]), ("b", vec![&b]), ("c", vec![&a])].into(),
+        ];
+        for map in maps {
+            let mut whole = Vec::new();
+            write_json(&mut whole, &map).unwrap();
+            let mut parts = Vec::new();
+            let mut groups = JsonGroups::default();
+            for (g, values) in &map {
+                for v in values {
+                    groups.push(&mut parts, g, v).unwrap();
+                }
+            }
+            groups.end(&mut parts).unwrap();
             assert_eq!(
                 String::from_utf8(parts).unwrap(),
                 String::from_utf8(whole).unwrap()

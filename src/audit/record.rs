@@ -35,16 +35,7 @@ pub struct AuditRecord {
 impl AuditRecord {
     /// The record of a flag read: supported or not, not offered here, or unknown with why.
     pub fn set_outcome(&mut self, outcome: &Result<bool, CloudError>) {
-        let not_offered = outcome.as_ref().is_err_and(is_not_offered);
-        (self.reset_supported, self.error, self.not_offered) = match outcome {
-            Ok(flag) => (Some(*flag), None, false),
-            Err(_) if not_offered => (
-                None,
-                Some(FlagError::NotOffered(Capability::ResetFlag).to_string()),
-                true,
-            ),
-            Err(e) => (None, Some(format!("{}: {e}", e.code())), false),
-        };
+        (self.reset_supported, self.error, self.not_offered) = outcome_fields(outcome);
     }
 
     /// `supported`, `unsupported`, `not offered` or `unknown`.
@@ -56,6 +47,22 @@ impl AuditRecord {
         }
     }
 }
+
+/// `reset_supported`, `error` and `not_offered` of a record for a flag read.
+pub fn outcome_fields(outcome: &Result<bool, CloudError>) -> (Option<bool>, Option<String>, bool) {
+    match outcome {
+        Ok(flag) => (Some(*flag), None, false),
+        Err(e) if is_not_offered(e) => (
+            None,
+            Some(FlagError::NotOffered(Capability::ResetFlag).to_string()),
+            true,
+        ),
+        Err(e) => (None, Some(format!("{}: {e}", e.code())), false),
+    }
+}
+
+/// The error of a listed server whose flag never arrived.
+pub const NOT_CHECKED: &str = "not checked";
 
 /// Folds [`AuditEvent`]s into records, in a stable order (project, then server name and id).
 #[derive(Debug, Default)]
@@ -120,7 +127,7 @@ fn pending(project: &ProjectRef, s: &ServerDetail) -> AuditRecord {
         status: s.status.clone().unwrap_or_default(),
         os_type: s.os_type().map(str::to_owned),
         reset_supported: None,
-        error: Some("not checked".into()),
+        error: Some(NOT_CHECKED.into()),
         not_offered: false,
         profile: None,
     }
@@ -151,6 +158,13 @@ impl Counts {
             Some(false) => self.unsupported += 1,
             None => self.unknown += 1,
         }
+    }
+
+    pub fn merge(&mut self, other: &Counts) {
+        self.supported += other.supported;
+        self.unsupported += other.unsupported;
+        self.unknown += other.unknown;
+        self.not_offered += other.not_offered;
     }
 
     pub fn total(&self) -> usize {

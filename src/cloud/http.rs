@@ -72,6 +72,8 @@ pub struct Answer {
 
 pub struct Transport {
     pub http: reqwest::Client,
+    /// For list calls only: their connections hold page-sized read buffers.
+    pub lists: reqwest::Client,
     /// The profile's keys; for an agency profile, the source's, which only sign `assume_role`.
     pub credentials: Credentials,
     /// Set for an agency profile: every other call is signed with the keys it holds.
@@ -95,6 +97,13 @@ enum Failure {
 }
 
 impl Transport {
+    fn client(&self, api: ApiClass) -> &reqwest::Client {
+        match api {
+            ApiClass::EcsList | ApiClass::BmsList => &self.lists,
+            _ => &self.http,
+        }
+    }
+
     /// Sends with retries; a status of 400 or more becomes [`CloudError::Api`].
     pub async fn send(&self, call: &Call) -> Result<Answer, CloudError> {
         self.send_as(call, true).await
@@ -178,7 +187,7 @@ impl Transport {
     async fn attempt(&self, call: &Call, credentials: &Credentials) -> Result<Answer, Failure> {
         let request = self.build(call, credentials).map_err(Failure::Decode)?;
         let response = self
-            .http
+            .client(call.api)
             .execute(request)
             .await
             .map_err(|e| no_answer(&e))?;
@@ -263,7 +272,7 @@ impl Transport {
         )
         .map_err(|e| CloudError::Setup(e.to_string()))?;
         let url = format!("{}://{}{}", call.base.scheme(), host, signed.request_uri);
-        let mut builder = self.http.request(call.method.clone(), &url);
+        let mut builder = self.client(call.api).request(call.method.clone(), &url);
         for (name, value) in &signed.headers {
             let mut value = reqwest::header::HeaderValue::from_str(value).map_err(|e| {
                 CloudError::Setup(format!("header {name} is not valid for HTTP: {e}"))

@@ -5,38 +5,59 @@ use super::saved::{self, SavedAudit};
 use super::{AppError, Io};
 use crate::audit::diff::{AuditDiff, diff};
 use crate::audit::progress::Progress;
-use crate::audit::record::{AuditRecord, Collector, Counts, exit_code, summarize};
+use crate::audit::record::{AuditRecord, Collector, Counts, exit_code};
+use crate::audit::stream::Ordered;
 use crate::audit::{self, AuditEvent, AuditOptions};
 use crate::cli::{AuditArgs, Format};
-use crate::cloud::CloudError;
-use crate::report::{self, Table, flag_word};
+use crate::cloud::{CloudError, ProjectRef};
+use crate::report::{self, JsonArray, JsonGroups, Table, flag_word};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub async fn run(ctx: &Context, args: &AuditArgs, io: &mut Io<'_>) -> Result<i32, AppError> {
     let targets = targets(ctx, args).await?;
-    let projects: Vec<_> = targets.iter().map(|t| t.project.clone()).collect();
-    let (mut records, failed, rejected) = collect(ctx, &projects, io).await;
     let profile_of: HashMap<&str, Option<String>> = targets
         .iter()
         .map(|t| (t.project.id.as_str(), t.profile.clone()))
         .collect();
+    let grouped = profile_of.values().collect::<HashSet<_>>().len() > 1;
+    if !args.diff && !args.save && matches!(args.format, Format::Json | Format::Csv) {
+        let by_profile = grouped && args.format == Format::Json;
+        let mut projects: Vec<(ProjectRef, Option<String>)> = targets
+            .iter()
+            .map(|t| {
+                let profile = profile_of.get(t.project.id.as_str()).cloned().flatten();
+                (t.project.clone(), profile)
+            })
+            .collect();
+        // Audited in the report's order, the projects finish about in the order they are
+        // written, so few wait in memory for one ahead of them.
+        projects.sort_by_cached_key(|(p, profile)| {
+            let group = by_profile.then(|| group_name(profile.as_deref()).to_owned());
+            (group, p.region.clone(), p.id.clone())
+        });
+        // The first project of each profile goes first: its list tells whether the account's
+        // keys are accepted before anything is written.
+        let mut seen = HashSet::new();
+        let (mut order, rest): (Vec<_>, Vec<_>) = projects
+            .into_iter()
+            .partition(|(_, profile)| seen.insert(profile.clone()));
+        let probes = order.len();
+        order.extend(rest);
+        return stream(ctx, &order, probes, grouped, args, io).await;
+    }
+    let projects: Vec<_> = targets.iter().map(|t| t.project.clone()).collect();
+    let (mut records, failed, rejected) = collect(ctx, &projects, io).await;
     for r in &mut records {
         r.profile = profile_of.get(r.project_id.as_str()).cloned().flatten();
     }
-    let grouped = profile_of.values().collect::<HashSet<_>>().len() > 1;
     // Credentials the gateway rejects make every result meaningless: fatal, no report.
     if let Some(e) = rejected {
         return Err(e.into());
     }
-    for (p, e) in &failed {
-        writeln!(
-            io.err,
-            "error: project {} ({}) could not be listed: {e}",
-            p.id, p.region
-        )?;
-    }
+    report_failed(io, &failed)?;
     if args.diff {
         let base = ctx.data_dir()?;
         match saved::latest(&base)? {
@@ -77,26 +98,9 @@ pub async fn run(ctx: &Context, args: &AuditArgs, io: &mut Io<'_>) -> Result<i32
     } else {
         write_records(io, args.format, &records)?;
     }
-    let (per, total) = summarize(&records);
-    if grouped {
-        for (profile, group) in by_profile(&records) {
-            let (per, sub) = summarize(&group);
-            writeln!(io.err, "profile {profile}: {}", counts_line(&sub))?;
-            for ((region, id), c) in &per {
-                writeln!(io.err, "  {region} {id}: {}", counts_line(c))?;
-            }
-        }
-    } else {
-        for ((region, id), c) in &per {
-            writeln!(io.err, "{region} {id}: {}", counts_line(c))?;
-        }
-    }
-    writeln!(
-        io.err,
-        "total: {} servers, {}",
-        total.total(),
-        counts_line(&total)
-    )?;
+    let mut tally = Tally::default();
+    records.iter().for_each(|r| tally.add(r));
+    tally.write(io, grouped)?;
     if args.save {
         let path = saved::save(
             &ctx.data_dir()?,
@@ -107,20 +111,68 @@ pub async fn run(ctx: &Context, args: &AuditArgs, io: &mut Io<'_>) -> Result<i32
         )?;
         writeln!(io.err, "saved to {}", path.display())?;
     }
-    Ok(exit_code(&total, failed.len(), args.fail_on_unsupported))
+    Ok(exit_code(
+        &tally.total,
+        failed.len(),
+        args.fail_on_unsupported,
+    ))
 }
 
 /// The records per profile name (`default` for the top-level profile), in name order.
 fn by_profile(records: &[AuditRecord]) -> BTreeMap<String, Vec<AuditRecord>> {
     let mut out: BTreeMap<String, Vec<AuditRecord>> = BTreeMap::new();
     for r in records {
-        let name = r
-            .profile
-            .clone()
-            .unwrap_or_else(|| crate::config::DEFAULT_PROFILE.to_owned());
+        let name = group_name(r.profile.as_deref()).to_owned();
         out.entry(name).or_default().push(r.clone());
     }
     out
+}
+
+fn group_name(profile: Option<&str>) -> &str {
+    profile.unwrap_or(crate::config::DEFAULT_PROFILE)
+}
+
+/// The counts the summary prints, per profile and project, added record by record so a
+/// streamed report needs no record kept.
+#[derive(Debug, Default)]
+struct Tally {
+    per: BTreeMap<String, BTreeMap<(String, String), Counts>>,
+    total: Counts,
+}
+
+impl Tally {
+    fn add(&mut self, r: &AuditRecord) {
+        self.per
+            .entry(group_name(r.profile.as_deref()).to_owned())
+            .or_default()
+            .entry((r.region.clone(), r.project_id.clone()))
+            .or_default()
+            .add_record(r);
+        self.total.add_record(r);
+    }
+
+    /// Per project (under its profile when `grouped`), then the total.
+    fn write(&self, io: &mut Io<'_>, grouped: bool) -> std::io::Result<()> {
+        for (profile, per) in &self.per {
+            let indent = if grouped {
+                let mut sub = Counts::default();
+                per.values().for_each(|c| sub.merge(c));
+                writeln!(io.err, "profile {profile}: {}", counts_line(&sub))?;
+                "  "
+            } else {
+                ""
+            };
+            for ((region, id), c) in per {
+                writeln!(io.err, "{indent}{region} {id}: {}", counts_line(c))?;
+            }
+        }
+        writeln!(
+            io.err,
+            "total: {} servers, {}",
+            self.total.total(),
+            counts_line(&self.total)
+        )
+    }
 }
 
 /// `N supported, N unsupported, N unknown`, and the servers where reset is not offered when
@@ -169,6 +221,191 @@ async fn targets(ctx: &Context, args: &AuditArgs) -> Result<Vec<Target>, AppErro
     narrow(all, &ctx.only)
 }
 
+/// Records written as they become final: at 100,000 servers, holding every record to the end
+/// was most of the memory.
+struct Streamed {
+    format: Format,
+    /// Whether the JSON is grouped by profile.
+    by_profile: bool,
+    json: JsonArray,
+    groups: JsonGroups,
+    header: bool,
+    tally: Tally,
+}
+
+impl Streamed {
+    fn write(&mut self, out: &mut dyn Write, records: &[AuditRecord]) -> std::io::Result<()> {
+        for r in records {
+            self.tally.add(r);
+            match self.format {
+                Format::Json if self.by_profile => {
+                    self.groups.push(out, group_name(r.profile.as_deref()), r)?;
+                }
+                Format::Json => self.json.push(out, r)?,
+                _ => {
+                    if !std::mem::replace(&mut self.header, true) {
+                        report::write_csv_header(out, &COLUMNS)?;
+                    }
+                    report::write_csv_row(out, &cells(r, true))?;
+                }
+            }
+        }
+        out.flush()
+    }
+
+    fn end(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
+        match self.format {
+            Format::Json if self.by_profile => std::mem::take(&mut self.groups).end(out),
+            Format::Json => std::mem::take(&mut self.json).end(out),
+            _ if !self.header => report::write_csv_header(out, &COLUMNS),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The JSON or CSV report, written project by project in report order while the audit runs:
+/// the same bytes as the collected report. The first `probes` projects (one per profile) are
+/// listed before anything goes out, so keys the gateway rejects stop the command with no
+/// report; keys rejected later in the run (revoked meanwhile) end the report early, the JSON
+/// closed so that what was written still parses, and fail the command.
+async fn stream(
+    ctx: &Context,
+    projects: &[(ProjectRef, Option<String>)],
+    probes: usize,
+    grouped: bool,
+    args: &AuditArgs,
+    io: &mut Io<'_>,
+) -> Result<i32, AppError> {
+    let by_profile = grouped && args.format == Format::Json;
+    let ordered = Mutex::new(Ordered::grouped(projects, by_profile));
+    let rejected: Mutex<Option<CloudError>> = Mutex::new(None);
+    let counters = Counters::default();
+    let sink = |e: AuditEvent| {
+        counters.count(&e, &rejected);
+        lock(&ordered).apply(e);
+    };
+    let opts = AuditOptions {
+        page_size: ctx.page_size(),
+        concurrency: ctx.concurrency(),
+    };
+    let refs: Vec<ProjectRef> = projects.iter().map(|(p, _)| p.clone()).collect();
+    let work = audit::run(&ctx.cloud, &refs, opts, &sink);
+    tokio::pin!(work);
+    let mut out = Streamed {
+        format: args.format,
+        by_profile,
+        json: JsonArray::default(),
+        groups: JsonGroups::default(),
+        header: false,
+        tally: Tally::default(),
+    };
+    let started = std::time::Instant::now();
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+    loop {
+        tokio::select! {
+            () = &mut work => break,
+            _ = tick.tick() => {
+                let p = counters.progress(started, refs.len());
+                if io.err_is_tty {
+                    let _ = write!(io.err, "\r{}\x1b[K", progress_line(&p));
+                }
+                let mut ordered = lock(&ordered);
+                let probed = refs[..probes].iter().all(|p| ordered.listed(p));
+                if probed && lock(&rejected).is_none() {
+                    let ready = ordered.ready();
+                    drop(ordered);
+                    out.write(io.out, &ready)?;
+                }
+            }
+        }
+    }
+    if io.err_is_tty {
+        let p = counters.progress(started, refs.len());
+        let _ = writeln!(
+            io.err,
+            "\raudited {}/{} servers {}\x1b[K",
+            p.done,
+            p.total,
+            p.finished()
+        );
+    }
+    // Credentials the gateway rejects make every result meaningless: fatal, no report.
+    if let Some(e) = lock(&rejected).take() {
+        if out.tally.total.total() > 0 {
+            out.end(io.out)?;
+        }
+        return Err(e.into());
+    }
+    let mut ordered = lock(&ordered);
+    let rest = ordered.rest();
+    let failed = std::mem::take(&mut ordered.failed_projects);
+    drop(ordered);
+    out.write(io.out, &rest)?;
+    out.end(io.out)?;
+    report_failed(io, &failed)?;
+    out.tally.write(io, grouped)?;
+    Ok(exit_code(
+        &out.tally.total,
+        failed.len(),
+        args.fail_on_unsupported,
+    ))
+}
+
+fn report_failed(io: &mut Io<'_>, failed: &[(ProjectRef, String)]) -> std::io::Result<()> {
+    for (p, e) in failed {
+        writeln!(
+            io.err,
+            "error: project {} ({}) could not be listed: {e}",
+            p.id, p.region
+        )?;
+    }
+    Ok(())
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What the progress line shows, counted as events arrive.
+#[derive(Debug, Default)]
+struct Counters {
+    listed: AtomicUsize,
+    done: AtomicUsize,
+    projects_done: AtomicUsize,
+}
+
+impl Counters {
+    /// Counts one event; the first authentication error met while listing (wrong or locked
+    /// keys) goes to `rejected`.
+    fn count(&self, e: &AuditEvent, rejected: &Mutex<Option<CloudError>>) {
+        match e {
+            AuditEvent::Listed { servers, .. } => {
+                self.listed.fetch_add(servers.len(), Ordering::Relaxed);
+                self.projects_done.fetch_add(1, Ordering::Relaxed);
+            }
+            AuditEvent::Flag { .. } => {
+                self.done.fetch_add(1, Ordering::Relaxed);
+            }
+            AuditEvent::BareMetalFailed { .. } => {}
+            AuditEvent::ListFailed { error, .. } => {
+                self.projects_done.fetch_add(1, Ordering::Relaxed);
+                if error.api().is_some_and(|a| a.is_auth()) {
+                    lock(rejected).get_or_insert_with(|| error.clone());
+                }
+            }
+        }
+    }
+
+    fn progress(&self, started: std::time::Instant, projects: usize) -> Progress {
+        Progress {
+            done: self.done.load(Ordering::Relaxed),
+            total: self.listed.load(Ordering::Relaxed),
+            elapsed: started.elapsed(),
+            listing_done: self.projects_done.load(Ordering::Relaxed) >= projects,
+        }
+    }
+}
+
 type Collected = (
     Vec<AuditRecord>,
     Vec<(crate::cloud::ProjectRef, String)>,
@@ -184,30 +421,10 @@ async fn collect(
 ) -> Collected {
     let collector = Mutex::new(Collector::default());
     let rejected: Mutex<Option<CloudError>> = Mutex::new(None);
-    let (listed, done, projects_done) = (
-        AtomicUsize::new(0),
-        AtomicUsize::new(0),
-        AtomicUsize::new(0),
-    );
+    let counters = Counters::default();
     let sink = |e: AuditEvent| {
-        match &e {
-            AuditEvent::Listed { servers, .. } => {
-                listed.fetch_add(servers.len(), Ordering::Relaxed);
-                projects_done.fetch_add(1, Ordering::Relaxed);
-            }
-            AuditEvent::Flag { .. } => {
-                done.fetch_add(1, Ordering::Relaxed);
-            }
-            AuditEvent::BareMetalFailed { .. } => {}
-            AuditEvent::ListFailed { error, .. } => {
-                projects_done.fetch_add(1, Ordering::Relaxed);
-                if error.api().is_some_and(|a| a.is_auth()) {
-                    let mut first = rejected.lock().unwrap_or_else(|p| p.into_inner());
-                    first.get_or_insert_with(|| error.clone());
-                }
-            }
-        };
-        collector.lock().unwrap_or_else(|p| p.into_inner()).apply(e);
+        counters.count(&e, &rejected);
+        lock(&collector).apply(e);
     };
     let opts = AuditOptions {
         page_size: ctx.page_size(),
@@ -216,23 +433,18 @@ async fn collect(
     let work = audit::run(&ctx.cloud, projects, opts, &sink);
     if io.err_is_tty {
         let started = std::time::Instant::now();
-        let now = || Progress {
-            done: done.load(Ordering::Relaxed),
-            total: listed.load(Ordering::Relaxed),
-            elapsed: started.elapsed(),
-            listing_done: projects_done.load(Ordering::Relaxed) >= projects.len(),
-        };
         tokio::pin!(work);
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
         loop {
             tokio::select! {
                 () = &mut work => break,
                 _ = tick.tick() => {
-                    let _ = write!(io.err, "\r{}\x1b[K", progress_line(&now()));
+                    let p = counters.progress(started, projects.len());
+                    let _ = write!(io.err, "\r{}\x1b[K", progress_line(&p));
                 }
             }
         }
-        let p = now();
+        let p = counters.progress(started, projects.len());
         let _ = writeln!(
             io.err,
             "\raudited {}/{} servers {}\x1b[K",
@@ -276,31 +488,33 @@ const COLUMNS: [&str; 11] = [
     "profile",
 ];
 
+/// One record's cells in [`COLUMNS`] order; CSV writes the flag as `true`/`false`/empty.
+fn cells(r: &AuditRecord, csv: bool) -> Vec<String> {
+    let flag = if csv {
+        r.reset_supported.map_or(String::new(), |b| b.to_string())
+    } else {
+        r.flag_word().into()
+    };
+    vec![
+        r.project_id.clone(),
+        r.region.clone(),
+        r.server_id.clone(),
+        r.kind.word().to_owned(),
+        r.name.clone(),
+        r.status.clone(),
+        r.os_type.clone().unwrap_or_default(),
+        flag,
+        r.error.clone().unwrap_or_default(),
+        r.not_offered.to_string(),
+        r.profile.clone().unwrap_or_default(),
+    ]
+}
+
 pub fn write_records(
     io: &mut Io<'_>,
     format: Format,
     records: &[AuditRecord],
 ) -> std::io::Result<()> {
-    let cells = |r: &AuditRecord, csv: bool| {
-        let flag = if csv {
-            r.reset_supported.map_or(String::new(), |b| b.to_string())
-        } else {
-            r.flag_word().into()
-        };
-        vec![
-            r.project_id.clone(),
-            r.region.clone(),
-            r.server_id.clone(),
-            r.kind.word().to_owned(),
-            r.name.clone(),
-            r.status.clone(),
-            r.os_type.clone().unwrap_or_default(),
-            flag,
-            r.error.clone().unwrap_or_default(),
-            r.not_offered.to_string(),
-            r.profile.clone().unwrap_or_default(),
-        ]
-    };
     match format {
         Format::Json => report::write_json(io.out, &records),
         Format::Csv => report::write_csv(

@@ -181,3 +181,52 @@ async fn a_profile_signs_with_keys_imported_from_koocli() {
     assert_eq!(t.b.stats().auth_failures, 0);
     assert!(!run.err.contains(c.secret_key.expose()));
 }
+
+/// `audit --format json|csv` writes records while the audit runs; `--save` collects them
+/// first. Both write the same bytes, grouped by profile or flat, and the same summary.
+#[tokio::test]
+async fn the_streamed_report_is_the_bytes_of_the_collected_one() {
+    let t = two("").await;
+    for format in ["json", "csv"] {
+        let streamed = t.run(&["audit", "--format", format]).await;
+        let collected = t.run(&["audit", "--save", "--format", format]).await;
+        assert_eq!(streamed.code(), 0, "{}", streamed.err);
+        assert_eq!(collected.code(), 0, "{}", collected.err);
+        assert_eq!(streamed.out, collected.out, "{format}");
+        let summary = |err: &str| -> Vec<String> {
+            err.lines()
+                .filter(|l| !l.starts_with("saved to"))
+                .map(str::to_owned)
+                .collect()
+        };
+        assert_eq!(summary(&streamed.err), summary(&collected.err), "{format}");
+    }
+    let doc = t.run(&["audit", "--format", "json"]).await.json();
+    assert_eq!(
+        doc.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+}
+
+/// One profile's keys are rejected: the command fails and writes no report, even though the
+/// other profile's projects are fine and would stream first.
+#[tokio::test]
+async fn a_profile_with_rejected_keys_stops_the_streamed_audit_with_no_report() {
+    let t = two("").await;
+    let secret = t.b.credentials()[0].secret_key.expose().to_owned();
+    let text = std::fs::read_to_string(&t.config).unwrap();
+    write_private(
+        &t.config,
+        &text.replace(&secret, "wrong-secret-key-000000000000000000000000"),
+    );
+    for format in ["json", "csv"] {
+        let run = t.run(&["audit", "--format", format]).await;
+        let e = run.error();
+        assert!(e.contains("APIGW.0301"), "{format}: {e}");
+        assert!(
+            run.out.is_empty(),
+            "{format}: no partial report: {}",
+            run.out
+        );
+    }
+}

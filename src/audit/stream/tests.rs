@@ -119,3 +119,75 @@ fn an_empty_project_is_done_once_listed() {
     ordered.apply(listed(&a, &[]));
     assert_eq!(ordered.ready().len(), 1);
 }
+
+/// Grouped by profile, the profiles come first (`default` for none) and every record carries
+/// its project's profile; a bare-metal list failure is reported and the ECS servers stay.
+#[test]
+fn grouped_projects_go_out_by_profile_then_project_with_their_profile() {
+    let a = project("cn-north-4", "aaa");
+    let z = project("ap-southeast-1", "zzz");
+    let d = project("af-south-1", "ddd");
+    let mut ordered = Ordered::grouped(
+        &[
+            (a.clone(), Some("prod".into())),
+            (z.clone(), Some("lab".into())),
+            (d.clone(), None),
+        ],
+        true,
+    );
+    ordered.apply(listed(&a, &[("a1", "x")]));
+    ordered.apply(AuditEvent::BareMetalFailed {
+        project: z.clone(),
+        error: CloudError::Transport {
+            message: "refused".into(),
+            timeout: false,
+        },
+    });
+    ordered.apply(listed(&z, &[("z1", "y")]));
+    ordered.apply(flag(&a, "a1", true));
+    ordered.apply(flag(&z, "z1", true));
+    assert!(
+        ordered.ready().is_empty(),
+        "default sorts first; not listed"
+    );
+    ordered.apply(listed(&d, &[("d1", "w")]));
+    assert!(ordered.listed(&d) && ordered.listed(&a));
+    ordered.apply(flag(&d, "d1", false));
+    let out: Vec<(String, Option<String>)> = ordered
+        .ready()
+        .into_iter()
+        .map(|r| (r.server_id, r.profile))
+        .collect();
+    assert_eq!(
+        out,
+        [
+            ("d1".into(), None),
+            ("z1".into(), Some("lab".into())),
+            ("a1".into(), Some("prod".into())),
+        ]
+    );
+    assert_eq!(ordered.failed_projects.len(), 1);
+    assert!(
+        ordered.failed_projects[0]
+            .1
+            .starts_with("bare-metal servers: ")
+    );
+}
+
+/// A flag that arrives twice (a retried check) counts once towards the project being done.
+#[test]
+fn a_repeated_flag_does_not_finish_a_project_early() {
+    let a = project("r", "a");
+    let mut ordered = Ordered::new(std::slice::from_ref(&a));
+    ordered.apply(listed(&a, &[("a1", "x"), ("a2", "y")]));
+    ordered.apply(flag(&a, "a1", true));
+    ordered.apply(flag(&a, "a1", false));
+    assert!(ordered.ready().is_empty());
+    ordered.apply(flag(&a, "a2", true));
+    let out = ordered.ready();
+    assert_eq!(out.len(), 2);
+    assert!(
+        out[0].error.as_deref().unwrap().starts_with("network: "),
+        "the last outcome wins"
+    );
+}

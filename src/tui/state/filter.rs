@@ -94,6 +94,12 @@ pub trait Subject {
     fn flag(&self) -> FlagWord;
     /// Every value of `field` (a row has several addresses and tags).
     fn values(&self, field: Field) -> Vec<&str>;
+
+    /// Whether `hit` holds for any value of `field`; a subject that can walk its values
+    /// without collecting them saves an allocation per row and term on every key.
+    fn any_value(&self, field: Field, hit: &mut dyn FnMut(&str) -> bool) -> bool {
+        self.values(field).into_iter().any(hit)
+    }
 }
 
 /// A parsed filter: the terms that parsed, and why the others did not.
@@ -125,13 +131,43 @@ impl Filter {
     pub fn matches(&self, row: &impl Subject) -> bool {
         self.terms.iter().all(|t| t.matches(row))
     }
+
+    /// Whether every row this filter matches is matched by `wider` too: each term of `wider`
+    /// is implied by one of this filter's (a longer needle finds a shorter one inside it; a
+    /// negated one the other way round). Typing a filter narrows it, so only the rows shown
+    /// need testing again.
+    pub fn narrows(&self, wider: &Filter) -> bool {
+        wider
+            .terms
+            .iter()
+            .all(|w| self.terms.iter().any(|t| t.implies(w)))
+    }
 }
 
 impl Term {
+    /// Whether a row this term matches always matches `other` too.
+    fn implies(&self, other: &Term) -> bool {
+        if self.negated != other.negated {
+            return false;
+        }
+        match (&self.test, &other.test) {
+            (Test::Flag(a), Test::Flag(b)) => a == b,
+            (Test::Text(fa, a), Test::Text(fb, b)) if fa == fb => {
+                // Needles are lower case; a row's value contains `a` (or lacks it).
+                if self.negated {
+                    b.contains(a.as_str())
+                } else {
+                    a.contains(b.as_str())
+                }
+            }
+            _ => false,
+        }
+    }
+
     pub fn matches(&self, row: &impl Subject) -> bool {
         let hit = match &self.test {
             Test::Flag(w) => row.flag() == *w,
-            Test::Text(field, needle) => row.values(*field).iter().any(|v| contains_ci(v, needle)),
+            Test::Text(field, needle) => row.any_value(*field, &mut |v| contains_ci(v, needle)),
         };
         hit != self.negated
     }

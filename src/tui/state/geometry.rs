@@ -285,7 +285,7 @@ impl Columns {
 /// The sort key of the header cell at column `x` of a table drawn in `area`, for a mouse
 /// click; `None` between columns and on columns that do not sort.
 pub fn sort_at(state: &State, area: Rect, x: u16) -> Option<SortKey> {
-    let bare_metal = state.table.rows().iter().any(|r| r.detail.kind.is_bms());
+    let bare_metal = state.table.has_bare_metal();
     let cols = Columns::for_width(
         area.width,
         state.projects.len(),

@@ -38,7 +38,7 @@ impl Flag {
         }
     }
 
-    fn rank(&self) -> u8 {
+    pub(super) fn rank(&self) -> u8 {
         match self {
             Flag::Supported => 0,
             Flag::Unsupported => 1,
@@ -57,6 +57,9 @@ const SHOWN_METADATA: &[&str] = &["os_type", "image_name"];
 pub fn for_display(mut d: ServerDetail) -> ServerDetail {
     if let Some(meta) = &mut d.metadata {
         meta.retain(|k, _| SHOWN_METADATA.contains(&k.as_str()));
+    }
+    if let Some(f) = &mut d.flavor {
+        f.disk = None;
     }
     if let Some(nets) = &mut d.addresses {
         for addr in nets.values_mut().flatten() {
@@ -80,7 +83,9 @@ pub fn for_display(mut d: ServerDetail) -> ServerDetail {
 pub struct Row {
     pub project: usize,
     /// The listed record, trimmed by [`for_display`], its metadata moved to `os` and `image`.
-    pub detail: ServerDetail,
+    /// Boxed: the rows' vector grows by doubling, and its spare room is then a few words a
+    /// row instead of a whole record.
+    pub detail: Box<ServerDetail>,
     os: Option<String>,
     image_name: Option<String>,
     /// (network, address), flattened out of the record's map for the same reason.
@@ -90,6 +95,9 @@ pub struct Row {
     /// The private address parsed once: parsing it in every comparison made the `ip` sort
     /// of 100,000 rows take most of a second.
     ipv4: Option<std::net::Ipv4Addr>,
+    /// Which of `addresses` is the private one, found once rather than on every frame and
+    /// sort comparison.
+    private: Option<u32>,
 }
 
 impl Row {
@@ -106,15 +114,23 @@ impl Row {
             .flat_map(|(net, addrs)| addrs.into_iter().map(move |a| (net.clone(), a)))
             .collect();
         addresses.shrink_to_fit();
-        let ipv4 =
-            wire::private_ip(addresses.iter().map(|(_, a)| a)).and_then(|ip| ip.parse().ok());
+        let ip = wire::private_ip(addresses.iter().map(|(_, a)| a));
+        let ipv4 = ip.and_then(|ip| ip.parse().ok());
+        let private = ip
+            .and_then(|ip| {
+                addresses
+                    .iter()
+                    .position(|(_, a)| std::ptr::eq(a.addr.as_str(), ip))
+            })
+            .and_then(|i| u32::try_from(i).ok());
         Self {
             ipv4,
+            private,
             project,
             os: meta.remove("os_type"),
             image_name: meta.remove("image_name"),
             addresses,
-            detail,
+            detail: Box::new(detail),
             flag: Flag::Checking,
             checked_at: None,
         }
@@ -135,7 +151,8 @@ impl Row {
     }
 
     pub fn private_ip(&self) -> Option<&str> {
-        wire::private_ip(self.addresses.iter().map(|(_, a)| a))
+        let (_, a) = self.addresses.get(self.private? as usize)?;
+        Some(&a.addr)
     }
 
     pub fn floating_ip(&self) -> Option<&str> {
@@ -200,7 +217,7 @@ impl SortKey {
 }
 
 /// Numeric order for IPv4 addresses, text order for anything else.
-fn ip_key(r: &Row) -> (Option<std::net::Ipv4Addr>, &str) {
+pub(super) fn ip_key(r: &Row) -> (Option<std::net::Ipv4Addr>, &str) {
     (r.ipv4, r.private_ip().unwrap_or(""))
 }
 
@@ -246,5 +263,6 @@ mod tests {
         assert_eq!(row.private_ip(), d2.private_ip());
         assert_eq!(row.floating_ip(), d2.floating_ip());
         assert_eq!(row.addresses().len(), 2);
+        assert!(row.detail.flavor.iter().all(|f| f.disk.is_none()));
     }
 }

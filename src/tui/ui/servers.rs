@@ -30,7 +30,7 @@ pub fn spinner(state: &State) -> &'static str {
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let table = &state.table;
     let focused = state.focus == Focus::Servers;
-    let bare_metal = table.rows().iter().any(|r| r.detail.kind.is_bms());
+    let bare_metal = table.has_bare_metal();
     let cols = Columns::for_width(
         area.width,
         state.projects.len(),
