@@ -138,7 +138,7 @@ async fn latency_bound(remote: &Remote, projects: &[ProjectRef], latency: Durati
     let sink = latencies.clone();
     let observer: ecsreset::cloud::Observer =
         std::sync::Arc::new(move |r: ecsreset::cloud::CallRecord| {
-            sink.lock().unwrap().push((r.at, r.latency))
+            sink.lock().unwrap().push((r.at, r.latency));
         });
     let cloud = client_observed(sim, concurrency, ceiling, Some(observer));
     // Warm the connection pool so the first round does not pay for TCP set-up.
@@ -347,10 +347,10 @@ fn main() {
     if std::env::var_os("BENCH_ONLY_LATENCY").is_some() {
         return;
     }
-    let limits: Vec<f64> = std::env::var("BENCH_LIMITS")
-        .ok()
-        .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![500.0, 200.0, 60.0, 10.0]);
+    let limits: Vec<f64> = std::env::var("BENCH_LIMITS").ok().map_or_else(
+        || vec![500.0, 200.0, 60.0, 10.0],
+        |v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect(),
+    );
     let servers = env_or("BENCH_SERVERS", (PROJECTS * SERVERS) as f64) as usize / PROJECTS;
     // One limit at a time (both variants at once, each against its own simulator): the
     // client runtime is shared, and the fast runs must not queue behind the slow ones.

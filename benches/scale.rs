@@ -160,7 +160,7 @@ fn tui(dir: &Path, config: &Path, total: usize) -> Tui {
     let mut writer = pair.master.take_writer().unwrap();
     let sink = parser.clone();
     std::thread::spawn(move || {
-        let mut buf = [0u8; 65536];
+        let mut buf = vec![0u8; 65536];
         while let Ok(n) = reader.read(&mut buf) {
             if n == 0 {
                 break;

@@ -99,7 +99,11 @@ pub fn write_table(out: &mut dyn Write, t: &Table) -> io::Result<()> {
         }
         s
     };
-    let headers: Vec<String> = t.headers.iter().map(|h| h.to_string()).collect();
+    let headers: Vec<String> = t
+        .headers
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     writeln!(out, "{}", line(&headers))?;
     for r in &rows {
         writeln!(out, "{}", line(r))?;
@@ -215,7 +219,10 @@ impl JsonGroups {
 
 /// The header line of [`write_csv`], for a CSV written row by row with [`write_csv_row`].
 pub fn write_csv_header(out: &mut dyn Write, headers: &[&str]) -> io::Result<()> {
-    let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    let headers: Vec<String> = headers
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     writeln!(out, "{}", csv_line(&headers))
 }
 

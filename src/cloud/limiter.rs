@@ -256,5 +256,5 @@ impl Spacing {
 
 /// A panic while holding one of these locks cannot leave the state inconsistent; keep going.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -129,7 +129,7 @@ pub fn canonical_query(query: &[(String, QueryValue)]) -> String {
     for (key, value) in query {
         match value {
             QueryValue::List(items) => {
-                pairs.extend(items.iter().map(|i| (key.as_str(), i.clone())))
+                pairs.extend(items.iter().map(|i| (key.as_str(), i.clone())));
             }
             other => pairs.push((key.as_str(), other.text())),
         }

@@ -99,7 +99,9 @@ pub async fn run(ctx: &Context, args: &AuditArgs, io: &mut Io<'_>) -> Result<i32
         write_records(io, args.format, &records)?;
     }
     let mut tally = Tally::default();
-    records.iter().for_each(|r| tally.add(r));
+    for r in &records {
+        tally.add(r);
+    }
     tally.write(io, grouped)?;
     if args.save {
         let path = saved::save(
@@ -156,7 +158,9 @@ impl Tally {
         for (profile, per) in &self.per {
             let indent = if grouped {
                 let mut sub = Counts::default();
-                per.values().for_each(|c| sub.merge(c));
+                for c in per.values() {
+                    sub.merge(c);
+                }
                 writeln!(io.err, "profile {profile}: {}", counts_line(&sub))?;
                 "  "
             } else {
@@ -363,7 +367,7 @@ fn report_failed(io: &mut Io<'_>, failed: &[(ProjectRef, String)]) -> std::io::R
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What the progress line shows, counted as events arrive.
@@ -389,7 +393,10 @@ impl Counters {
             AuditEvent::BareMetalFailed { .. } => {}
             AuditEvent::ListFailed { error, .. } => {
                 self.projects_done.fetch_add(1, Ordering::Relaxed);
-                if error.api().is_some_and(|a| a.is_auth()) {
+                if error
+                    .api()
+                    .is_some_and(super::super::cloud::error::ApiError::is_auth)
+                {
                     lock(rejected).get_or_insert_with(|| error.clone());
                 }
             }
@@ -457,9 +464,11 @@ async fn collect(
     }
     let (records, failed) = collector
         .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .into_records();
-    let rejected = rejected.into_inner().unwrap_or_else(|p| p.into_inner());
+    let rejected = rejected
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     (records, failed, rejected)
 }
 

@@ -96,9 +96,9 @@ pub async fn run(ctx: &Context, args: &ListArgs, io: &mut Io<'_>) -> Result<i32,
                     .collect(),
             };
             if f == Format::Csv {
-                report::write_csv(io.out, &table)?
+                report::write_csv(io.out, &table)?;
             } else {
-                report::write_table(io.out, &table)?
+                report::write_table(io.out, &table)?;
             }
         }
     }

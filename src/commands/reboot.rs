@@ -113,5 +113,5 @@ async fn power(ctx: &Context, what: Power, job: Job<'_>, io: &mut Io<'_>) -> Res
             crate::report::clean(&text)
         )?;
     }
-    Ok(if ok { 0 } else { 1 })
+    Ok(i32::from(!ok))
 }

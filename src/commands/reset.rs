@@ -194,7 +194,7 @@ fn typed(args: &ResetArgs, located: &[Located], io: &mut Io<'_>) -> Result<Hande
 /// 0 when every reset was accepted and no requested reboot failed or stayed unconfirmed.
 pub fn exit_code(results: &[ResetResult]) -> i32 {
     let ok = |r: &ResetResult| r.outcome == Outcome::Accepted && r.reboot_ok != Some(false);
-    if results.iter().all(ok) { 0 } else { 1 }
+    i32::from(!results.iter().all(ok))
 }
 
 fn question(located: &[Located], args: &ResetArgs, sealed: bool) -> String {

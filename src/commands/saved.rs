@@ -91,8 +91,10 @@ mod tests {
         .unwrap();
         let (path, got) = latest(dir.path()).unwrap().unwrap();
         assert_eq!(got.taken_at, t1);
-        use std::os::unix::fs::PermissionsExt;
-        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let mode = |p: &Path| {
+            std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(p).unwrap().permissions())
+                & 0o777
+        };
         assert_eq!(mode(&path), 0o600, "saved audits are private");
         assert_eq!(mode(&audits_dir(dir.path())), 0o700);
     }

@@ -176,7 +176,7 @@ mod tests {
 
     const ID: &str = "6a3f1c2e-8b7d-4e5f-9a0b-1c2d3e4f5a6b";
 
-    fn fields<'a>(name: &'a str) -> NameFields<'a> {
+    fn fields(name: &str) -> NameFields<'_> {
         NameFields {
             server_id: ID,
             name,

@@ -147,8 +147,5 @@ fn ssh(text: &str, file: &Path, passphrase: Passphrase<'_>) -> Result<Identities
 }
 
 fn printable(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_ascii_graphic())
-        .take(40)
-        .collect()
+    s.chars().filter(char::is_ascii_graphic).take(40).collect()
 }

@@ -151,10 +151,7 @@ impl Recipient {
 
 /// A type name from a key blob, reduced to characters that cannot move the cursor.
 fn printable(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_ascii_graphic())
-        .take(40)
-        .collect()
+    s.chars().filter(char::is_ascii_graphic).take(40).collect()
 }
 
 impl FromStr for Recipient {

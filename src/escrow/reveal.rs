@@ -116,7 +116,7 @@ fn sealed_files(dir: &Path) -> Result<Vec<PathBuf>, EscrowError> {
         }
     };
     let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
+        .filter_map(std::result::Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.path())
         .filter(|p| {
@@ -135,7 +135,7 @@ fn open(path: &Path, ids: &Identities) -> Result<Option<Vec<Record>>, String> {
     let (file, len) = open_nofollow(path).map_err(|e| format!("cannot open it: {e}"))?;
     let decryptor = age::Decryptor::new_buffered(io::BufReader::new(file))
         .map_err(|e| format!("not an age file ({e})"))?;
-    let mut reader = match decryptor.decrypt(ids.iter().map(|i| i.as_ref())) {
+    let mut reader = match decryptor.decrypt(ids.iter().map(std::convert::AsRef::as_ref)) {
         Ok(r) => r,
         Err(age::DecryptError::NoMatchingKeys) => return Ok(None),
         Err(e) => return Err(format!("cannot decrypt it ({e})")),

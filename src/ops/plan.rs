@@ -504,7 +504,7 @@ mod tests {
         assert!(partial[1].1.contains("did not accept this server"));
         assert!(partial[0].1.contains("whole project"));
         let extra = dry_run_refusals(&s(&["a"]), &s(&["a", "z"])).unwrap();
-        assert!(extra[0].1.contains("z"));
+        assert!(extra[0].1.contains('z'));
     }
 
     #[test]

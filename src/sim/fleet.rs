@@ -95,6 +95,8 @@ pub struct SimServer {
     pub kind: ServerKind,
 }
 
+// serde's skip_serializing_if hands a reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
 fn is_ecs(k: &ServerKind) -> bool {
     *k == ServerKind::Ecs
 }

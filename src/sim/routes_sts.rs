@@ -115,7 +115,7 @@ pub(crate) fn security_tokens(shared: &Shared, ak: &str, body: &[u8]) -> axum::r
     let answer = json!({"credential": {
         "access": cred.access_key,
         "secret": cred.secret_key.expose(),
-        "securitytoken": cred.security_token.as_ref().map(|t| t.expose()),
+        "securitytoken": cred.security_token.as_ref().map(super::super::secret::Secret::expose),
         "expires_at": expires_at.to_rfc3339_opts(SecondsFormat::Micros, true),
     }});
     tracing::debug!(agency = %role.agency_name, ttl = life.as_secs(), "agency keys issued");

@@ -339,5 +339,8 @@ pub fn select(s: &mut State, name: &str) {
     for _ in 0..pos {
         update(s, key(KeyCode::Down));
     }
-    assert_eq!(s.table.selected().map(|r| r.name()), Some(name));
+    assert_eq!(
+        s.table.selected().map(super::state::row::Row::name),
+        Some(name)
+    );
 }

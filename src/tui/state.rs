@@ -284,7 +284,7 @@ impl State {
         self.keys
             .keys_for(action)
             .first()
-            .map_or_else(|| "—".to_owned(), |k| k.to_string())
+            .map_or_else(|| "—".to_owned(), std::string::ToString::to_string)
     }
 
     pub fn fresh_id(&mut self) -> RequestId {

@@ -253,7 +253,7 @@ pub fn name_list(state: &State, ids: &[String], show: usize) -> String {
         .map(|id| {
             let row = state.table.get(id);
             let name = row
-                .map(|r| r.name())
+                .map(super::state::row::Row::name)
                 .filter(|n| !n.is_empty())
                 .unwrap_or(id);
             text::clean(name).into_owned()
@@ -283,7 +283,7 @@ pub fn accounts(state: &State, ids: &[String]) -> String {
 }
 
 /// A line of `label: value` with a dim label.
-pub(crate) fn field<'a>(label: &'a str, value: String, theme: Theme) -> Line<'a> {
+pub(crate) fn field(label: &str, value: String, theme: Theme) -> Line<'_> {
     Line::from(vec![
         Span::styled(format!("{label:<12}"), theme.dim()),
         Span::raw(value),

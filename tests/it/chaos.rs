@@ -56,12 +56,12 @@ fn verdict(env: &CliEnv, run: &Outcome) -> Verdict {
         .collect();
     let records = run.json();
     let records = records.as_array().unwrap();
-    let mut seen = BTreeMap::new();
+    let mut seen = std::collections::BTreeSet::new();
     let (mut unknown, mut wrong) = (0usize, Vec::new());
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     for r in records {
         let id = r["server_id"].as_str().unwrap();
-        assert!(seen.insert(id, ()).is_none(), "{id} reported twice");
+        assert!(seen.insert(id), "{id} reported twice");
         let Some(&expected) = flags.get(id) else {
             panic!("{id} is not a server of the simulator: {r}");
         };
@@ -85,7 +85,7 @@ fn verdict(env: &CliEnv, run: &Outcome) -> Verdict {
     assert!(wrong.is_empty(), "wrong flags, never acceptable: {wrong:?}");
     let mut unlisted = BTreeMap::new();
     for t in &truth {
-        if seen.contains_key(t.server_id.as_str()) {
+        if seen.contains(t.server_id.as_str()) {
             continue;
         }
         let named = format!("error: project {} (", t.project_id);

@@ -821,7 +821,12 @@ async fn reset_with_soft_reboot_applies_the_password() {
     assert_eq!(r["reboot"], "rebooted");
     let t = truth_of(&env.sim, &id);
     assert_eq!(t.status, "ACTIVE");
-    assert_eq!(t.applied_password.as_ref().map(|p| p.expose()), Some(pw));
+    assert_eq!(
+        t.applied_password
+            .as_ref()
+            .map(ecsreset::secret::Secret::expose),
+        Some(pw)
+    );
     let trail = env.trail();
     assert!(
         trail.contains("reboot-soft") && !trail.contains(pw),

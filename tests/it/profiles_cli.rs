@@ -51,7 +51,7 @@ impl Two {
             "--data-dir".into(),
             self.dir.path().join("data").display().to_string(),
         ];
-        argv.extend(args.iter().map(|a| a.to_string()));
+        argv.extend(args.iter().map(std::string::ToString::to_string));
         let cli = Cli::try_parse_from(argv).unwrap();
         let mut cap = Captured::default();
         let result = commands::run(&cli, &mut cap.io()).await;

@@ -418,7 +418,7 @@ fn check_answer(status: u16, body: &[u8], got: &[(&str, Result<String, CloudErro
         match result {
             Ok(_) => assert!(decodes, "accepted a body it should refuse: {ctx}"),
             Err(CloudError::OutcomeUnknown { .. }) if change => {
-                assert!(!decodes, "{ctx}")
+                assert!(!decodes, "{ctx}");
             }
             Err(CloudError::Decode {
                 status: s,

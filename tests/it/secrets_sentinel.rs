@@ -35,7 +35,7 @@ const WEAK_PASSWORD: &str = "sentinelweakpass";
 fn needles() -> Vec<String> {
     let mut n: Vec<String> = [PASSWORD, ACCESS_KEY, SECRET_KEY, TOKEN, WEAK_PASSWORD]
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect();
     n.extend(
         [
@@ -188,7 +188,7 @@ impl Env {
             "--data-dir".into(),
             self.data_dir().display().to_string(),
         ];
-        argv.extend(args.iter().map(|a| a.to_string()));
+        argv.extend(args.iter().map(std::string::ToString::to_string));
         let child = Command::new(env!("CARGO_BIN_EXE_ecsreset"))
             .args(&argv)
             .env_clear()
@@ -321,7 +321,7 @@ async fn resets_that_fail_or_stay_unknown(env: &Env, server: &str) {
             sim.set_faults(Faults {
                 error_rate: 1.0,
                 ..Faults::none()
-            })
+            });
         })
         .await;
     env.sim.set_faults(Faults::none());
@@ -336,7 +336,7 @@ async fn resets_that_fail_or_stay_unknown(env: &Env, server: &str) {
             sim.set_faults(Faults {
                 drop_after_apply_rate: 1.0,
                 ..Faults::none()
-            })
+            });
         })
         .await;
     env.sim.set_faults(Faults::none());
@@ -351,7 +351,7 @@ async fn resets_that_fail_or_stay_unknown(env: &Env, server: &str) {
             sim.set_redirect_changes(Some(ecsreset::sim::Redirect {
                 status: 307,
                 location: format!("{}/steal", other.url),
-            }))
+            }));
         })
         .await;
     env.sim.set_redirect_changes(None);
@@ -586,8 +586,11 @@ async fn config_errors_never_quote_a_secret() {
     }
     // Readable by others while it holds a secret: refused, naming the file only.
     std::fs::write(&env.config, &good).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&env.config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(
+        &env.config,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o644),
+    )
+    .unwrap();
     let run = env.run(&["list"]).await;
     assert_eq!(run.code, Some(1), "{}", run.err);
     env.assert_data_dir_clean();
@@ -716,9 +719,7 @@ async fn a_sealed_password_stays_sealed_and_reveal_without_a_terminal_shows_noth
     )
     .unwrap();
     let key_arg = key.display().to_string();
-    let run = env
-        .run_detached(&["reveal", &server, "--identity", &key_arg])
-        .await;
+    let run = env.run_detached(&["reveal", &server, "--identity", &key_arg]);
     assert_eq!(run.code, Some(1), "{}", run.err);
     assert!(run.err.contains("only on a terminal"), "{}", run.err);
     let files = env.assert_data_dir_clean();
@@ -745,7 +746,7 @@ async fn a_sealed_password_stays_sealed_and_reveal_without_a_terminal_shows_noth
 impl Env {
     /// Like [`Env::run`], in a new session (`setsid`) so the child has no controlling
     /// terminal, whatever terminal the test runner has.
-    async fn run_detached(&self, args: &[&str]) -> Run {
+    fn run_detached(&self, args: &[&str]) -> Run {
         let n = self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let out_path = self.dir.path().join(format!("run{n}.stdout"));
         let err_path = self.dir.path().join(format!("run{n}.stderr"));
@@ -755,7 +756,7 @@ impl Env {
             "--data-dir".into(),
             self.data_dir().display().to_string(),
         ];
-        argv.extend(args.iter().map(|a| a.to_string()));
+        argv.extend(args.iter().map(std::string::ToString::to_string));
         let status = Command::new("setsid")
             .arg("-w")
             .arg(env!("CARGO_BIN_EXE_ecsreset"))

@@ -381,7 +381,9 @@ async fn the_endpoint_issues_keys_the_gateway_accepts_until_they_expire() {
         &sim,
         &temp.access_key,
         temp.secret_key.expose(),
-        temp.security_token.as_ref().map(|t| t.expose()),
+        temp.security_token
+            .as_ref()
+            .map(ecsreset::secret::Secret::expose),
         &assume(AGENCY, json!({"domain_name": DOMAIN}), 900),
     )
     .await;

@@ -223,7 +223,7 @@ async fn a_kill_after_sealing_leaves_the_sealed_file_and_an_unfinished_operation
             assert_eq!(file, files[0]);
             let stored = env.sim.csms_values(project, &format!("ecs-{id}"));
             assert_eq!(
-                stored.last().map(|v| v.expose()),
+                stored.last().map(ecsreset::secret::Secret::expose),
                 Some(record.password.expose()),
                 "{id}: CSMS holds the sealed password before the reset was sent"
             );

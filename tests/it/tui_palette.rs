@@ -57,7 +57,7 @@ fn the_highlight_follows_the_arrows_at_every_size() {
             .buffer()
             .content()
             .iter()
-            .map(|c| c.symbol())
+            .map(ratatui::buffer::Cell::symbol)
             .collect();
         assert!(screen.contains("› refresh"), "{w}x{h}");
         assert!(screen.contains(":▏"), "{w}x{h}");

@@ -15,7 +15,10 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
 fn text(buf: &Buffer) -> String {
-    buf.content().iter().map(|c| c.symbol()).collect()
+    buf.content()
+        .iter()
+        .map(ratatui::buffer::Cell::symbol)
+        .collect()
 }
 
 fn marked(names: &[&str]) -> State {
@@ -150,8 +153,7 @@ fn record(i: u32, error: Option<&str>) -> CallRecord {
         at: now(),
         method: if i.is_multiple_of(4) { "PUT" } else { "GET" },
         path: format!(
-            "/v1/p-prod-0001/cloudservers/{:08x}-1111-4222-8333-000000000001/os-resetpwd-flag",
-            i
+            "/v1/p-prod-0001/cloudservers/{i:08x}-1111-4222-8333-000000000001/os-resetpwd-flag"
         ),
         status: Some(if error.is_some() { 429 } else { 200 }),
         latency: std::time::Duration::from_millis(u64::from(12 + i)),

@@ -585,9 +585,12 @@ async fn bare_metal_rows_and_a_windows_password_shown_then_cleared() {
         key_pair.to_pkcs1_pem(LineEnding::LF).unwrap().as_bytes(),
     )
     .unwrap();
-    use std::os::unix::fs::PermissionsExt;
     // Readable by others first: refused, as the config would be, and nothing fetched.
-    std::fs::set_permissions(&pem, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(
+        &pem,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o644),
+    )
+    .unwrap();
     let name = win.name.clone();
     h.select(&name);
     let effects = feed(&mut h.state, [ch('w')]);
@@ -605,7 +608,11 @@ async fn bare_metal_rows_and_a_windows_password_shown_then_cleared() {
         "{:?}",
         d.stage
     );
-    std::fs::set_permissions(&pem, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(
+        &pem,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600),
+    )
+    .unwrap();
     let effects = feed(
         &mut h.state,
         [key(KeyCode::Esc), ch('w'), key(KeyCode::Enter)],

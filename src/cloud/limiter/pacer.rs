@@ -267,7 +267,7 @@ impl Pacer {
                     start: now,
                     oks: 0,
                     last_throttle: now,
-                })
+                });
             }
         }
     }

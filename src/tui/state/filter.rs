@@ -226,7 +226,7 @@ fn term(word: &str) -> Result<Option<Term>, String> {
     }
     let lower = body.to_lowercase();
     // `fe80::1` or `10.0.0.1:22` is an address, not a field name.
-    let field_like = |name: &str| !name.is_empty() && name.chars().all(|c| c.is_alphabetic());
+    let field_like = |name: &str| !name.is_empty() && name.chars().all(char::is_alphabetic);
     let test = match lower.split_once(':').filter(|(name, _)| field_like(name)) {
         Some(("flag", v)) => Test::Flag(FlagWord::parse(v).ok_or_else(|| {
             format!(

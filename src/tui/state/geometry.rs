@@ -263,9 +263,9 @@ impl Columns {
             Col::Project.width()
         };
         Self {
+            shown,
             name_width,
             project_width,
-            shown,
         }
     }
 

@@ -99,7 +99,7 @@ fn server_lines<'a>(state: &State, c: &Confirm, theme: Theme) -> Vec<Line<'a>> {
                 state
                     .projects
                     .get(r.project)
-                    .map(|p| p.place())
+                    .map(super::super::state::ProjectState::place)
                     .unwrap_or_default(),
             ),
             None => (String::new(), String::new()),

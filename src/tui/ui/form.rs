@@ -123,7 +123,7 @@ fn lines<'a>(state: &State, form: &'a Form, rows: usize, theme: Theme) -> Vec<Li
 
 /// One line per rule, the first failing one marked; without room, passing rules fold into
 /// one line.
-fn rule_lines<'a>(form: &'a Form, roomy: bool, theme: Theme) -> Vec<Line<'a>> {
+fn rule_lines(form: &Form, roomy: bool, theme: Theme) -> Vec<Line<'_>> {
     let first_fail = form.checklist.first_failure().map(|f| f.rule);
     let mut rules = Vec::new();
     let mut folded = 0;

@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, r: &Results, theme: Th
         let name = state
             .table
             .get(id)
-            .map(|row| row.name())
+            .map(super::super::state::row::Row::name)
             .filter(|n| !n.is_empty())
             .unwrap_or(id);
         let status = state

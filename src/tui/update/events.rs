@@ -241,7 +241,7 @@ fn done(state: &mut State, id: crate::tui::msg::RequestId, kind: Pending) {
                 .projects
                 .iter()
                 .filter(|p| p.not_offered.is_some())
-                .map(|p| p.place())
+                .map(super::super::state::ProjectState::place)
                 .collect();
             if failed == 0 && missing.is_empty() {
                 state.notice(Level::Info, format!("listed {n} servers"));

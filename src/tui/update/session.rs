@@ -34,7 +34,7 @@ pub fn reload_failed(state: &mut State, error: ReloadError) {
             let keys = state.keys.keys_for(Action::ReloadConfig);
             let key = keys
                 .first()
-                .map_or("the reload key".into(), |k| k.to_string());
+                .map_or("the reload key".into(), std::string::ToString::to_string);
             state.mode = Mode::Message {
                 title: "Config not reloaded".into(),
                 text: format!(

@@ -212,14 +212,20 @@ fn a_click_selects_the_row_and_a_header_click_sorts() {
     update_size(&mut s, 120, 40);
     let (x, y) = drawn_at(&s, "db-01");
     feed(&mut s, [click(x, y)]);
-    assert_eq!(s.table.selected().map(|r| r.name()), Some("db-01"));
+    assert_eq!(
+        s.table.selected().map(super::super::state::row::Row::name),
+        Some("db-01")
+    );
     let (x, y) = drawn_at(&s, "status");
     feed(&mut s, [click(x + 2, y)]);
     assert_eq!(s.table.sort(), (SortKey::Status, false));
     feed(&mut s, [click(x, y)]);
     assert_eq!(s.table.sort(), (SortKey::Status, true));
     // The selection followed the server through the re-sort.
-    assert_eq!(s.table.selected().map(|r| r.name()), Some("db-01"));
+    assert_eq!(
+        s.table.selected().map(super::super::state::row::Row::name),
+        Some("db-01")
+    );
     let (x, y) = drawn_at(&s, "name");
     feed(&mut s, [click(x, y)]);
     assert_eq!(s.table.sort(), (SortKey::Name, false));

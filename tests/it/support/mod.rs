@@ -245,7 +245,7 @@ impl CliEnv {
             "--data-dir".into(),
             self.data_dir().display().to_string(),
         ];
-        argv.extend(args.iter().map(|a| a.to_string()));
+        argv.extend(args.iter().map(std::string::ToString::to_string));
         Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{args:?} does not parse: {e}"))
     }
 

@@ -115,13 +115,17 @@ impl Pty {
                 match reader.read(&mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
-                        let mut o = sink.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut o = sink
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
                         o.raw.extend_from_slice(&buf[..n]);
                         o.parser.process(&buf[..n]);
                     }
                 }
             }
-            sink.lock().unwrap_or_else(|e| e.into_inner()).closed = true;
+            sink.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .closed = true;
         });
         Self {
             _master: pair.master,
@@ -169,7 +173,9 @@ impl Pty {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Output> {
-        self.out.lock().unwrap_or_else(|e| e.into_inner())
+        self.out
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Polls the screen until `pred` holds; panics with `what` and the screen on timeout.

@@ -24,5 +24,5 @@ pub async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>
 
 /// Polls `cond` until it holds; panics naming `what` after [`WAIT`].
 pub async fn wait_until(what: &str, mut cond: impl AsyncFnMut() -> bool) {
-    eventually(what, async || cond().await.then_some(())).await
+    eventually(what, async || cond().await.then_some(())).await;
 }
