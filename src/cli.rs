@@ -57,6 +57,11 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List servers with status, OS and address (reset flags: `audit` or `flag`)
+    #[command(
+        after_help = "Exit status: 0 every project listed; 2 some project could not be listed \
+                      (named on stderr; the others are listed); 1 fatal error (e.g. the keys \
+                      are rejected)."
+    )]
     List(ListArgs),
     /// Check the one-click reset flag of every server
     #[command(

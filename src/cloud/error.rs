@@ -32,7 +32,12 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "HTTP {} {}: {}", self.status, self.code, self.message)?;
+        // Keystone-style IAM errors give the status again as their code.
+        if self.code == self.status.to_string() {
+            write!(f, "HTTP {}: {}", self.status, self.message)?;
+        } else {
+            write!(f, "HTTP {} {}: {}", self.status, self.code, self.message)?;
+        }
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
         }

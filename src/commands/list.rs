@@ -47,8 +47,26 @@ fn row(label: &str, project_id: &str, region: &str, s: &ServerDetail) -> ServerR
 
 pub async fn run(ctx: &Context, args: &ListArgs, io: &mut Io<'_>) -> Result<i32, AppError> {
     let mut rows = Vec::new();
+    let mut failed = 0;
     for t in &ctx.targets {
-        let mut servers = ctx.cloud.list_servers(&t.project, ctx.page_size()).await?;
+        let mut servers = match ctx.cloud.list_servers(&t.project, ctx.page_size()).await {
+            Ok(s) => s,
+            // Rejected keys are fatal, as in `audit`: every other call would be rejected too.
+            Err(e) if e.api().is_some_and(crate::cloud::ApiError::is_auth) => return Err(e.into()),
+            // Another project (another profile's, a refused agency's) still lists: say which
+            // could not, list the rest, and exit 2.
+            Err(e) => {
+                writeln!(
+                    io.err,
+                    "error: project {} ({}) could not be listed: {}",
+                    t.label,
+                    t.project.id,
+                    crate::ops::engine::describe(&e)
+                )?;
+                failed += 1;
+                continue;
+            }
+        };
         // An account may be allowed ECS and not BMS: say so, and list what can be listed.
         match ctx.cloud.list_bare_metal(&t.project, ctx.page_size()).await {
             Ok(bms) => servers.extend(bms),
@@ -102,7 +120,7 @@ pub async fn run(ctx: &Context, args: &ListArgs, io: &mut Io<'_>) -> Result<i32,
             }
         }
     }
-    Ok(0)
+    Ok(if failed > 0 { 2 } else { 0 })
 }
 
 /// `ecsreset flag SERVER...`: the same record shape as `audit`, exit status likewise.

@@ -258,6 +258,36 @@ async fn a_refused_agency_fails_its_profile_only_and_names_it() {
         "{}",
         run.err
     );
+
+    // `list` too: the other profile's servers are listed, the refused one is named, exit 2.
+    let cli = <ecsreset::cli::Cli as clap::Parser>::try_parse_from([
+        "ecsreset",
+        "--config",
+        &path.display().to_string(),
+        "--data-dir",
+        &dir.path().join("data").display().to_string(),
+        "list",
+        "--format",
+        "json",
+    ])
+    .unwrap();
+    let mut cap = Captured::default();
+    let result = ecsreset::commands::run(&cli, &mut cap.io()).await;
+    let run = cap.finish(result);
+    assert_eq!(run.code(), 2, "{}", run.err);
+    let rows = run.json();
+    assert_eq!(
+        rows.as_array().unwrap().len(),
+        fleet.projects[0].servers.len(),
+        "{rows}"
+    );
+    assert!(
+        run.err.contains("could not be listed")
+            && run.err.contains("profile customer: agency \"not-granted\""),
+        "{}",
+        run.err
+    );
+    assert!(!run.err.contains("HTTP 403 403"), "{}", run.err);
 }
 
 #[tokio::test]
