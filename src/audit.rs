@@ -143,18 +143,7 @@ pub async fn check_flags(
     concurrency: usize,
     sink: Sink<'_>,
 ) {
-    check_flag_stream(cloud, futures::stream::iter(items), concurrency, sink).await;
-}
-
-/// [`check_flags`] over servers that keep coming (several projects' lists feeding one
-/// stream): at most `concurrency` checks exist at a time, however many projects feed it.
-pub async fn check_flag_stream(
-    cloud: &Cloud,
-    items: impl futures::Stream<Item = (ProjectRef, String, ServerKind)>,
-    concurrency: usize,
-    sink: Sink<'_>,
-) {
-    items
+    futures::stream::iter(items)
         .map(|(project, server_id, kind)| async move {
             let outcome = cloud.reset_flag_of(&project, &server_id, kind).await;
             sink(AuditEvent::Flag {

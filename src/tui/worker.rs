@@ -194,10 +194,8 @@ enum Progress {
 /// (whose future cannot be spawned: its per-project closure borrows the project, and the
 /// compiler cannot prove that Send for every lifetime, rust-lang/rust#102211). Each page goes
 /// out as it arrives, so the first rows are on screen after one request rather than after
-/// a whole project. The flags of every project go through one [`audit::check_flag_stream`],
-/// so the events are the audit engine's own and at most `concurrency` checks exist at once:
-/// a stream per project kept `concurrency` request futures alive for each of the projects
-/// listed together.
+/// a whole project. The flags go through [`audit::check_flags`], so the events are the
+/// audit engine's own.
 async fn fan_out(
     cloud: &Cloud,
     refs: Vec<ProjectRef>,
@@ -208,58 +206,50 @@ async fn fan_out(
         let _ = out.send(Progress::Audit(e));
     };
     let sink: audit::Sink<'_> = &sink;
-    let (flags_tx, flags_rx) = futures::channel::mpsc::unbounded();
-    // The map owns the last sender, so the flag stream ends once every list is done.
-    let per_project = refs.into_iter().map(move |project| {
-        let flags_tx = flags_tx.clone();
-        async move {
-            let mut asks = Vec::new();
-            let page = |servers: Vec<ServerDetail>| {
-                asks.extend(audit::flag_asks(&project, &servers));
-                let _ = out.send(Progress::Page {
-                    project: project.clone(),
-                    servers,
-                });
-            };
-            let listed = cloud.list_servers_paged(&project, opts.page_size, for_display, page);
-            match listed.await {
-                Ok(_) => {
-                    // Bare-metal servers after the ECS ones, as `audit::list_project` does; a
-                    // failed BMS list leaves the ECS servers listed.
-                    match cloud
-                        .list_bare_metal_mapped(&project, opts.page_size, for_display)
-                        .await
-                    {
-                        Ok(bms) if !bms.is_empty() => {
-                            asks.extend(audit::flag_asks(&project, &bms));
-                            let _ = out.send(Progress::Page {
-                                project: project.clone(),
-                                servers: bms,
-                            });
-                        }
-                        Ok(_) => {}
-                        Err(error) => sink(AuditEvent::BareMetalFailed {
+    let per_project = refs.into_iter().map(|project| async move {
+        let mut asks = Vec::new();
+        let page = |servers: Vec<ServerDetail>| {
+            asks.extend(audit::flag_asks(&project, &servers));
+            let _ = out.send(Progress::Page {
+                project: project.clone(),
+                servers,
+            });
+        };
+        let listed = cloud.list_servers_paged(&project, opts.page_size, for_display, page);
+        match listed.await {
+            Ok(_) => {
+                // Bare-metal servers after the ECS ones, as `audit::list_project` does; a
+                // failed BMS list leaves the ECS servers listed.
+                match cloud
+                    .list_bare_metal_mapped(&project, opts.page_size, for_display)
+                    .await
+                {
+                    Ok(bms) if !bms.is_empty() => {
+                        asks.extend(audit::flag_asks(&project, &bms));
+                        let _ = out.send(Progress::Page {
                             project: project.clone(),
-                            error,
-                        }),
+                            servers: bms,
+                        });
                     }
-                    sink(AuditEvent::Listed {
+                    Ok(_) => {}
+                    Err(error) => sink(AuditEvent::BareMetalFailed {
                         project: project.clone(),
-                        servers: Vec::new(),
-                    });
-                    for ask in asks {
-                        let _ = flags_tx.unbounded_send(ask);
-                    }
+                        error,
+                    }),
                 }
-                Err(error) => sink(AuditEvent::ListFailed { project, error }),
+                sink(AuditEvent::Listed {
+                    project: project.clone(),
+                    servers: Vec::new(),
+                });
+                audit::check_flags(cloud, asks, opts.concurrency, sink).await;
             }
+            Err(error) => sink(AuditEvent::ListFailed { project, error }),
         }
     });
-    let lists = futures::stream::iter(per_project)
+    futures::stream::iter(per_project)
         .buffer_unordered(opts.concurrency.clamp(1, 64))
-        .collect::<Vec<()>>();
-    let flags = audit::check_flag_stream(cloud, flags_rx, opts.concurrency, sink);
-    futures::join!(lists, flags);
+        .collect::<Vec<()>>()
+        .await;
 }
 
 /// Resolves missing project ids, then lists every project and checks every flag,
