@@ -44,6 +44,9 @@ pub struct Table {
     /// Bare-metal rows, counted as rows come and go: the table shows its kind column when
     /// there is one, and scanning 100,000 rows for it on every frame was most of a frame.
     bare_metal: usize,
+    /// Each row's place in (project, name, id) order, the sort's tie-break; `None` once rows
+    /// come, go or change.
+    ranks: Option<Vec<u32>>,
     /// Rows whose place in the view may have changed since the last [`Table::sync`].
     touched: Vec<usize>,
     /// The filter, the sort or the project view changed: everything is placed anew.
@@ -147,6 +150,7 @@ impl Table {
             self.stamp[project] = self.stamp[project].wrapping_add(1);
         }
         let stamp = self.stamp[project];
+        self.ranks = None;
         self.rows.reserve(servers.len());
         for detail in servers {
             let row = Row::new(project, detail);
@@ -243,6 +247,7 @@ impl Table {
             self.per_project[r.project].push(i);
         }
         self.touched.clear();
+        self.ranks = None;
         self.dirty = true;
     }
 
@@ -336,23 +341,17 @@ impl Table {
             .then_with(|| a.detail.id.cmp(&b.detail.id))
     }
 
-    /// Sorts row indices in [`Table::order`]: each row's sort values are read once into a
-    /// key, and most comparisons end on a number, not in the rows' strings (a sort of
-    /// 100,000 rows comparing through the rows took a quarter of a second).
-    fn sort_rows(&self, idx: &mut Vec<usize>) {
+    /// Sorts row indices in [`Table::order`]. A large set ties by each row's cached rank in
+    /// (project, name, id) order, a small one (a page placed while lists stream, when the
+    /// ranks are stale) by the rows' values.
+    fn sort_rows(&mut self, idx: &mut Vec<usize>) {
         let (key, desc) = self.sort();
-        let rows = &self.rows;
-        match key {
-            SortKey::Project => sort_keyed(rows, idx, desc, |r| r.project),
-            SortKey::Name => sort_keyed(rows, idx, desc, |r| Text::of(r.name())),
-            SortKey::Status => sort_keyed(rows, idx, desc, |r| Text::of(r.status())),
-            SortKey::Os => sort_keyed(rows, idx, desc, |r| r.os().map(Text::of)),
-            SortKey::Ip => sort_keyed(rows, idx, desc, |r| {
-                let (ip, text) = row::ip_key(r);
-                (ip, Text::of(text))
-            }),
-            SortKey::Flag => sort_keyed(rows, idx, desc, |r| r.flag.rank()),
-            SortKey::Checked => sort_keyed(rows, idx, desc, |r| r.checked_at),
+        if self.ranks.is_none() && idx.len() >= sort::RANK_WORTH {
+            self.ranks = Some(sort::tie_ranks(&self.rows));
+        }
+        match &self.ranks {
+            Some(ranks) => sort::sort_ranked(&self.rows, ranks, idx, key, desc),
+            None => sort::sort_direct(&self.rows, idx, key, desc),
         }
     }
 
@@ -527,56 +526,6 @@ impl Table {
     }
 }
 
-/// A string that compares as the string does, its first eight bytes as a number first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Text<'a> {
-    head: u64,
-    all: &'a str,
-}
-
-impl<'a> Text<'a> {
-    fn of(s: &'a str) -> Self {
-        let mut head = [0u8; 8];
-        let n = s.len().min(8);
-        head[..n].copy_from_slice(&s.as_bytes()[..n]);
-        // Zero padding sorts a prefix first, as `str` does; a tie falls to the whole string.
-        Self {
-            head: u64::from_be_bytes(head),
-            all: s,
-        }
-    }
-}
-
-/// Sorts `idx` by `primary` (reversed when `desc`), then project, name and id ascending:
-/// the order of [`Table::order`], with every key read once.
-fn sort_keyed<'a, K: Ord>(
-    rows: &'a [Row],
-    idx: &mut Vec<usize>,
-    desc: bool,
-    primary: impl Fn(&'a Row) -> K,
-) {
-    let mut keyed: Vec<(K, usize, Text<'a>, &'a str, usize)> = idx
-        .iter()
-        .map(|&i| {
-            let r = &rows[i];
-            (
-                primary(r),
-                r.project,
-                Text::of(r.name()),
-                r.detail.id.as_str(),
-                i,
-            )
-        })
-        .collect();
-    keyed.sort_unstable_by(|a, b| {
-        let p = a.0.cmp(&b.0);
-        let p = if desc { p.reverse() } else { p };
-        p.then_with(|| (a.1, a.2, a.3).cmp(&(b.1, b.2, b.3)))
-    });
-    idx.clear();
-    idx.extend(keyed.into_iter().map(|k| k.4));
-}
-
 /// A row with its project's names, as the filter sees it.
 struct Subject<'a> {
     row: &'a Row,
@@ -636,6 +585,8 @@ impl filter::Subject for Subject<'_> {
         }
     }
 }
+
+mod sort;
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,130 @@
+//! Sorting row indices in the table's display order: the sort column, then project, name and
+//! id. The last three are the same for every column, so their order is kept per row as one
+//! rank (computed once after rows change): a sort then compares a small key and a `u32`, and
+//! never follows a row to its strings for a tie.
+
+use super::row::{self, Row, SortKey};
+
+/// Below this many indices a sort reads the tie-break values directly: ranking every row is
+/// not worth it for a page of rows placed while a list streams in. Tests use a low bar so
+/// that their small random tables (`tests_keyed`) go through both ways.
+pub(super) const RANK_WORTH: usize = if cfg!(test) { 8 } else { 4096 };
+
+/// A string that compares as the string does, its first eight bytes as a number first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Text<'a> {
+    head: u64,
+    all: &'a str,
+}
+
+impl<'a> Text<'a> {
+    pub(super) fn of(s: &'a str) -> Self {
+        let mut head = [0u8; 8];
+        let n = s.len().min(8);
+        head[..n].copy_from_slice(&s.as_bytes()[..n]);
+        // Zero padding sorts a prefix first, as `str` does; a tie falls to the whole string.
+        Self {
+            head: u64::from_be_bytes(head),
+            all: s,
+        }
+    }
+}
+
+/// Each row's place in (project, name, id) order.
+pub(super) fn tie_ranks(rows: &[Row]) -> Vec<u32> {
+    let mut idx: Vec<usize> = (0..rows.len()).collect();
+    sort_keyed(rows, &mut idx, false, |r| r.project);
+    let mut rank = vec![0u32; rows.len()];
+    for (k, &i) in idx.iter().enumerate() {
+        rank[i] = u32::try_from(k).unwrap_or(u32::MAX);
+    }
+    rank
+}
+
+/// Sorts `idx` by `key` (reversed when `desc`), ties by `rank` from [`tie_ranks`].
+pub(super) fn sort_ranked(
+    rows: &[Row],
+    rank: &[u32],
+    idx: &mut Vec<usize>,
+    key: SortKey,
+    desc: bool,
+) {
+    match key {
+        SortKey::Project => by_rank(rows, rank, idx, desc, |r| r.project),
+        SortKey::Name => by_rank(rows, rank, idx, desc, |r| Text::of(r.name())),
+        SortKey::Status => by_rank(rows, rank, idx, desc, |r| Text::of(r.status())),
+        SortKey::Os => by_rank(rows, rank, idx, desc, |r| r.os().map(Text::of)),
+        SortKey::Ip => by_rank(rows, rank, idx, desc, |r| {
+            let (ip, text) = row::ip_key(r);
+            (ip, Text::of(text))
+        }),
+        SortKey::Flag => by_rank(rows, rank, idx, desc, |r| r.flag.rank()),
+        SortKey::Checked => by_rank(rows, rank, idx, desc, |r| r.checked_at),
+    }
+}
+
+fn by_rank<'a, K: Ord>(
+    rows: &'a [Row],
+    rank: &[u32],
+    idx: &mut Vec<usize>,
+    desc: bool,
+    primary: impl Fn(&'a Row) -> K,
+) {
+    let mut keyed: Vec<(K, u32, usize)> = idx
+        .iter()
+        .map(|&i| (primary(&rows[i]), rank[i], i))
+        .collect();
+    keyed.sort_unstable_by(|a, b| {
+        let p = a.0.cmp(&b.0);
+        let p = if desc { p.reverse() } else { p };
+        p.then(a.1.cmp(&b.1))
+    });
+    idx.clear();
+    idx.extend(keyed.into_iter().map(|k| k.2));
+}
+
+/// Sorts `idx` by `key` (reversed when `desc`), ties read from the rows.
+pub(super) fn sort_direct(rows: &[Row], idx: &mut Vec<usize>, key: SortKey, desc: bool) {
+    match key {
+        SortKey::Project => sort_keyed(rows, idx, desc, |r| r.project),
+        SortKey::Name => sort_keyed(rows, idx, desc, |r| Text::of(r.name())),
+        SortKey::Status => sort_keyed(rows, idx, desc, |r| Text::of(r.status())),
+        SortKey::Os => sort_keyed(rows, idx, desc, |r| r.os().map(Text::of)),
+        SortKey::Ip => sort_keyed(rows, idx, desc, |r| {
+            let (ip, text) = row::ip_key(r);
+            (ip, Text::of(text))
+        }),
+        SortKey::Flag => sort_keyed(rows, idx, desc, |r| r.flag.rank()),
+        SortKey::Checked => sort_keyed(rows, idx, desc, |r| r.checked_at),
+    }
+}
+
+/// Sorts `idx` by `primary` (reversed when `desc`), then project, name and id ascending:
+/// the order of [`Table::order`], with every key read once.
+fn sort_keyed<'a, K: Ord>(
+    rows: &'a [Row],
+    idx: &mut Vec<usize>,
+    desc: bool,
+    primary: impl Fn(&'a Row) -> K,
+) {
+    let mut keyed: Vec<(K, usize, Text<'a>, &'a str, usize)> = idx
+        .iter()
+        .map(|&i| {
+            let r = &rows[i];
+            (
+                primary(r),
+                r.project,
+                Text::of(r.name()),
+                r.detail.id.as_str(),
+                i,
+            )
+        })
+        .collect();
+    keyed.sort_unstable_by(|a, b| {
+        let p = a.0.cmp(&b.0);
+        let p = if desc { p.reverse() } else { p };
+        p.then_with(|| (a.1, a.2, a.3).cmp(&(b.1, b.2, b.3)))
+    });
+    idx.clear();
+    idx.extend(keyed.into_iter().map(|k| k.4));
+}
