@@ -205,6 +205,13 @@ impl Cloud {
         }
     }
 
+    /// Whether any profile of this client acts through an agency.
+    pub fn has_agencies(&self) -> bool {
+        self.each_account()
+            .iter()
+            .any(|c| c.transport.agency.is_some())
+    }
+
     /// Renews the due temporary keys of every agency profile in this client (see
     /// [`agency_keys::AgencyKeys::renew_if_due`]); the errors name their profile.
     pub async fn renew_agency_keys(&self) -> Vec<CloudError> {

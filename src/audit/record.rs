@@ -81,14 +81,11 @@ impl Collector {
                 }
             }
             AuditEvent::ListFailed { project, error } => {
-                self.failed_projects
-                    .push((project, format!("{}: {error}", error.code())));
+                self.failed_projects.push((project, list_failure(&error)));
             }
             AuditEvent::BareMetalFailed { project, error } => {
-                self.failed_projects.push((
-                    project,
-                    format!("bare-metal servers: {}: {error}", error.code()),
-                ));
+                self.failed_projects
+                    .push((project, bare_metal_failure(&error)));
             }
             AuditEvent::Flag {
                 project,
@@ -197,6 +194,16 @@ pub fn exit_code(total: &Counts, failed_projects: usize, fail_on_unsupported: bo
     } else {
         0
     }
+}
+
+/// How a project whose list failed is reported, by the collected and the streamed audit.
+pub(crate) fn list_failure(error: &crate::cloud::CloudError) -> String {
+    format!("{}: {error}", error.code())
+}
+
+/// How a project whose bare-metal list failed is reported (its ECS servers still are).
+pub(crate) fn bare_metal_failure(error: &crate::cloud::CloudError) -> String {
+    format!("bare-metal servers: {}: {error}", error.code())
 }
 
 #[cfg(test)]

@@ -172,13 +172,11 @@ impl Ordered {
                     p.listed = true;
                 }
                 self.failed_projects
-                    .push((project, format!("{}: {error}", error.code())));
+                    .push((project, super::record::list_failure(&error)));
             }
             AuditEvent::BareMetalFailed { project, error } => {
-                self.failed_projects.push((
-                    project,
-                    format!("bare-metal servers: {}: {error}", error.code()),
-                ));
+                self.failed_projects
+                    .push((project, super::record::bare_metal_failure(&error)));
             }
             AuditEvent::Flag {
                 project,

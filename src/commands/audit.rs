@@ -288,10 +288,7 @@ async fn stream(
         counters.count(&e, &rejected);
         lock(&ordered).apply(e);
     };
-    let opts = AuditOptions {
-        page_size: ctx.page_size(),
-        concurrency: ctx.concurrency(),
-    };
+    let opts = options(ctx);
     let refs: Vec<ProjectRef> = projects.iter().map(|(p, _)| p.clone()).collect();
     let work = audit::run(&ctx.cloud, &refs, opts, &sink);
     tokio::pin!(work);
@@ -366,6 +363,13 @@ fn report_failed(io: &mut Io<'_>, failed: &[(ProjectRef, String)]) -> std::io::R
     Ok(())
 }
 
+fn options(ctx: &Context) -> AuditOptions {
+    AuditOptions {
+        page_size: ctx.page_size(),
+        concurrency: ctx.concurrency(),
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -433,10 +437,7 @@ async fn collect(
         counters.count(&e, &rejected);
         lock(&collector).apply(e);
     };
-    let opts = AuditOptions {
-        page_size: ctx.page_size(),
-        concurrency: ctx.concurrency(),
-    };
+    let opts = options(ctx);
     let work = audit::run(&ctx.cloud, projects, opts, &sink);
     if io.err_is_tty {
         let started = std::time::Instant::now();

@@ -109,6 +109,7 @@ async fn serve(cloud: Cloud, opts: WorkerOptions, mut rx: mpsc::Receiver<Request
     let mut listing: Option<AbortHandle> = None;
     // Temporary agency keys are renewed before they end even when nothing is being called,
     // so the header's expiry never lapses in an idle session.
+    let agencies = cloud.has_agencies();
     let mut renewal = tokio::time::interval(opts.agency_check);
     renewal.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -117,7 +118,7 @@ async fn serve(cloud: Cloud, opts: WorkerOptions, mut rx: mpsc::Receiver<Request
                 Some(request) => request,
                 None => break,
             },
-            _ = renewal.tick() => {
+            _ = renewal.tick(), if agencies => {
                 let (cloud, tx) = (cloud.clone(), tx.clone());
                 reads.spawn(async move {
                     for e in cloud.renew_agency_keys().await {

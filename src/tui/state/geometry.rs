@@ -206,6 +206,18 @@ impl Columns {
     /// `chosen` (the config's or the palette's list) keeps its order; a chosen column that
     /// does not fit is left out, and the first is always shown. `kind` shows only when
     /// bare-metal servers are listed, `profile` only with several profiles.
+    /// The columns the table of `state` shows at `width`: what the view draws and what a
+    /// click on the header is measured against.
+    pub fn of_state(state: &State, width: u16) -> Self {
+        Self::for_width(
+            width,
+            state.projects.len(),
+            state.columns.as_deref(),
+            state.table.has_bare_metal(),
+            state.many_profiles(),
+        )
+    }
+
     pub fn for_width(
         width: u16,
         projects: usize,
@@ -285,14 +297,7 @@ impl Columns {
 /// The sort key of the header cell at column `x` of a table drawn in `area`, for a mouse
 /// click; `None` between columns and on columns that do not sort.
 pub fn sort_at(state: &State, area: Rect, x: u16) -> Option<SortKey> {
-    let bare_metal = state.table.has_bare_metal();
-    let cols = Columns::for_width(
-        area.width,
-        state.projects.len(),
-        state.columns.as_deref(),
-        bare_metal,
-        state.many_profiles(),
-    );
+    let cols = Columns::of_state(state, area.width);
     let mut left = area.x + 1;
     for &c in &cols.shown {
         let w = cols.width_of(c);

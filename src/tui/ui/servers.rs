@@ -30,14 +30,7 @@ pub fn spinner(state: &State) -> &'static str {
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let table = &state.table;
     let focused = state.focus == Focus::Servers;
-    let bare_metal = table.has_bare_metal();
-    let cols = Columns::for_width(
-        area.width,
-        state.projects.len(),
-        state.columns.as_deref(),
-        bare_metal,
-        state.many_profiles(),
-    );
+    let cols = Columns::of_state(state, area.width);
     let (sort, desc) = table.sort();
     let arrow = if desc { "▼" } else { "▲" };
     // A sort on a column too wide to show is named here instead of on another column.
