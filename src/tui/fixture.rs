@@ -306,7 +306,7 @@ pub fn preflight_answer(
             None => {
                 if t.kind.is_bms() {
                     bare_metal.push(t.server_id.clone());
-                } else if row.and_then(|r| r.detail.status.as_deref()) == Some("SHUTOFF") {
+                } else if row.map(crate::tui::state::table::Row::status) == Some("SHUTOFF") {
                     shutoff.push(t.server_id.clone());
                 }
                 ok.push(t.server_id.clone());

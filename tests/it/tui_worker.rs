@@ -115,7 +115,7 @@ impl Harness {
         for _ in 0..pos {
             update(&mut self.state, key(KeyCode::Down));
         }
-        self.state.table.selected().unwrap().detail.id.clone()
+        self.state.table.selected().unwrap().id().to_owned()
     }
 
     fn id_of(&self, name: &str) -> String {
@@ -125,9 +125,8 @@ impl Harness {
             .iter()
             .find(|r| r.name() == name)
             .unwrap()
-            .detail
-            .id
-            .clone()
+            .id()
+            .to_owned()
     }
 }
 
@@ -564,7 +563,7 @@ async fn bare_metal_rows_and_a_windows_password_shown_then_cleared() {
     assert!(!bare.is_empty());
     for t in &bare {
         let row = h.state.table.get(&t.server_id).unwrap();
-        assert_eq!(row.detail.kind, ServerKind::Bms, "{}", t.name);
+        assert_eq!(row.kind(), ServerKind::Bms, "{}", t.name);
         let want = if t.reset_supported {
             Flag::Supported
         } else {

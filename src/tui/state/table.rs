@@ -152,21 +152,20 @@ impl Table {
         let stamp = self.stamp[project];
         self.ranks = None;
         self.rows.reserve(servers.len());
-        for detail in servers {
-            let row = Row::new(project, detail);
-            self.bare_metal += usize::from(row.detail.kind.is_bms());
-            let i = match self.by_id.get(&row.detail.id) {
+        for row in Row::page(project, servers) {
+            self.bare_metal += usize::from(row.kind().is_bms());
+            let i = match self.by_id.get(row.id()) {
                 Some(&i) if self.rows[i].project == project => {
                     if self.rows[i].flag == Flag::Checking {
                         self.checking -= 1;
                     }
-                    self.bare_metal -= usize::from(self.rows[i].detail.kind.is_bms());
+                    self.bare_metal -= usize::from(self.rows[i].kind().is_bms());
                     self.rows[i] = row;
                     i
                 }
                 _ => {
                     let i = self.rows.len();
-                    self.by_id.insert(row.detail.id.clone(), i);
+                    self.by_id.insert(row.id().to_owned(), i);
                     self.rows.push(row);
                     self.row_stamp.push(stamp);
                     self.per_project[project].push(i);
@@ -224,11 +223,11 @@ impl Table {
         for &i in gone {
             keep[i] = false;
             let row = &self.rows[i];
-            self.marked.remove(&row.detail.id);
+            self.marked.remove(row.id());
             if row.flag == Flag::Checking {
                 self.checking -= 1;
             }
-            self.bare_metal -= usize::from(row.detail.kind.is_bms());
+            self.bare_metal -= usize::from(row.kind().is_bms());
         }
         let mut n = 0;
         self.rows.retain(|_| {
@@ -243,7 +242,7 @@ impl Table {
         self.by_id.clear();
         self.per_project.iter_mut().for_each(Vec::clear);
         for (i, r) in self.rows.iter().enumerate() {
-            self.by_id.insert(r.detail.id.clone(), i);
+            self.by_id.insert(r.id().to_owned(), i);
             self.per_project[r.project].push(i);
         }
         self.touched.clear();
@@ -338,7 +337,7 @@ impl Table {
         primary
             .then_with(|| a.project.cmp(&b.project))
             .then_with(|| a.name().cmp(b.name()))
-            .then_with(|| a.detail.id.cmp(&b.detail.id))
+            .then_with(|| a.id().cmp(b.id()))
     }
 
     /// Sorts row indices in [`Table::order`]. A large set ties by each row's cached rank in
@@ -451,7 +450,7 @@ impl Table {
 
     fn set_cursor(&mut self, pos: usize) {
         self.cursor = pos.min(self.view.len().saturating_sub(1));
-        self.selected = self.selected().map(|r| r.detail.id.clone());
+        self.selected = self.selected().map(|r| r.id().to_owned());
     }
 
     /// Moves the cursor by `delta` rows, clamped to the visible rows.
@@ -481,7 +480,7 @@ impl Table {
     }
 
     pub fn toggle_mark(&mut self) {
-        if let Some(id) = self.selected().map(|r| r.detail.id.clone())
+        if let Some(id) = self.selected().map(|r| r.id().to_owned())
             && !self.marked.remove(&id)
         {
             self.marked.insert(id);
@@ -497,7 +496,7 @@ impl Table {
             .iter()
             .map(|&i| &self.rows[i])
             .filter(|r| r.flag == Flag::Supported)
-            .map(|r| r.detail.id.clone())
+            .map(|r| r.id().to_owned())
             .collect();
         if !ids.is_empty() && ids.iter().all(|id| self.marked.contains(id)) {
             for id in &ids {
@@ -514,7 +513,7 @@ impl Table {
         let ids: Vec<String> = self
             .view
             .iter()
-            .map(|&i| self.rows[i].detail.id.clone())
+            .map(|&i| self.rows[i].id().to_owned())
             .collect();
         if ids.iter().all(|id| self.marked.contains(id)) {
             for id in &ids {
@@ -547,7 +546,7 @@ impl filter::Subject for Subject<'_> {
     fn any_value(&self, field: filter::Field, hit: &mut dyn FnMut(&str) -> bool) -> bool {
         use filter::Field;
         let r = self.row;
-        let az = r.detail.availability_zone.as_deref().unwrap_or("");
+        let az = r.availability_zone().unwrap_or("");
         match field {
             Field::Status => hit(r.status()),
             Field::Os => hit(r.os().unwrap_or("")),
@@ -555,12 +554,12 @@ impl filter::Subject for Subject<'_> {
             Field::Profile => hit(self.profile),
             Field::Az => hit(az),
             Field::Name => hit(r.name()),
-            Field::Tag => r.detail.tags.iter().flatten().any(|t| hit(t)),
+            Field::Tag => r.tags().iter().any(|t| hit(t)),
             Field::Any => {
-                [r.name(), r.detail.id.as_str(), self.project, az]
+                [r.name(), r.id(), self.project, az]
                     .into_iter()
                     .any(&mut *hit)
-                    || r.addresses().iter().any(|(_, a)| hit(&a.addr))
+                    || r.addresses().iter().any(|a| hit(&a.addr))
             }
         }
     }
@@ -568,7 +567,7 @@ impl filter::Subject for Subject<'_> {
     fn values(&self, field: filter::Field) -> Vec<&str> {
         use filter::Field;
         let r = self.row;
-        let az = r.detail.availability_zone.as_deref().unwrap_or("");
+        let az = r.availability_zone().unwrap_or("");
         match field {
             Field::Status => vec![r.status()],
             Field::Os => vec![r.os().unwrap_or("")],
@@ -576,10 +575,10 @@ impl filter::Subject for Subject<'_> {
             Field::Profile => vec![self.profile],
             Field::Az => vec![az],
             Field::Name => vec![r.name()],
-            Field::Tag => r.detail.tags.iter().flatten().map(String::as_str).collect(),
+            Field::Tag => r.tags().iter().map(|t| &**t).collect(),
             Field::Any => {
-                let mut v = vec![r.name(), r.detail.id.as_str(), self.project, az];
-                v.extend(r.addresses().iter().map(|(_, a)| a.addr.as_str()));
+                let mut v = vec![r.name(), r.id(), self.project, az];
+                v.extend(r.addresses().iter().map(|a| &*a.addr));
                 v
             }
         }

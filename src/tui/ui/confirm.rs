@@ -69,7 +69,7 @@ fn server_lines<'a>(state: &State, c: &Confirm, theme: Theme) -> Vec<Line<'a>> {
         .view()
         .iter()
         .filter_map(|&i| state.table.rows().get(i))
-        .map(|r| r.detail.id.as_str())
+        .map(crate::tui::state::table::Row::id)
         .collect();
     let name_of = |id: &str| {
         state

@@ -21,26 +21,25 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 }
 
 fn lines<'a>(state: &'a State, row: &'a Row, theme: Theme) -> Vec<Line<'a>> {
-    let d = &row.detail;
     let project = &state.projects[row.project];
     let s = |v: Option<&str>| or_dash(v).into_owned();
-    let flavor = d.flavor.as_ref().map(|f| {
+    let flavor = row.flavor().map(|f| {
         let size = match (&f.vcpus, &f.ram) {
             (Some(c), Some(r)) => format!(" ({} vCPU, {} MiB)", clean(c), clean(r)),
             _ => String::new(),
         };
-        format!("{}{size}", clean(f.name.as_deref().unwrap_or(&f.id)))
+        format!("{}{size}", clean(f.name.as_deref().unwrap_or(&*f.id)))
     });
-    let image = match (row.image_name(), d.image.as_ref()) {
-        (Some(n), Some(i)) => format!("{} ({})", clean(n), clean(&i.id)),
+    let image = match (row.image_name(), row.image_id()) {
+        (Some(n), Some(i)) => format!("{} ({})", clean(n), clean(i)),
         (Some(n), None) => clean(n).into_owned(),
-        (None, Some(i)) => clean(&i.id).into_owned(),
+        (None, Some(i)) => clean(i).into_owned(),
         (None, None) => "-".into(),
     };
     let (status, _) = servers::status_cell(row.status(), theme);
     let mut out = vec![
-        field("name", s(d.name.as_deref()), theme),
-        field("id", clean(&d.id).into_owned(), theme),
+        field("name", s(Some(row.name())), theme),
+        field("id", clean(row.id()).into_owned(), theme),
         field(
             "project",
             format!(
@@ -58,7 +57,7 @@ fn lines<'a>(state: &'a State, row: &'a Row, theme: Theme) -> Vec<Line<'a>> {
         ),
         field("status", status, theme),
     ];
-    if d.kind.is_bms() {
+    if row.kind().is_bms() {
         out.push(field(
             "kind",
             "BMS, bare metal (ecsreset resets it, never restarts it)".into(),
@@ -69,24 +68,25 @@ fn lines<'a>(state: &'a State, row: &'a Row, theme: Theme) -> Vec<Line<'a>> {
         field("os", s(row.os()), theme),
         field("flavor", flavor.unwrap_or_else(|| "-".into()), theme),
         field("image", image, theme),
-        field("az", s(d.availability_zone.as_deref()), theme),
+        field("az", s(row.availability_zone()), theme),
     ]);
     out.extend(addresses(row, theme));
-    let tags = d.tags.as_ref().map(|t| {
-        t.iter()
+    let tags = Some(
+        row.tags()
+            .iter()
             .map(|x| clean(x).into_owned())
             .collect::<Vec<_>>()
-            .join(", ")
-    });
+            .join(", "),
+    );
     out.push(field(
         "tags",
         tags.filter(|t| !t.is_empty()).unwrap_or_else(|| "-".into()),
         theme,
     ));
-    out.push(field("description", s(d.description.as_deref()), theme));
-    out.push(field("created", s(d.created.as_deref()), theme));
+    out.push(field("description", s(row.description()), theme));
+    out.push(field("created", s(row.created()), theme));
     out.push(flag_line(state, row, theme));
-    let reset = match state.resets.get(&d.id) {
+    let reset = match state.resets.get(row.id()) {
         Some(st) => {
             let (text, style) = reset_text(st, theme);
             Span::styled(clean(&text).into_owned(), style)
@@ -102,9 +102,14 @@ fn lines<'a>(state: &'a State, row: &'a Row, theme: Theme) -> Vec<Line<'a>> {
 
 fn addresses<'a>(row: &Row, theme: Theme) -> Vec<Line<'a>> {
     let mut out = Vec::new();
-    for (net, a) in row.addresses() {
+    for a in row.addresses() {
         let kind = a.ip_type.as_deref().unwrap_or("fixed");
-        let text = format!("{} ({}, {})", clean(&a.addr), clean(kind), clean(net));
+        let text = format!(
+            "{} ({}, {})",
+            clean(&a.addr),
+            clean(kind),
+            clean(&a.network)
+        );
         let label = if out.is_empty() { "addresses" } else { "" };
         out.push(field(label, text, theme));
     }

@@ -46,10 +46,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, r: &Results, theme: Th
             .cloned()
             .unwrap_or(ResetStatus::Sending);
         let (mut text, style) = reset_text(&status, theme);
-        let bare_metal = state
-            .table
-            .get(id)
-            .is_some_and(|row| row.detail.kind.is_bms());
+        let bare_metal = state.table.get(id).is_some_and(|row| row.kind().is_bms());
         if bare_metal && status == ResetStatus::Accepted {
             // The engine restarts ECS servers only; say so where the operator looks.
             text.push_str(" (bare metal: restart it yourself)");

@@ -72,7 +72,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         .take(rows_visible)
         .map(|(pos, &i)| {
             let r = &table.rows()[i];
-            let marked = table.marked.contains(&r.detail.id);
+            let marked = table.marked.contains(r.id());
             let row = row(r, marked, state, &cols, name_width, theme);
             if pos == table.cursor() {
                 row.style(theme.selected())
@@ -135,20 +135,19 @@ fn row<'a>(
     name_width: usize,
     theme: Theme,
 ) -> Row<'a> {
-    let d = &r.detail;
     let cells = cols.shown.iter().map(|&c| match c {
         Col::Mark if marked => Cell::from(Span::styled("●", theme.marked())),
         Col::Mark => Cell::from(" "),
         Col::Name => Cell::from(fit(r.name(), name_width)),
-        Col::Id => Cell::from(short_id(&d.id)),
-        Col::Kind => Cell::from(d.kind.word()),
+        Col::Id => Cell::from(short_id(r.id())),
+        Col::Kind => Cell::from(r.kind().word()),
         Col::Status => {
             let (status, style) = status_cell(r.status(), theme);
             Cell::from(Span::styled(fit(&status, 9), style))
         }
         Col::Os => Cell::from(fit(&or_dash(r.os()), 7)),
         Col::Ip => Cell::from(fit(&or_dash(r.private_ip()), 15)),
-        Col::Az => Cell::from(fit(&or_dash(d.availability_zone.as_deref()), 15)),
+        Col::Az => Cell::from(fit(&or_dash(r.availability_zone()), 15)),
         Col::Profile => Cell::from(fit(state.profile_name(r.project), 10)),
         Col::Project => Cell::from(fit(
             state.project_label(r.project),

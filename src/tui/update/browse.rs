@@ -80,7 +80,7 @@ fn copy(state: &mut State) -> Vec<Effect> {
     let Some(row) = state.table.selected() else {
         return Vec::new();
     };
-    let id = row.detail.id.clone();
+    let id = row.id().to_owned();
     let turn = match &state.copied {
         Some((last, n)) if *last == id => (n + 1) % 3,
         _ => 0,

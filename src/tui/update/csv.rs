@@ -68,14 +68,13 @@ pub fn saved(state: &mut State, rows: usize, outcome: Result<std::path::PathBuf,
 
 /// Full values, not the table's shortened ones: a CSV is read by other tools.
 fn cell(state: &State, r: &Row, c: Column) -> String {
-    let d = &r.detail;
     match c {
         Column::Name => r.name().to_owned(),
-        Column::Id => d.id.clone(),
+        Column::Id => r.id().to_owned(),
         Column::Status => r.status().to_owned(),
         Column::Os => r.os().unwrap_or("").to_owned(),
         Column::Ip => r.private_ip().unwrap_or("").to_owned(),
-        Column::Az => d.availability_zone.clone().unwrap_or_default(),
+        Column::Az => r.availability_zone().unwrap_or_default().to_owned(),
         Column::Project => state
             .projects
             .get(r.project)

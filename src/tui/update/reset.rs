@@ -15,7 +15,7 @@ fn targets(state: &State) -> Vec<String> {
         state
             .table
             .selected()
-            .map(|r| vec![r.detail.id.clone()])
+            .map(|r| vec![r.id().to_owned()])
             .unwrap_or_default()
     } else {
         state.table.marked.iter().cloned().collect()
@@ -71,7 +71,12 @@ fn refusal(state: &State, server_id: &str) -> Option<String> {
             ));
         }
     };
-    let why = plan::refusal(Check::Reset, &row.detail, project.protected, Some(&flag))?;
+    let why = plan::refusal(
+        Check::Reset,
+        &row.to_detail(),
+        project.protected,
+        Some(&flag),
+    )?;
     let hint = match &row.flag {
         Flag::Unknown(_) if why.starts_with("reset flag") => format!(
             "; {} or {} checks again",
@@ -131,7 +136,7 @@ pub fn targets_of(state: &State, ids: &[String]) -> Vec<Target> {
                 name: row.name().to_owned(),
                 label: p.label.clone(),
                 protected: p.protected,
-                kind: row.detail.kind,
+                kind: row.kind(),
             })
         })
         .collect()

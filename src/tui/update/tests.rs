@@ -122,7 +122,7 @@ fn marks_and_mark_all_visible() {
 fn refresh_keeps_selection_and_marks_by_id() {
     let mut s = loaded();
     select(&mut s, "win-ad-01");
-    let marked_id = s.table.selected().unwrap().detail.id.clone();
+    let marked_id = s.table.selected().unwrap().id().to_owned();
     feed(&mut s, [ch(' ')]);
     select(&mut s, "stg-api-01");
     let effects = feed(&mut s, [ctrl('r')]);
@@ -182,7 +182,7 @@ fn stale_events_are_ignored() {
     assert_eq!(s.table.rows().len(), before);
     let flags = vec![FlagResult {
         project: 0,
-        server_id: s.table.rows()[0].detail.id.clone(),
+        server_id: s.table.rows()[0].id().to_owned(),
         outcome: Ok(false),
         at: now(),
     }];
@@ -442,9 +442,8 @@ fn refusals_read_only_protected_unsupported_unknown_checking() {
         .iter()
         .find(|r| r.name() == "db-01")
         .unwrap()
-        .detail
-        .id
-        .clone();
+        .id()
+        .to_owned();
     assert!(matches!(s.resets.get(&db), Some(ResetStatus::Refused(_))));
     // Every marked server refused: the form does not open.
     let mut s = loaded();
@@ -469,7 +468,7 @@ fn reset_events_update_the_results_and_stay_honest() {
         ],
     );
     let id = resets(&effects)[0].id();
-    let sid = s.table.selected().unwrap().detail.id.clone();
+    let sid = s.table.selected().unwrap().id().to_owned();
     assert_eq!(s.resets.get(&sid), Some(&ResetStatus::Sending));
     let unknown = ResetStatus::OutcomeUnknown("no answer".into());
     update(
@@ -799,9 +798,8 @@ fn a_flag_api_not_offered_is_said_once_per_project_and_refuses_resets_there() {
                 .iter()
                 .find(|r| r.name() == *n)
                 .unwrap()
-                .detail
-                .id
-                .clone()
+                .id()
+                .to_owned()
         })
         .collect();
     let not_offered = |server_id: &String| FlagResult {

@@ -18,7 +18,7 @@ fn copied(effects: &[Effect]) -> Vec<String> {
 fn y_cycles_id_name_address_of_the_selected_server() {
     let mut s = loaded();
     select(&mut s, "web-01");
-    let id = s.table.selected().unwrap().detail.id.clone();
+    let id = s.table.selected().unwrap().id().to_owned();
     let got = copied(&feed(&mut s, [ch('y'), ch('y'), ch('y'), ch('y')]));
     assert_eq!(
         got,
@@ -26,7 +26,7 @@ fn y_cycles_id_name_address_of_the_selected_server() {
     );
     // Another server starts again at its id.
     feed(&mut s, [key(KeyCode::Down)]);
-    let next = s.table.selected().unwrap().detail.id.clone();
+    let next = s.table.selected().unwrap().id().to_owned();
     assert_eq!(copied(&feed(&mut s, [ch('y')])), [next]);
 }
 

@@ -36,7 +36,7 @@ fn fetching(s: &mut State, path: &str) -> RequestId {
 }
 
 fn shown(s: &mut State, id: RequestId) {
-    let server_id = s.table.selected().unwrap().detail.id.clone();
+    let server_id = s.table.selected().unwrap().id().to_owned();
     update(
         s,
         Msg::Worker(Event::WindowsPassword {
@@ -125,7 +125,7 @@ fn read_only_offers_no_clear_and_any_key_keeps_the_copy() {
 fn failures_are_shown_and_late_answers_dropped() {
     let mut s = loaded();
     let id = fetching(&mut s, "k.pem");
-    let server_id = s.table.selected().unwrap().detail.id.clone();
+    let server_id = s.table.selected().unwrap().id().to_owned();
     update(
         &mut s,
         Msg::Worker(Event::WindowsPassword {

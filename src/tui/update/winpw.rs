@@ -24,7 +24,7 @@ pub fn open(state: &mut State) {
         state.notice(Level::Warn, text);
         return;
     }
-    let id = row.detail.id.clone();
+    let id = row.id().to_owned();
     let Some(target) = reset::targets_of(state, &[id]).pop() else {
         state.notice(
             Level::Warn,

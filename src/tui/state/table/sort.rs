@@ -111,13 +111,7 @@ fn sort_keyed<'a, K: Ord>(
         .iter()
         .map(|&i| {
             let r = &rows[i];
-            (
-                primary(r),
-                r.project,
-                Text::of(r.name()),
-                r.detail.id.as_str(),
-                i,
-            )
+            (primary(r), r.project, Text::of(r.name()), r.id(), i)
         })
         .collect();
     keyed.sort_unstable_by(|a, b| {

@@ -4,7 +4,7 @@ use crate::tui::fixture::{now, server};
 fn ids(t: &Table) -> Vec<String> {
     t.view()
         .iter()
-        .map(|&i| t.rows()[i].detail.id.clone())
+        .map(|&i| t.rows()[i].id().to_owned())
         .collect()
 }
 
@@ -68,7 +68,7 @@ fn incremental_placement_matches_a_full_sort() {
             } else {
                 Flag::Unsupported
             };
-            t.set_flag(r.project, &r.detail.id, flag, now());
+            t.set_flag(r.project, r.id(), flag, now());
         }
         t.sync();
         assert_eq!(ids(&t), placed_from_scratch(&mut t), "{sorts} {filter}");

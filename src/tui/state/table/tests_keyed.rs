@@ -100,7 +100,7 @@ proptest! {
                 Edit::Sort(k, desc) => t.set_sort(SortKey::ALL[k], desc),
                 Edit::Flag(i, f) => {
                     if let Some(r) = t.rows().get(i % t.rows().len().max(1)) {
-                        let (p, id) = (r.project, r.detail.id.clone());
+                        let (p, id) = (r.project, r.id().to_owned());
                         let flag = match f {
                             0 => Flag::Supported,
                             1 => Flag::Unsupported,
