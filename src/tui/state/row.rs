@@ -168,12 +168,7 @@ pub struct Row {
 }
 
 impl Row {
-    /// A row still checking its flag.
-    pub fn new(project: usize, detail: ServerDetail) -> Self {
-        Self::interned(project, detail, &mut Interner::default())
-    }
-
-    /// The rows of one page, sharing their repeated values.
+    /// The rows of one page, each still checking its flag, sharing their repeated values.
     pub fn page(project: usize, details: Vec<ServerDetail>) -> Vec<Self> {
         let mut interner = Interner::default();
         details
@@ -182,8 +177,8 @@ impl Row {
             .collect()
     }
 
+    /// Copies only what the panes show, so [`for_display`]'s trimming need not run again.
     fn interned(project: usize, d: ServerDetail, interner: &mut Interner) -> Self {
-        let d = for_display(d);
         let mut meta = d.metadata.unwrap_or_default();
         let listed: Vec<(String, Address)> = d
             .addresses
@@ -439,7 +434,7 @@ mod tests {
         assert!(kept.fault.is_none() && kept.power_state.is_none());
 
         let d2 = d.clone();
-        let row = super::Row::new(0, d);
+        let row = super::Row::page(0, vec![d]).remove(0);
         assert_eq!(row.os(), Some("Windows"));
         assert_eq!(row.image_name(), Some("Windows-image"));
         assert_eq!(row.private_ip(), d2.private_ip());

@@ -71,16 +71,13 @@ fn lines<'a>(state: &'a State, row: &'a Row, theme: Theme) -> Vec<Line<'a>> {
         field("az", s(row.availability_zone()), theme),
     ]);
     out.extend(addresses(row, theme));
-    let tags = Some(
-        row.tags()
-            .iter()
-            .map(|x| clean(x).into_owned())
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
+    let tags = (row.tags().iter())
+        .map(|x| clean(x).into_owned())
+        .collect::<Vec<_>>()
+        .join(", ");
     out.push(field(
         "tags",
-        tags.filter(|t| !t.is_empty()).unwrap_or_else(|| "-".into()),
+        if tags.is_empty() { "-".into() } else { tags },
         theme,
     ));
     out.push(field("description", s(row.description()), theme));
