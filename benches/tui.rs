@@ -20,6 +20,7 @@ use ecsreset::config::KeyMap;
 use ecsreset::tui::fixture::{ch, key, server};
 use ecsreset::tui::msg::{Effect, Event, FlagResult, Msg, Request, RequestId};
 use ecsreset::tui::runtime::{DRAIN_BUDGET, drain};
+use ecsreset::tui::state::row::Row;
 use ecsreset::tui::state::{ProjectState, State};
 use ecsreset::tui::ui;
 use ecsreset::tui::update::{start, update};
@@ -102,7 +103,8 @@ impl Fleet {
                         out.push(Event::Page {
                             id,
                             project: p,
-                            servers: page.to_vec(),
+                            // The worker builds the rows, off the loop being timed.
+                            rows: Row::page(p, page.to_vec()),
                         });
                         if n + 1 == pages[g].len() {
                             out.push(Event::Listed {

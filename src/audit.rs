@@ -107,11 +107,11 @@ pub fn for_audit(d: ServerDetail) -> ServerDetail {
 /// A project's ECS servers, then its bare-metal servers, as one list (the table shows them
 /// together). A failed ECS list fails the project; a failed BMS list is reported as
 /// [`AuditEvent::BareMetalFailed`] and leaves the ECS servers listed.
-pub async fn list_project<T>(
+pub async fn list_project<T: Send>(
     cloud: &Cloud,
     p: &ProjectRef,
     page_size: u32,
-    keep: impl Fn(ServerDetail) -> T,
+    keep: impl Fn(ServerDetail) -> T + Sync,
     sink: Sink<'_>,
 ) -> Result<Vec<T>, CloudError> {
     let mut servers = cloud.list_servers_mapped(p, page_size, &keep).await?;

@@ -21,6 +21,7 @@ pub mod regions;
 pub mod retry;
 pub mod server_password;
 pub mod sign;
+pub mod split;
 pub mod wire;
 
 pub use agency::AgencySpec;
@@ -256,6 +257,16 @@ impl Cloud {
     pub(crate) async fn send(&self, call: &http::Call) -> Result<http::Answer, CloudError> {
         let client = call.project_id.as_deref().map_or(self, |id| self.route(id));
         client.transport.send(call).await
+    }
+
+    /// [`Cloud::send`], with one array's elements handed over as they are read.
+    pub(crate) async fn send_streamed(
+        &self,
+        call: &http::Call,
+        elements: &mut dyn http::Elements,
+    ) -> Result<http::Answer, CloudError> {
+        let client = call.project_id.as_deref().map_or(self, |id| self.route(id));
+        client.transport.send_streamed(call, elements).await
     }
 }
 

@@ -6,7 +6,7 @@
 //! app reads under the same JSON names as the ECS model, so it is parsed into
 //! [`ServerDetail`] and marked [`ServerKind::Bms`]. There is no batch reset for BMS.
 
-use super::ecs::{ResetAccepted, decode, to_body};
+use super::ecs::{Kept, ResetAccepted, decode, to_body};
 use super::http::Call;
 use super::kind::ServerKind;
 use super::limiter::ApiClass;
@@ -108,6 +108,18 @@ impl Cloud {
         page: u32,
         limit: u32,
     ) -> Result<ListBareMetalServersResponse, CloudError> {
+        let (count, servers) = self.bms_page_kept(p, page, limit, &|s| s).await?;
+        Ok(ListBareMetalServersResponse { count, servers })
+    }
+
+    /// One page, each server marked bare metal and passed through `keep` as it is read.
+    async fn bms_page_kept<T: Send>(
+        &self,
+        p: &ProjectRef,
+        page: u32,
+        limit: u32,
+        keep: &(dyn Fn(ServerDetail) -> T + Sync),
+    ) -> Result<(Option<u64>, Vec<T>), CloudError> {
         let mut call = self.bms_call(p, BmsApi::List, "")?;
         call.query = vec![
             (
@@ -116,11 +128,14 @@ impl Cloud {
             ),
             ("offset".into(), QueryValue::Int(page.max(1).into())),
         ];
-        let mut resp: ListBareMetalServersResponse = decode(self.send(&call).await?)?;
-        for s in &mut resp.servers {
+        let marked = |mut s: ServerDetail| {
             s.kind = ServerKind::Bms;
-        }
-        Ok(resp)
+            keep(s)
+        };
+        let mut kept = Kept::new(&marked);
+        let rest: ListBareMetalServersResponse =
+            decode(self.send_streamed(&call, &mut kept).await?)?;
+        Ok((rest.count, kept.finish(rest.servers)))
     }
 
     /// Every bare-metal server of a project, until a short page or `count` is reached.
@@ -133,22 +148,21 @@ impl Cloud {
     }
 
     /// [`Cloud::list_bare_metal`] with `keep` applied to each page as it arrives.
-    pub async fn list_bare_metal_mapped<T>(
+    pub async fn list_bare_metal_mapped<T: Send>(
         &self,
         p: &ProjectRef,
         limit: u32,
-        keep: impl Fn(ServerDetail) -> T,
+        keep: impl Fn(ServerDetail) -> T + Sync,
     ) -> Result<Vec<T>, CloudError> {
         let limit = limit.clamp(1, MAX_PAGE);
         let mut all = Vec::new();
         for page in 1.. {
-            let resp = self.list_bare_metal_page(p, page, limit).await?;
-            let got = resp.servers.len();
-            all.extend(resp.servers.into_iter().map(&keep));
-            let done = got < limit as usize || resp.count.is_some_and(|c| all.len() as u64 >= c);
-            let runaway = resp
-                .count
-                .is_some_and(|c| u64::from(page) * u64::from(limit) > c + u64::from(limit));
+            let (count, servers) = self.bms_page_kept(p, page, limit, &keep).await?;
+            let got = servers.len();
+            all.extend(servers);
+            let done = got < limit as usize || count.is_some_and(|c| all.len() as u64 >= c);
+            let runaway =
+                count.is_some_and(|c| u64::from(page) * u64::from(limit) > c + u64::from(limit));
             if done || runaway || got == 0 {
                 break;
             }

@@ -1,7 +1,7 @@
 //! ECS calls: list servers (paged), reset flag, reset (single and batch), reboot, job status.
 
 use super::capability::Capability;
-use super::http::Call;
+use super::http::{Call, Elements};
 use super::limiter::ApiClass;
 use super::sign::{QueryValue, pct};
 use super::wire::{
@@ -18,6 +18,45 @@ use zeroize::Zeroizing;
 
 /// The API's maximum page size.
 pub const MAX_PAGE: u32 = 1000;
+
+/// A list page's servers as they are read, each through `keep`: a page of full records is
+/// never held (see [`super::split`]).
+pub(crate) struct Kept<'a, T> {
+    keep: &'a (dyn Fn(ServerDetail) -> T + Sync),
+    servers: Vec<T>,
+}
+
+impl<'a, T> Kept<'a, T> {
+    pub(crate) fn new(keep: &'a (dyn Fn(ServerDetail) -> T + Sync)) -> Self {
+        Self {
+            keep,
+            servers: Vec::new(),
+        }
+    }
+
+    /// What was kept, then what the rest of the answer held (an array the splitter left in
+    /// place, such as a key spelled with escapes).
+    pub(crate) fn finish(mut self, rest: Vec<ServerDetail>) -> Vec<T> {
+        self.servers.extend(rest.into_iter().map(self.keep));
+        self.servers
+    }
+}
+
+impl<T: Send> Elements for Kept<'_, T> {
+    fn key(&self) -> &'static str {
+        "servers"
+    }
+
+    fn restart(&mut self) {
+        self.servers.clear();
+    }
+
+    fn element(&mut self, json: &[u8]) -> Result<(), serde_json::Error> {
+        self.servers
+            .push((self.keep)(serde_json::from_slice(json)?));
+        Ok(())
+    }
+}
 
 /// What the reset API can confirm: the request was accepted. The guest applies the password
 /// only after a (re)start, and a failing in-guest plug-in is never reported.
@@ -76,6 +115,18 @@ impl Cloud {
         page: u32,
         limit: u32,
     ) -> Result<ListServersResponse, CloudError> {
+        let (count, servers) = self.list_page_kept(p, page, limit, &|s| s).await?;
+        Ok(ListServersResponse { count, servers })
+    }
+
+    /// One page, each server through `keep` as it is read: its count and what was kept.
+    async fn list_page_kept<T: Send>(
+        &self,
+        p: &ProjectRef,
+        page: u32,
+        limit: u32,
+        keep: &(dyn Fn(ServerDetail) -> T + Sync),
+    ) -> Result<(Option<u64>, Vec<T>), CloudError> {
         let mut call = self.ecs_call(p, ApiClass::EcsList, Method::GET, "/cloudservers/detail")?;
         call.query = vec![
             (
@@ -84,7 +135,9 @@ impl Cloud {
             ),
             ("offset".into(), QueryValue::Int(page.max(1).into())),
         ];
-        decode(self.send(&call).await?)
+        let mut kept = Kept::new(keep);
+        let rest: ListServersResponse = decode(self.send_streamed(&call, &mut kept).await?)?;
+        Ok((rest.count, kept.finish(rest.servers)))
     }
 
     /// Every server of a project, page by page, until a short page or `count` is reached.
@@ -98,11 +151,11 @@ impl Cloud {
 
     /// [`Cloud::list_servers`], with `keep` applied to each page as it arrives: a caller that
     /// needs only part of each record never holds a whole project's full records at once.
-    pub async fn list_servers_mapped<T>(
+    pub async fn list_servers_mapped<T: Send>(
         &self,
         p: &ProjectRef,
         limit: u32,
-        keep: impl Fn(ServerDetail) -> T,
+        keep: impl Fn(ServerDetail) -> T + Sync,
     ) -> Result<Vec<T>, CloudError> {
         let mut all = Vec::new();
         self.list_servers_paged(p, limit, keep, |page| all.extend(page))
@@ -113,25 +166,24 @@ impl Cloud {
     /// The paging of [`Cloud::list_servers_mapped`], handing each page to `page` as it
     /// arrives (a screen can show the first rows before the last page is in). Returns how
     /// many servers there were.
-    pub async fn list_servers_paged<T>(
+    pub async fn list_servers_paged<T: Send>(
         &self,
         p: &ProjectRef,
         limit: u32,
-        keep: impl Fn(ServerDetail) -> T,
+        keep: impl Fn(ServerDetail) -> T + Sync,
         mut page_out: impl FnMut(Vec<T>),
     ) -> Result<usize, CloudError> {
         let limit = limit.clamp(1, MAX_PAGE);
         let mut seen = 0usize;
         for page in 1.. {
-            let resp = self.list_servers_page(p, page, limit).await?;
-            let got = resp.servers.len();
+            let (count, servers) = self.list_page_kept(p, page, limit, &keep).await?;
+            let got = servers.len();
             seen += got;
-            page_out(resp.servers.into_iter().map(&keep).collect());
-            let done = got < limit as usize || resp.count.is_some_and(|c| seen as u64 >= c);
+            page_out(servers);
+            let done = got < limit as usize || count.is_some_and(|c| seen as u64 >= c);
             // A server that keeps answering full pages past its own count is broken; stop.
-            let runaway = resp
-                .count
-                .is_some_and(|c| u64::from(page) * u64::from(limit) > c + u64::from(limit));
+            let runaway =
+                count.is_some_and(|c| u64::from(page) * u64::from(limit) > c + u64::from(limit));
             if done || runaway || got == 0 {
                 break;
             }

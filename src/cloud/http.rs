@@ -5,6 +5,7 @@ use super::error::{CloudError, decode_error};
 use super::limiter::{ApiClass, Limiter, Outcome, Policy};
 use super::retry::{Attempt, RetryPolicy, parse_retry_after, should_retry};
 use super::sign::{self, QueryValue, SignInput};
+use super::split;
 use crate::report::clean;
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};
@@ -106,16 +107,31 @@ impl Transport {
 
     /// Sends with retries; a status of 400 or more becomes [`CloudError::Api`].
     pub async fn send(&self, call: &Call) -> Result<Answer, CloudError> {
-        self.send_as(call, true).await
+        self.send_as(call, true, None).await
+    }
+
+    /// [`Transport::send`], with the elements of one array of a 2xx answer handed to
+    /// `elements` as they are read: the answer's body is the rest (see [`split`]).
+    pub async fn send_streamed(
+        &self,
+        call: &Call,
+        elements: &mut dyn Elements,
+    ) -> Result<Answer, CloudError> {
+        self.send_as(call, true, Some(elements)).await
     }
 
     /// Sends signed with [`Transport::credentials`] even for an agency profile: the
     /// `assume_role` call itself.
     pub(crate) async fn send_signed_by_source(&self, call: &Call) -> Result<Answer, CloudError> {
-        self.send_as(call, false).await
+        self.send_as(call, false, None).await
     }
 
-    async fn send_as(&self, call: &Call, own: bool) -> Result<Answer, CloudError> {
+    async fn send_as(
+        &self,
+        call: &Call,
+        own: bool,
+        mut elements: Option<&mut dyn Elements>,
+    ) -> Result<Answer, CloudError> {
         let host = authority(&call.base);
         let mut attempt = 0;
         loop {
@@ -130,7 +146,12 @@ impl Transport {
             let permit = self.limiter.acquire(call.api, &host).await;
             let started = Instant::now();
             let at = Utc::now();
-            let result = self.attempt(call, &credentials).await;
+            if let Some(e) = elements.as_deref_mut() {
+                e.restart();
+            }
+            let result = self
+                .attempt(call, &credentials, elements.as_deref_mut())
+                .await;
             permit.finish(outcome(&result));
             let (kind, retry_after) = match &result {
                 Ok(_) => (None, None),
@@ -184,7 +205,12 @@ impl Transport {
         }
     }
 
-    async fn attempt(&self, call: &Call, credentials: &Credentials) -> Result<Answer, Failure> {
+    async fn attempt<'e>(
+        &self,
+        call: &Call,
+        credentials: &Credentials,
+        elements: Option<&mut (dyn Elements + 'e)>,
+    ) -> Result<Answer, Failure> {
         let request = self.build(call, credentials).map_err(Failure::Decode)?;
         let response = self
             .client(call.api)
@@ -199,7 +225,19 @@ impl Transport {
             )));
         }
         let retry_after = header_text(&response, "retry-after").and_then(|v| parse_retry_after(&v));
-        let body = read_capped(response).await.map_err(|e| match e {
+        let body = match elements {
+            Some(elements) if status < 300 => read_split(response, elements).await,
+            _ => read_capped(response).await,
+        };
+        let bad_body = |message: String| {
+            let answer = Answer {
+                status,
+                body: Vec::new(),
+                request_id: request_id.clone(),
+            };
+            Failure::BadBody(answer, message)
+        };
+        let body = body.map_err(|e| match e {
             // A change accepted (2xx) with an answer too big to read may have been applied.
             ReadError::TooLarge if !call.idempotent && status < 400 => {
                 Failure::Decode(CloudError::OutcomeUnknown {
@@ -218,6 +256,17 @@ impl Transport {
                 request_id: request_id.clone(),
             }),
             ReadError::Net(e) => no_answer(&e),
+            ReadError::Broken(b) => bad_body(format!("body is not the documented JSON ({})", b.0)),
+            // Not JSON at all (cut short, garbage) is transient like any bad body; JSON of
+            // another shape is the API's answer, and a retry would read the same.
+            ReadError::Element(e) if e.is_syntax() || e.is_eof() => {
+                bad_body(format!("body is not the documented JSON ({e})"))
+            }
+            ReadError::Element(e) => Failure::Decode(CloudError::Decode {
+                status,
+                message: format!("body is not the documented JSON ({e})"),
+                request_id: request_id.clone(),
+            }),
         })?;
         let answer = Answer {
             status,
@@ -458,6 +507,41 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 enum ReadError {
     TooLarge,
     Net(reqwest::Error),
+    Broken(split::Broken),
+    Element(serde_json::Error),
+}
+
+/// Takes the elements of one top-level array of a 2xx answer as they are read.
+pub trait Elements: Send {
+    /// The array's key in the answer's object.
+    fn key(&self) -> &'static str;
+    /// An attempt starts: whatever an earlier one handed over is dropped.
+    fn restart(&mut self);
+    fn element(&mut self, json: &[u8]) -> Result<(), serde_json::Error>;
+}
+
+/// The body without the array's elements, which went to `elements` as they came.
+async fn read_split<'e>(
+    mut r: reqwest::Response,
+    elements: &mut (dyn Elements + 'e),
+) -> Result<Vec<u8>, ReadError> {
+    if r.content_length().is_some_and(|n| n as usize > MAX_BODY) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut splitter = split::Splitter::new(elements.key());
+    let mut each = |json: &[u8]| elements.element(json);
+    let mut read = 0;
+    while let Some(chunk) = r.chunk().await.map_err(ReadError::Net)? {
+        read += chunk.len();
+        if read > MAX_BODY {
+            return Err(ReadError::TooLarge);
+        }
+        splitter.feed(&chunk, &mut each).map_err(|f| match f {
+            split::Fault::Broken(b) => ReadError::Broken(b),
+            split::Fault::Element(e) => ReadError::Element(e),
+        })?;
+    }
+    splitter.finish().map_err(ReadError::Broken)
 }
 
 async fn read_capped(mut r: reqwest::Response) -> Result<Vec<u8>, ReadError> {

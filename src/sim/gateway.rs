@@ -270,7 +270,9 @@ async fn inject(shared: &Shared, fault: Injected, parts: &Parts, rid: &str) -> R
         Injected::Garbage(true) => raw(
             200,
             reply::JSON,
-            r#"{"count": 3, "servers": [{"id": "6a3f1c2e-8b7d-4e5f-9a0b-1c2d3e4f5a6b", "name": "web-"#,
+            // Cut after a whole server, as a dropped proxy connection cuts a page: a client
+            // that reads pages as they arrive must not keep that server when it retries.
+            r#"{"count": 3, "servers": [{"id": "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e", "name": "web-00"}, {"id": "6a3f1c2e-8b7d-4e5f-9a0b-1c2d3e4f5a6b", "name": "web-"#,
         ),
         Injected::Garbage(false) => raw(
             200,

@@ -276,11 +276,13 @@ pub enum Event {
         path: String,
         count: usize,
     },
-    /// One page of a project's list while more may follow; `Listed` ends the list.
+    /// One page of a project's list while more may follow; `Listed` ends the list. The
+    /// worker builds the rows, so the UI thread only places them and a page waiting in the
+    /// queue is as small as it will be in the table.
     Page {
         id: RequestId,
         project: usize,
-        servers: Vec<ServerDetail>,
+        rows: Vec<crate::tui::state::row::Row>,
     },
     /// A project's list is complete: `servers` are its last ones (after any `Page`s), and
     /// servers not named by this list are gone.

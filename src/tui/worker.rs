@@ -15,7 +15,7 @@ use crate::cloud::capability::FlagError;
 use crate::cloud::wire::ServerDetail;
 use crate::cloud::{Cloud, CloudError, ProjectRef, iam};
 use crate::tui::msg::{Event, FlagResult, ProjectSpec, Request, RequestId};
-use crate::tui::state::row::for_display;
+use crate::tui::state::row::{Row, for_display};
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -184,9 +184,10 @@ pub fn describe(e: &CloudError) -> String {
 /// What the listing task reports to [`forward`]: a page of a list still coming in, or one
 /// of the audit engine's events.
 enum Progress {
+    /// Rows of the project at this index of the UI's list.
     Page {
-        project: ProjectRef,
-        servers: Vec<ServerDetail>,
+        project: usize,
+        rows: Vec<Row>,
     },
     Audit(AuditEvent),
 }
@@ -199,7 +200,7 @@ enum Progress {
 /// audit engine's own.
 async fn fan_out(
     cloud: &Cloud,
-    refs: Vec<ProjectRef>,
+    refs: Vec<(ProjectRef, usize)>,
     opts: WorkerOptions,
     out: &mpsc::UnboundedSender<Progress>,
 ) {
@@ -207,13 +208,13 @@ async fn fan_out(
         let _ = out.send(Progress::Audit(e));
     };
     let sink: audit::Sink<'_> = &sink;
-    let per_project = refs.into_iter().map(|project| async move {
+    let per_project = refs.into_iter().map(|(project, at)| async move {
         let mut asks = Vec::new();
         let page = |servers: Vec<ServerDetail>| {
             asks.extend(audit::flag_asks(&project, &servers));
             let _ = out.send(Progress::Page {
-                project: project.clone(),
-                servers,
+                project: at,
+                rows: Row::page(at, servers),
             });
         };
         let listed = cloud.list_servers_paged(&project, opts.page_size, for_display, page);
@@ -228,8 +229,8 @@ async fn fan_out(
                     Ok(bms) if !bms.is_empty() => {
                         asks.extend(audit::flag_asks(&project, &bms));
                         let _ = out.send(Progress::Page {
-                            project: project.clone(),
-                            servers: bms,
+                            project: at,
+                            rows: Row::page(at, bms),
                         });
                     }
                     Ok(_) => {}
@@ -265,6 +266,13 @@ async fn list_all(
 ) {
     let (refs, index) = resolve(&cloud, id, specs, &tx).await;
     let (progress_tx, progress_rx) = mpsc::unbounded_channel::<Progress>();
+    let refs = refs
+        .into_iter()
+        .map(|r| {
+            let at = index[&r];
+            (r, at)
+        })
+        .collect();
     let produce = async move {
         fan_out(&cloud, refs, opts, &progress_tx).await;
         drop(progress_tx);
@@ -359,21 +367,14 @@ async fn forward(
         for progress in buf.drain(..) {
             let event = match progress {
                 Progress::Audit(event) => event,
-                Progress::Page { project, servers } => {
+                Progress::Page { project, rows } => {
                     if !flags.is_empty() {
                         let _ = tx.send(Event::Flags {
                             id,
                             flags: std::mem::take(&mut flags),
                         });
                     }
-                    let Some(&project) = index.get(&project) else {
-                        continue;
-                    };
-                    let _ = tx.send(Event::Page {
-                        id,
-                        project,
-                        servers,
-                    });
+                    let _ = tx.send(Event::Page { id, project, rows });
                     continue;
                 }
             };

@@ -448,6 +448,40 @@ async fn garbage_bodies_are_decode_errors() {
     }
 }
 
+/// Pages are read server by server as they arrive; a page cut short after whole servers is
+/// read again from scratch, so none of its servers is kept twice or kept from the cut body.
+#[tokio::test]
+async fn a_list_cut_short_is_read_again_from_scratch() {
+    let fleet = Fleet::generate(1, 40, 28);
+    let p = regional(&fleet).remove(0);
+    let mut want: Vec<String> = fleet.projects[0]
+        .servers
+        .iter()
+        .map(|s| s.id.clone())
+        .collect();
+    want.sort();
+    let sim = start(sim_config(fleet)).await;
+    sim.set_faults(Faults {
+        garbage_rate: 0.5,
+        ..Faults::none()
+    });
+    let mut s = settings(&sim);
+    s.retry = fast_retry(30);
+    let cloud = Cloud::new(s).unwrap();
+    for _ in 0..4 {
+        let mut got: Vec<String> = cloud
+            .list_servers(&p, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        got.sort();
+        assert_eq!(got, want);
+    }
+    assert!(sim.stats().injected_faults > 0, "{:?}", sim.stats());
+}
+
 #[tokio::test]
 async fn dropped_connections_on_reads_are_retried_then_transport_errors() {
     let fleet = Fleet::generate(1, 5, 27);

@@ -144,6 +144,11 @@ impl Table {
     /// again, a new one is added. The old rows stay until the listing ends, so a refresh
     /// never empties the screen.
     pub fn add_page(&mut self, project: usize, servers: Vec<ServerDetail>) {
+        self.add_rows(project, Row::page(project, servers));
+    }
+
+    /// [`Table::add_page`] with the rows already built (by the worker, off the UI thread).
+    pub fn add_rows(&mut self, project: usize, rows: Vec<Row>) {
         self.ensure_project(project);
         if !self.listing[project] {
             self.listing[project] = true;
@@ -151,8 +156,9 @@ impl Table {
         }
         let stamp = self.stamp[project];
         self.ranks = None;
-        self.rows.reserve(servers.len());
-        for row in Row::page(project, servers) {
+        self.rows.reserve(rows.len());
+        for mut row in rows {
+            row.project = project;
             self.bare_metal += usize::from(row.kind().is_bms());
             let i = match self.by_id.get(row.id()) {
                 Some(&i) if self.rows[i].project == project => {

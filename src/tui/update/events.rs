@@ -56,9 +56,7 @@ pub fn on_event(state: &mut State, event: Event) -> Vec<Effect> {
                 format!("sealed {count} password(s) in {path}; `ecsreset reveal SERVER` shows one"),
             );
         }
-        Event::Page {
-            project, servers, ..
-        } => state.table.add_page(project, servers),
+        Event::Page { project, rows, .. } => state.table.add_rows(project, rows),
         Event::Listed {
             project, servers, ..
         } => listed(state, project, servers, audit),
