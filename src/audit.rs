@@ -143,7 +143,19 @@ pub async fn check_flags(
     concurrency: usize,
     sink: Sink<'_>,
 ) {
-    futures::stream::iter(items)
+    check_flag_stream(cloud, futures::stream::iter(items), concurrency, sink).await;
+}
+
+/// [`check_flags`] for servers that keep coming (projects listed one after another): one
+/// pool of `concurrency` checks for all of them, rather than one per project, so the checks
+/// waiting for the limiter stay few however many projects are listed.
+pub async fn check_flag_stream(
+    cloud: &Cloud,
+    items: impl futures::Stream<Item = (ProjectRef, String, ServerKind)>,
+    concurrency: usize,
+    sink: Sink<'_>,
+) {
+    items
         .map(|(project, server_id, kind)| async move {
             let outcome = cloud.reset_flag_of(&project, &server_id, kind).await;
             sink(AuditEvent::Flag {

@@ -15,9 +15,10 @@ use crate::cloud::capability::FlagError;
 use crate::cloud::wire::ServerDetail;
 use crate::cloud::{Cloud, CloudError, ProjectRef, iam};
 use crate::tui::msg::{Event, FlagResult, ProjectSpec, Request, RequestId};
-use crate::tui::state::row::{Row, for_display};
+use crate::tui::state::row::{Interner, Row};
 use futures::StreamExt;
 use std::collections::HashMap;
+use std::sync::PoisonError;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::{AbortHandle, JoinHandle, JoinSet};
@@ -192,6 +193,13 @@ enum Progress {
     Audit(AuditEvent),
 }
 
+/// Projects listed at once. Each holds a connection whose read buffer grows to a page's
+/// chunks and a page of rows in flight; the gateway's list limit, not this, paces them.
+const LISTING: usize = 16;
+
+/// A flag to check: the server's project, id and kind.
+type Ask = (ProjectRef, String, crate::cloud::ServerKind);
+
 /// Lists every project and checks its flags as soon as its list is in, like [`audit::run`]
 /// (whose future cannot be spawned: its per-project closure borrows the project, and the
 /// compiler cannot prove that Send for every lifetime, rust-lang/rust#102211). Each page goes
@@ -208,50 +216,65 @@ async fn fan_out(
         let _ = out.send(Progress::Audit(e));
     };
     let sink: audit::Sink<'_> = &sink;
-    let per_project = refs.into_iter().map(|(project, at)| async move {
-        let mut asks = Vec::new();
-        let page = |servers: Vec<ServerDetail>| {
-            asks.extend(audit::flag_asks(&project, &servers));
-            let _ = out.send(Progress::Page {
-                project: at,
-                rows: Row::page(at, servers),
-            });
-        };
-        let listed = cloud.list_servers_paged(&project, opts.page_size, for_display, page);
-        match listed.await {
-            Ok(_) => {
-                // Bare-metal servers after the ECS ones, as `audit::list_project` does; a
-                // failed BMS list leaves the ECS servers listed.
-                match cloud
-                    .list_bare_metal_mapped(&project, opts.page_size, for_display)
-                    .await
-                {
-                    Ok(bms) if !bms.is_empty() => {
-                        asks.extend(audit::flag_asks(&project, &bms));
-                        let _ = out.send(Progress::Page {
-                            project: at,
-                            rows: Row::page(at, bms),
-                        });
+    let (asks_tx, asks_rx) = futures::channel::mpsc::unbounded::<Vec<Ask>>();
+    // The senders live in this closure, which `lists` drops when every list is done: then
+    // the flag pool sees the end of its input.
+    let per_project = refs.into_iter().map(move |(project, at)| {
+        let asks_tx = asks_tx.clone();
+        async move {
+            let mut asks = Vec::new();
+            // Each server becomes its row as it is read, sharing one project's repeated
+            // values: a page in flight is never more than the rows it will leave behind.
+            let interner = std::sync::Mutex::new(Interner::default());
+            let keep = |d: ServerDetail| {
+                let mut interner = interner.lock().unwrap_or_else(PoisonError::into_inner);
+                Row::of(at, d, &mut interner)
+            };
+            let mut send = |rows: Vec<Row>| {
+                asks.extend(
+                    rows.iter()
+                        .map(|r| (project.clone(), r.id().to_owned(), r.kind())),
+                );
+                let _ = out.send(Progress::Page { project: at, rows });
+            };
+            let listed = cloud
+                .list_servers_paged(&project, opts.page_size, keep, &mut send)
+                .await;
+            match listed {
+                Ok(_) => {
+                    // Bare-metal servers after the ECS ones, as `audit::list_project` does;
+                    // a failed BMS list leaves the ECS servers listed.
+                    match cloud
+                        .list_bare_metal_mapped(&project, opts.page_size, keep)
+                        .await
+                    {
+                        Ok(bms) if !bms.is_empty() => send(bms),
+                        Ok(_) => {}
+                        Err(error) => sink(AuditEvent::BareMetalFailed {
+                            project: project.clone(),
+                            error,
+                        }),
                     }
-                    Ok(_) => {}
-                    Err(error) => sink(AuditEvent::BareMetalFailed {
-                        project: project.clone(),
-                        error,
-                    }),
+                    sink(AuditEvent::Listed {
+                        project,
+                        servers: Vec::new(),
+                    });
+                    let _ = asks_tx.unbounded_send(asks);
                 }
-                sink(AuditEvent::Listed {
-                    project: project.clone(),
-                    servers: Vec::new(),
-                });
-                audit::check_flags(cloud, asks, opts.concurrency, sink).await;
+                Err(error) => sink(AuditEvent::ListFailed { project, error }),
             }
-            Err(error) => sink(AuditEvent::ListFailed { project, error }),
         }
     });
-    futures::stream::iter(per_project)
-        .buffer_unordered(opts.concurrency.clamp(1, 64))
-        .collect::<Vec<()>>()
-        .await;
+    let lists = async move {
+        futures::stream::iter(per_project)
+            .buffer_unordered(LISTING)
+            .collect::<Vec<()>>()
+            .await;
+    };
+    // Flags are checked as each project's list is in, all projects from one pool.
+    let asks = asks_rx.flat_map(futures::stream::iter);
+    let flags = audit::check_flag_stream(cloud, asks, opts.concurrency, sink);
+    tokio::join!(lists, flags);
 }
 
 /// Resolves missing project ids, then lists every project and checks every flag,

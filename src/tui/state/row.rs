@@ -177,6 +177,12 @@ impl Row {
             .collect()
     }
 
+    /// One server's row, sharing repeated values with the others `interner` has seen: a
+    /// list page becomes rows as it is read.
+    pub fn of(project: usize, d: ServerDetail, interner: &mut Interner) -> Self {
+        Self::interned(project, d, interner)
+    }
+
     /// Copies only what the panes show, so [`for_display`]'s trimming need not run again.
     fn interned(project: usize, d: ServerDetail, interner: &mut Interner) -> Self {
         let mut meta = d.metadata.unwrap_or_default();
