@@ -11,12 +11,12 @@ pub use super::row::{Flag, Row, SortKey};
 use crate::cloud::wire::ServerDetail;
 use chrono::{DateTime, Utc};
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 #[derive(Debug, Default)]
 pub struct Table {
     rows: Vec<Row>,
-    by_id: HashMap<String, usize>,
+    by_id: ids::Ids,
     /// Row indices of each project, so its list never scans the others.
     per_project: Vec<Vec<usize>>,
     /// The listing of each project in progress: its pages so far are in `rows`, stamped with
@@ -61,7 +61,7 @@ impl Table {
     }
 
     pub fn get(&self, server_id: &str) -> Option<&Row> {
-        self.by_id.get(server_id).map(|&i| &self.rows[i])
+        self.by_id.get(&self.rows, server_id).map(|i| &self.rows[i])
     }
 
     /// Indices into [`Table::rows`] of the visible rows, in display order.
@@ -160,8 +160,8 @@ impl Table {
         for mut row in rows {
             row.project = project;
             self.bare_metal += usize::from(row.kind().is_bms());
-            let i = match self.by_id.get(row.id()) {
-                Some(&i) if self.rows[i].project == project => {
+            let i = match self.by_id.get(&self.rows, row.id()) {
+                Some(i) if self.rows[i].project == project => {
                     if self.rows[i].flag == Flag::Checking {
                         self.checking -= 1;
                     }
@@ -171,8 +171,8 @@ impl Table {
                 }
                 _ => {
                     let i = self.rows.len();
-                    self.by_id.insert(row.id().to_owned(), i);
                     self.rows.push(row);
+                    self.by_id.insert(&self.rows, i);
                     self.row_stamp.push(stamp);
                     self.per_project[project].push(i);
                     i
@@ -245,10 +245,9 @@ impl Table {
             n += 1;
             keep[n - 1]
         });
-        self.by_id.clear();
+        self.by_id.rebuild(&self.rows);
         self.per_project.iter_mut().for_each(Vec::clear);
         for (i, r) in self.rows.iter().enumerate() {
-            self.by_id.insert(r.id().to_owned(), i);
             self.per_project[r.project].push(i);
         }
         self.touched.clear();
@@ -258,7 +257,7 @@ impl Table {
 
     /// Records a flag; ignored for a server that is not (or no longer) in that project.
     pub fn set_flag(&mut self, project: usize, server_id: &str, flag: Flag, at: DateTime<Utc>) {
-        let Some(&i) = self.by_id.get(server_id) else {
+        let Some(i) = self.by_id.get(&self.rows, server_id) else {
             return;
         };
         let row = &mut self.rows[i];
@@ -381,7 +380,7 @@ impl Table {
             return;
         }
         let found = self.selected.as_ref().and_then(|id| {
-            let &row = self.by_id.get(id)?;
+            let row = self.by_id.get(&self.rows, id)?;
             self.view.iter().position(|&i| i == row)
         });
         match found {
@@ -591,6 +590,7 @@ impl filter::Subject for Subject<'_> {
     }
 }
 
+mod ids;
 mod sort;
 
 #[cfg(test)]
