@@ -58,9 +58,9 @@ impl Default for AuditOptions {
 
 pub type Sink<'a> = &'a (dyn Fn(AuditEvent) + Send + Sync);
 
-/// How many projects are audited at once. Each list decodes pages of up to 1,000 full records
-/// before they are trimmed, so this bounds the memory a large fleet's listing takes; the
-/// limiter, shared by all projects, bounds the calls in flight.
+/// How many projects are audited at once. Each holds its listed servers (trimmed as each is
+/// read, see `cloud::split`) until its flags are in, so this bounds the memory a large
+/// fleet's audit takes; the limiter, shared by all projects, bounds the calls in flight.
 const PROJECTS_AT_ONCE: usize = 4;
 
 /// Audits `projects`, calling `sink` once per event, and returns when every flag is settled.
