@@ -13,10 +13,31 @@ pub(super) const RANK_WORTH: usize = if cfg!(test) { 8 } else { 4096 };
 /// A string that compares as the string does, its first sixteen bytes as a number first.
 /// Server names share long prefixes (`web-prod-00017`): with eight bytes most comparisons
 /// of a name sort tied and followed the row to its text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Text<'a> {
     head: u128,
     all: &'a str,
+}
+
+impl Ord for Text<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.head.cmp(&other.head).then_with(|| {
+            // Equal heads of texts that fit in them: the shorter is a prefix of the longer
+            // (the rest is zero padding), so the lengths decide without reading the texts;
+            // a status or OS sort is almost all such ties.
+            if self.all.len() <= 16 && other.all.len() <= 16 {
+                self.all.len().cmp(&other.all.len())
+            } else {
+                self.all.cmp(other.all)
+            }
+        })
+    }
+}
+
+impl PartialOrd for Text<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl<'a> Text<'a> {
@@ -123,4 +144,18 @@ fn sort_keyed<'a, K: Ord>(
     });
     idx.clear();
     idx.extend(keyed.into_iter().map(|k| k.4));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Text;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Texts order as the strings do, with and without NULs, short and long.
+        #[test]
+        fn texts_order_as_their_strings(a in "[a\\x00b]{0,20}", b in "[a\\x00b]{0,20}") {
+            prop_assert_eq!(Text::of(&a).cmp(&Text::of(&b)), a.cmp(&b));
+        }
+    }
 }
