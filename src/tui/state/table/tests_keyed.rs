@@ -19,6 +19,8 @@ enum Edit {
     Sort(usize, bool),
     Flag(usize, u8),
     Page(usize, u32),
+    /// The lists end, then the loop's tick ranks the rows for the tie-break.
+    Prepare,
 }
 
 fn filter_text() -> impl Strategy<Value = String> {
@@ -55,6 +57,7 @@ fn edit() -> impl Strategy<Value = Edit> {
         1 => (0..SortKey::ALL.len(), any::<bool>()).prop_map(|(k, d)| Edit::Sort(k, d)),
         2 => (0..400usize, 0..5u8).prop_map(|(i, f)| Edit::Flag(i, f)),
         1 => (0..3usize, 0..40u32).prop_map(|(p, from)| Edit::Page(p, from)),
+        1 => Just(Edit::Prepare),
     ]
 }
 
@@ -112,6 +115,12 @@ proptest! {
                     }
                 }
                 Edit::Page(p, from) => t.add_page(p, page(p, from, 10)),
+                Edit::Prepare => {
+                    // Ranks wait for the lists to end; ending them here reaches the ranked sort.
+                    t.abort_lists();
+                    t.prepare();
+                    assert!(t.rows.len() < super::sort::RANK_WORTH || t.ranks.is_some());
+                }
             }
             t.sync();
             prop_assert_eq!(t.view(), &full_pass(&t)[..]);
