@@ -125,11 +125,11 @@ pub async fn list_project<T: Send>(
     Ok(servers)
 }
 
+/// A flag to check: the server's project, id and kind.
+pub type Ask = (ProjectRef, String, ServerKind);
+
 /// What [`check_flags`] asks for a listed project.
-pub fn flag_asks(
-    p: &ProjectRef,
-    servers: &[ServerDetail],
-) -> Vec<(ProjectRef, String, ServerKind)> {
+pub fn flag_asks(p: &ProjectRef, servers: &[ServerDetail]) -> Vec<Ask> {
     servers
         .iter()
         .map(|s| (p.clone(), s.id.clone(), s.kind))
@@ -137,12 +137,7 @@ pub fn flag_asks(
 }
 
 /// Checks the flags of the given servers, `concurrency` at a time, each on its own API.
-pub async fn check_flags(
-    cloud: &Cloud,
-    items: Vec<(ProjectRef, String, ServerKind)>,
-    concurrency: usize,
-    sink: Sink<'_>,
-) {
+pub async fn check_flags(cloud: &Cloud, items: Vec<Ask>, concurrency: usize, sink: Sink<'_>) {
     check_flag_stream(cloud, futures::stream::iter(items), concurrency, sink).await;
 }
 
@@ -151,7 +146,7 @@ pub async fn check_flags(
 /// waiting for the limiter stay few however many projects are listed.
 pub async fn check_flag_stream(
     cloud: &Cloud,
-    items: impl futures::Stream<Item = (ProjectRef, String, ServerKind)>,
+    items: impl futures::Stream<Item = Ask>,
     concurrency: usize,
     sink: Sink<'_>,
 ) {

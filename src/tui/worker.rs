@@ -197,9 +197,6 @@ enum Progress {
 /// chunks and a page of rows in flight; the gateway's list limit, not this, paces them.
 const LISTING: usize = 16;
 
-/// A flag to check: the server's project, id and kind.
-type Ask = (ProjectRef, String, crate::cloud::ServerKind);
-
 /// Lists every project and checks its flags as soon as its list is in, like [`audit::run`]
 /// (whose future cannot be spawned: its per-project closure borrows the project, and the
 /// compiler cannot prove that Send for every lifetime, rust-lang/rust#102211). Each page goes
@@ -216,7 +213,7 @@ async fn fan_out(
         let _ = out.send(Progress::Audit(e));
     };
     let sink: audit::Sink<'_> = &sink;
-    let (asks_tx, asks_rx) = futures::channel::mpsc::unbounded::<Vec<Ask>>();
+    let (asks_tx, asks_rx) = futures::channel::mpsc::unbounded::<Vec<audit::Ask>>();
     // The senders live in this closure, which `lists` drops when every list is done: then
     // the flag pool sees the end of its input.
     let per_project = refs.into_iter().map(move |(project, at)| {

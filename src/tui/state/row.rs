@@ -52,36 +52,6 @@ impl Flag {
     }
 }
 
-/// Metadata keys a pane shows; the rest (billing, metering, agent lists) is dropped.
-const SHOWN_METADATA: &[&str] = &["os_type", "image_name"];
-
-/// Keeps what the panes show and nothing else: at 10,000 servers the record as listed (every
-/// metadata key, power and task states, MAC addresses, faults) is the bulk of the memory.
-pub fn for_display(mut d: ServerDetail) -> ServerDetail {
-    if let Some(meta) = &mut d.metadata {
-        meta.retain(|k, _| SHOWN_METADATA.contains(&k.as_str()));
-    }
-    if let Some(f) = &mut d.flavor {
-        f.disk = None;
-    }
-    if let Some(nets) = &mut d.addresses {
-        for addr in nets.values_mut().flatten() {
-            addr.mac_addr = None;
-        }
-    }
-    ServerDetail {
-        updated: None,
-        tenant_id: None,
-        enterprise_project_id: None,
-        vm_state: None,
-        task_state: None,
-        power_state: None,
-        locked: None,
-        fault: None,
-        ..d
-    }
-}
-
 /// The values of a row that many servers share (the status, the image and what it says,
 /// the zone, the flavor, the kind): one per distinct combination in a page, so 100,000 rows
 /// of a few images and flavors hold a few hundred of them rather than 100,000 copies.
@@ -173,18 +143,15 @@ impl Row {
         let mut interner = Interner::default();
         details
             .into_iter()
-            .map(|d| Self::interned(project, d, &mut interner))
+            .map(|d| Self::of(project, d, &mut interner))
             .collect()
     }
 
-    /// One server's row, sharing repeated values with the others `interner` has seen: a
-    /// list page becomes rows as it is read.
+    /// One server's row, sharing repeated values with the others `interner` has seen (a
+    /// list page becomes rows as it is read). Only what the panes show is copied: at 10,000
+    /// servers the record as listed (every metadata key, power and task states, MAC
+    /// addresses, faults) was the bulk of the memory.
     pub fn of(project: usize, d: ServerDetail, interner: &mut Interner) -> Self {
-        Self::interned(project, d, interner)
-    }
-
-    /// Copies only what the panes show, so [`for_display`]'s trimming need not run again.
-    fn interned(project: usize, d: ServerDetail, interner: &mut Interner) -> Self {
         let mut meta = d.metadata.unwrap_or_default();
         let listed: Vec<(String, Address)> = d
             .addresses
@@ -407,7 +374,6 @@ pub(super) fn ip_key(r: &Row) -> (Option<std::net::Ipv4Addr>, &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::for_display;
     use crate::tui::fixture::server;
 
     #[test]
@@ -418,27 +384,6 @@ mod tests {
         meta.insert("vpc_id".into(), "vpc-1".into());
         d.fault = Some(serde_json::json!({"code": 500}));
         d.power_state = Some(1);
-        let kept = for_display(d.clone());
-        for same in [
-            (kept.os_type(), d.os_type()),
-            (kept.private_ip(), d.private_ip()),
-            (kept.floating_ip(), d.floating_ip()),
-            (kept.name.as_deref(), d.name.as_deref()),
-            (
-                kept.availability_zone.as_deref(),
-                d.availability_zone.as_deref(),
-            ),
-        ] {
-            assert_eq!(same.0, same.1);
-        }
-        assert_eq!(
-            (&kept.flavor, &kept.image, &kept.tags),
-            (&d.flavor, &d.image, &d.tags)
-        );
-        let keys: Vec<&String> = kept.metadata.as_ref().unwrap().keys().collect();
-        assert_eq!(keys, ["image_name", "os_type"]);
-        assert!(kept.fault.is_none() && kept.power_state.is_none());
-
         let d2 = d.clone();
         let row = super::Row::page(0, vec![d]).remove(0);
         assert_eq!(row.os(), Some("Windows"));
