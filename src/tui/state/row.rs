@@ -135,6 +135,8 @@ pub struct Row {
     /// than on every frame and sort comparison.
     private: Option<u16>,
     floating: Option<u16>,
+    /// The filter's [`bytes`](super::filter::bytes) of the name, id, zone and addresses.
+    bare_bytes: u64,
 }
 
 impl Row {
@@ -172,7 +174,7 @@ impl Row {
         };
         let private = position(ip);
         let floating = position(wire::floating_ip(listed.iter().map(|(_, a)| a)));
-        let addresses = listed
+        let addresses: Box<[Addr]> = listed
             .into_iter()
             .map(|(net, a)| Addr {
                 network: interner.word(&net),
@@ -208,8 +210,13 @@ impl Row {
                 *end = u32::try_from(texts.len()).unwrap_or(u32::MAX);
             }
         }
+        let bare_bytes = [parts[0], parts[1], shape.az.as_deref().unwrap_or("")]
+            .into_iter()
+            .chain(addresses.iter().map(|a: &Addr| &*a.addr))
+            .fold(0, |m, t| m | super::filter::bytes(t));
         Self {
             project,
+            bare_bytes,
             texts: texts.into_boxed_str(),
             ends,
             shape,
@@ -266,6 +273,11 @@ impl Row {
 
     pub fn image_id(&self) -> Option<&str> {
         self.shape.image_id.as_deref()
+    }
+
+    /// The filter's [`bytes`](super::filter::bytes) of what a bare word searches in the row.
+    pub fn bare_bytes(&self) -> u64 {
+        self.bare_bytes
     }
 
     pub fn availability_zone(&self) -> Option<&str> {

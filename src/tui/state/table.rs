@@ -24,11 +24,19 @@ pub struct Table {
     listing: Vec<bool>,
     stamp: Vec<u32>,
     row_stamp: Vec<u32>,
+    /// Every row in display order, whatever the filter hides: a filter or a project view is
+    /// one pass over it, never a sort, so clearing a filter or `p` at 100,000 rows is a copy.
+    sorted: Vec<usize>,
+    /// The rows shown, in display order, while something hides rows ([`Table::narrowed`]);
+    /// otherwise the view is `sorted` itself and this stays empty.
     view: Vec<usize>,
+    narrowed: bool,
     filter: String,
     parsed: Filter,
     /// "label region" per project index, for `project:` and bare words.
     project_names: Vec<String>,
+    /// The filter's bytes of each project's name.
+    project_bytes: Vec<u64>,
     /// What `profile:` matches for each project index.
     profile_names: Vec<String>,
     /// Only the projects of this profile are shown.
@@ -49,8 +57,10 @@ pub struct Table {
     ranks: Option<Vec<u32>>,
     /// Rows whose place in the view may have changed since the last [`Table::sync`].
     touched: Vec<usize>,
-    /// The filter, the sort or the project view changed: everything is placed anew.
-    dirty: bool,
+    /// The sort changed, or rows were renumbered: every row is sorted anew.
+    resort: bool,
+    /// The project or profile view changed: the view is taken from `sorted` anew.
+    reshow: bool,
     /// Only the filter changed since the view was placed; the filter the view was placed with.
     refilter: Option<Filter>,
 }
@@ -66,11 +76,15 @@ impl Table {
 
     /// Indices into [`Table::rows`] of the visible rows, in display order.
     pub fn view(&self) -> &[usize] {
-        &self.view
+        if self.narrowed {
+            &self.view
+        } else {
+            &self.sorted
+        }
     }
 
     pub fn visible(&self, pos: usize) -> Option<&Row> {
-        self.view.get(pos).map(|&i| &self.rows[i])
+        self.view().get(pos).map(|&i| &self.rows[i])
     }
 
     pub fn cursor(&self) -> usize {
@@ -96,18 +110,19 @@ impl Table {
 
     /// What `project:` and bare words match for each project index.
     pub fn set_project_names(&mut self, names: Vec<String>) {
+        self.project_bytes = names.iter().map(|n| filter::bytes(n)).collect();
         self.project_names = names;
-        self.dirty = true;
+        self.reshow = true;
     }
 
     pub fn set_profile_names(&mut self, names: Vec<String>) {
         self.profile_names = names;
-        self.dirty = true;
+        self.reshow = true;
     }
 
     pub fn set_profile_filter(&mut self, profile: Option<String>) {
         self.profile_filter = profile;
-        self.dirty = true;
+        self.reshow = true;
     }
 
     pub fn profile_filter(&self) -> Option<&str> {
@@ -252,7 +267,7 @@ impl Table {
         }
         self.touched.clear();
         self.ranks = None;
-        self.dirty = true;
+        self.resort = true;
     }
 
     /// Records a flag; ignored for a server that is not (or no longer) in that project.
@@ -292,13 +307,13 @@ impl Table {
 
     pub fn set_project_filter(&mut self, project: Option<usize>) {
         self.project_filter = project;
-        self.dirty = true;
+        self.reshow = true;
     }
 
     /// Sorts by `key` (a saved view, a header click).
     pub fn set_sort(&mut self, key: SortKey, desc: bool) {
         self.sort = Some((key, desc));
-        self.dirty = true;
+        self.resort = true;
     }
 
     /// Ascending, then descending, then the next column.
@@ -310,7 +325,7 @@ impl Table {
         } else {
             (key, true)
         });
-        self.dirty = true;
+        self.resort = true;
     }
 
     /// Whether row `i` passes the project view and the filter.
@@ -330,6 +345,7 @@ impl Table {
                         .get(row.project)
                         .map_or("", String::as_str),
                     profile: profile.map_or("", String::as_str),
+                    project_bytes: self.project_bytes.get(row.project).copied().unwrap_or(0),
                 }))
     }
 
@@ -345,125 +361,8 @@ impl Table {
             .then_with(|| a.id().cmp(b.id()))
     }
 
-    /// Ranks the rows for the sort's tie-break while nothing else is asked of the table (the
-    /// loop's tick), so no key waits for it: computed inside a sort, the first `s` after a
-    /// listing took a rank pass and a sort (21 ms at 100,000 rows), and a page placed while
-    /// lists streamed paid for ranks the next page made stale.
-    pub fn prepare(&mut self) {
-        if self.ranks.is_none()
-            && self.rows.len() >= sort::RANK_WORTH
-            && !self.listing.iter().any(|&l| l)
-        {
-            self.ranks = Some(sort::tie_ranks(&self.rows));
-        }
-    }
-
-    /// Sorts row indices in [`Table::order`]: ties by each row's rank in (project, name, id)
-    /// order once [`Table::prepare`] has ranked the rows, else by the rows' values.
-    fn sort_rows(&mut self, idx: &mut Vec<usize>) {
-        let (key, desc) = self.sort();
-        match &self.ranks {
-            Some(ranks) => sort::sort_ranked(&self.rows, ranks, idx, key, desc),
-            None => sort::sort_direct(&self.rows, idx, key, desc),
-        }
-    }
-
-    /// Brings the visible index up to date; keeps the cursor on the selected server when it
-    /// is still visible.
-    pub fn sync(&mut self) {
-        let refilter = self.refilter.take();
-        if let Some(before) = refilter.filter(|_| !self.dirty) {
-            self.apply_filter(&before);
-            if !self.touched.is_empty() {
-                self.place_touched();
-            }
-        } else if self.dirty {
-            self.dirty = false;
-            self.touched.clear();
-            let mut view: Vec<usize> = (0..self.rows.len()).filter(|&i| self.shows(i)).collect();
-            self.sort_rows(&mut view);
-            self.view = view;
-        } else if !self.touched.is_empty() {
-            self.place_touched();
-        } else {
-            return;
-        }
-        let found = self.selected.as_ref().and_then(|id| {
-            let row = self.by_id.get(&self.rows, id)?;
-            self.view.iter().position(|&i| i == row)
-        });
-        match found {
-            Some(pos) => self.cursor = pos,
-            None => self.set_cursor(self.cursor),
-        }
-    }
-
-    /// Places the view for a new filter from the one placed with `before`, in the same sort:
-    /// the rows still shown keep their order, and only rows the new filter adds are sorted
-    /// and merged in. A narrower filter tests only the rows shown. Touched rows are left out
-    /// for [`Table::place_touched`], since their place in the old view may be stale.
-    fn apply_filter(&mut self, before: &Filter) {
-        let mut is_touched = vec![false; self.rows.len()];
-        for &i in &self.touched {
-            is_touched[i] = true;
-        }
-        let old = std::mem::take(&mut self.view);
-        let narrower = self.parsed.narrows(before);
-        let mut added = Vec::new();
-        if !narrower {
-            let mut was_shown = is_touched.clone();
-            for &i in &old {
-                was_shown[i] = true;
-            }
-            added = (0..self.rows.len())
-                .filter(|&i| !was_shown[i] && self.shows(i))
-                .collect();
-            self.sort_rows(&mut added);
-        }
-        let kept: Vec<usize> = old
-            .into_iter()
-            .filter(|&i| !is_touched[i] && self.shows(i))
-            .collect();
-        self.view = self.merge(kept, &added);
-    }
-
-    /// `sorted` with `add` (sorted too) merged in at their places.
-    fn merge(&self, sorted: Vec<usize>, add: &[usize]) -> Vec<usize> {
-        if add.is_empty() {
-            return sorted;
-        }
-        let mut merged = Vec::with_capacity(sorted.len() + add.len());
-        let mut rest = &sorted[..];
-        for &t in add {
-            let k = rest.partition_point(|&v| self.order(v, t) == Ordering::Less);
-            merged.extend_from_slice(&rest[..k]);
-            merged.push(t);
-            rest = &rest[k..];
-        }
-        merged.extend_from_slice(rest);
-        merged
-    }
-
-    /// Takes the touched rows out of the view and merges those still visible back in at their
-    /// sorted place: a binary search each, so a page of 1,000 rows costs the same in a table
-    /// of 100,000 as in one of 1,000, plus one pass to copy the index.
-    fn place_touched(&mut self) {
-        let mut touched = std::mem::take(&mut self.touched);
-        touched.sort_unstable();
-        touched.dedup();
-        let mut is_touched = vec![false; self.rows.len()];
-        for &i in &touched {
-            is_touched[i] = true;
-        }
-        let mut view = std::mem::take(&mut self.view);
-        view.retain(|&i| !is_touched[i]);
-        touched.retain(|&i| self.shows(i));
-        self.sort_rows(&mut touched);
-        self.view = self.merge(view, &touched);
-    }
-
     fn set_cursor(&mut self, pos: usize) {
-        self.cursor = pos.min(self.view.len().saturating_sub(1));
+        self.cursor = pos.min(self.view().len().saturating_sub(1));
         self.selected = self.selected().map(|r| r.id().to_owned());
     }
 
@@ -484,7 +383,7 @@ impl Table {
     /// Scrolls so that the cursor is inside a window of `page` rows.
     pub fn scroll_into_view(&mut self, page: usize) {
         let page = page.max(1);
-        let max_offset = self.view.len().saturating_sub(page);
+        let max_offset = self.view().len().saturating_sub(page);
         if self.cursor < self.offset {
             self.offset = self.cursor;
         } else if self.cursor >= self.offset + page {
@@ -506,7 +405,7 @@ impl Table {
     /// Returns how many servers that was.
     pub fn mark_supported_visible(&mut self) -> usize {
         let ids: Vec<String> = self
-            .view
+            .view()
             .iter()
             .map(|&i| &self.rows[i])
             .filter(|r| r.flag == Flag::Supported)
@@ -525,7 +424,7 @@ impl Table {
     /// Marks every visible row, or unmarks them all when they already are.
     pub fn mark_all_visible(&mut self) {
         let ids: Vec<String> = self
-            .view
+            .view()
             .iter()
             .map(|&i| self.rows[i].id().to_owned())
             .collect();
@@ -544,6 +443,7 @@ struct Subject<'a> {
     row: &'a Row,
     project: &'a str,
     profile: &'a str,
+    project_bytes: u64,
 }
 
 impl filter::Subject for Subject<'_> {
@@ -555,6 +455,10 @@ impl filter::Subject for Subject<'_> {
             Flag::Unknown(_) => FlagWord::Unknown,
             Flag::NotOffered(_) => FlagWord::NotOffered,
         }
+    }
+
+    fn bytes(&self, field: filter::Field) -> Option<u64> {
+        (field == filter::Field::Any).then(|| self.row.bare_bytes() | self.project_bytes)
     }
 
     fn any_value(&self, field: filter::Field, hit: &mut dyn FnMut(&str) -> bool) -> bool {
@@ -600,6 +504,7 @@ impl filter::Subject for Subject<'_> {
 }
 
 mod ids;
+mod place;
 mod sort;
 
 #[cfg(test)]

@@ -187,3 +187,84 @@ fn profile_matches_the_account_and_is_a_known_field() {
     let e = Filter::parse("account:x").errors;
     assert!(e[0].contains("profile:"), "{e:?}");
 }
+
+/// A subject that keeps its bytes, and counts how often the filter reads its texts.
+struct Kept {
+    row: Fake,
+    reads: std::cell::Cell<usize>,
+}
+
+impl Subject for Kept {
+    fn flag(&self) -> FlagWord {
+        self.row.flag
+    }
+
+    fn values(&self, field: Field) -> Vec<&str> {
+        self.reads.set(self.reads.get() + 1);
+        self.row.values(field)
+    }
+
+    fn bytes(&self, field: Field) -> Option<u64> {
+        (field == Field::Any).then(|| {
+            self.row
+                .values(field)
+                .into_iter()
+                .fold(0, |m, v| m | bytes(v))
+        })
+    }
+}
+
+#[test]
+fn a_row_whose_bytes_lack_the_word_is_not_read() {
+    let kept = |row| Kept {
+        row,
+        reads: std::cell::Cell::new(0),
+    };
+    let db = kept(db());
+    assert!(!Filter::parse("web").matches(&db));
+    assert!(Filter::parse("!web").matches(&db));
+    assert_eq!(db.reads.get(), 0, "decided by the bytes alone");
+    let web = kept(web());
+    assert!(Filter::parse("WEB-0").matches(&web));
+    assert_eq!(
+        web.reads.get(),
+        1,
+        "the bytes allow it, so the texts decide"
+    );
+    // `K` (the Kelvin sign) folds to an ASCII `k`, which no byte of it shows.
+    let mut kelvin = self::web();
+    kelvin.name = "\u{212A}ube-1";
+    assert!(Filter::parse("kube").matches(&kept(kelvin)));
+}
+
+proptest::proptest! {
+    /// The bytes never rule out a text that holds the needle, whatever the case and script.
+    #[test]
+    fn the_bytes_of_a_text_that_holds_a_needle_cover_the_needle(
+        hay in "[a-zA-Z0-9 .:_\\-éÉ\u{212A}İ]{0,24}",
+        start in 0usize..24,
+        len in 1usize..6,
+    ) {
+        let chars: Vec<char> = hay.chars().collect();
+        let start = start.min(chars.len());
+        let end = (start + len).min(chars.len());
+        let needle: String = chars[start..end].iter().collect::<String>().to_lowercase();
+        if contains_ci(&hay, &needle) {
+            let has = bytes(&hay);
+            proptest::prop_assert!(has & NON_ASCII != 0 || bytes(&needle) & !has == 0);
+        }
+    }
+
+    /// With or without bytes, a subject matches the same filters.
+    #[test]
+    fn kept_bytes_never_change_an_answer(
+        word in "!?[a-zA-Z0-9.\\-]{1,5}",
+        which in proptest::bool::ANY,
+    ) {
+        let row = if which { web() } else { db() };
+        let f = Filter::parse(&word);
+        let plain = f.matches(&row);
+        let kept = Kept { row, reads: std::cell::Cell::new(0) };
+        proptest::prop_assert_eq!(f.matches(&kept), plain, "{}", word);
+    }
+}

@@ -19,6 +19,10 @@ enum Edit {
     Sort(usize, bool),
     Flag(usize, u8),
     Page(usize, u32),
+    /// The project view (`p`), or every project.
+    Project(Option<usize>),
+    /// A project listed again with fewer servers: the rest are dropped and renumbered.
+    Relist(usize, u32),
     /// The lists end, then the loop's tick ranks the rows for the tie-break.
     Prepare,
 }
@@ -58,6 +62,8 @@ fn edit() -> impl Strategy<Value = Edit> {
         2 => (0..400usize, 0..5u8).prop_map(|(i, f)| Edit::Flag(i, f)),
         1 => (0..3usize, 0..40u32).prop_map(|(p, from)| Edit::Page(p, from)),
         1 => Just(Edit::Prepare),
+        1 => prop::option::of(0..3usize).prop_map(Edit::Project),
+        1 => (0..3usize, 0..30u32).prop_map(|(p, n)| Edit::Relist(p, n)),
     ]
 }
 
@@ -115,6 +121,8 @@ proptest! {
                     }
                 }
                 Edit::Page(p, from) => t.add_page(p, page(p, from, 10)),
+                Edit::Project(p) => t.set_project_filter(p),
+                Edit::Relist(p, n) => t.replace_project(p, page(p, 0, n)),
                 Edit::Prepare => {
                     // Ranks wait for the lists to end; ending them here reaches the ranked sort.
                     t.abort_lists();
