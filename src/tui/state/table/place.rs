@@ -17,7 +17,7 @@ impl Table {
             && self.rows.len() >= sort::RANK_WORTH
             && !self.listing.iter().any(|&l| l)
         {
-            self.ranks = Some(sort::tie_ranks(&self.rows));
+            self.ranks = Some(sort::tie_ranks(&self.rows, &self.per_project));
         }
     }
 

@@ -53,13 +53,32 @@ impl<'a> Text<'a> {
     }
 }
 
-/// Each row's place in (project, name, id) order.
-pub(super) fn tie_ranks(rows: &[Row]) -> Vec<u32> {
-    let mut idx: Vec<usize> = (0..rows.len()).collect();
-    sort_keyed(rows, &mut idx, false, |r| r.project);
+/// Each row's place in (project, name, id) order, from each project's rows (`per_project`,
+/// in project order): a project's rows are sorted by their name's head alone, following a
+/// row to its texts only for equal heads. It runs on the loop's tick, where a key may wait
+/// for it, so it sorts 50 lists of 2,000 small keys rather than one of 100,000 wide ones.
+pub(super) fn tie_ranks(rows: &[Row], per_project: &[Vec<usize>]) -> Vec<u32> {
     let mut rank = vec![0u32; rows.len()];
-    for (k, &i) in idx.iter().enumerate() {
-        rank[i] = u32::try_from(k).unwrap_or(u32::MAX);
+    let mut next = 0u32;
+    let mut keyed: Vec<(u128, u32)> = Vec::new();
+    for group in per_project {
+        keyed.clear();
+        keyed.extend(group.iter().map(|&i| {
+            (
+                Text::of(rows[i].name()).head,
+                u32::try_from(i).unwrap_or(u32::MAX),
+            )
+        }));
+        keyed.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0).then_with(|| {
+                let (a, b) = (&rows[a.1 as usize], &rows[b.1 as usize]);
+                a.name().cmp(b.name()).then_with(|| a.id().cmp(b.id()))
+            })
+        });
+        for &(_, i) in &keyed {
+            rank[i as usize] = next;
+            next = next.saturating_add(1);
+        }
     }
     rank
 }
@@ -93,9 +112,13 @@ fn by_rank<'a, K: Ord>(
     desc: bool,
     primary: impl Fn(&'a Row) -> K,
 ) {
-    let mut keyed: Vec<(K, u32, usize)> = idx
+    // Indices as `u32`: a narrower element moves less memory in a sort of 100,000.
+    let mut keyed: Vec<(K, u32, u32)> = idx
         .iter()
-        .map(|&i| (primary(&rows[i]), rank[i], i))
+        .map(|&i| {
+            let i32 = u32::try_from(i).unwrap_or(u32::MAX);
+            (primary(&rows[i]), rank[i], i32)
+        })
         .collect();
     keyed.sort_unstable_by(|a, b| {
         let p = a.0.cmp(&b.0);
@@ -103,7 +126,7 @@ fn by_rank<'a, K: Ord>(
         p.then(a.1.cmp(&b.1))
     });
     idx.clear();
-    idx.extend(keyed.into_iter().map(|k| k.2));
+    idx.extend(keyed.into_iter().map(|k| k.2 as usize));
 }
 
 /// Sorts `idx` by `key` (reversed when `desc`), ties read from the rows.
