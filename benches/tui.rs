@@ -5,9 +5,6 @@
 //!   per call) and the loop is run as the runtime runs it ([`runtime::drain`], then the key,
 //!   then a frame). Each turn is what a key pressed at its start waits for.
 //! - the keys that place every row again (sort, filter, project view) once everything is in;
-//!   the sort both before and after the loop's tick ranks the rows for its tie-break (the
-//!   runtime ticks every 250 ms, so only a sort in the first quarter second after the lists
-//!   end reads its ties from the rows), and that tick itself, which a key may wait for;
 //! - frame time at 200x60 with a full log pane, cursor moving (target median < 2 ms).
 //!
 //! The figures of the real binary against the simulator (first rows, key latency in a
@@ -233,8 +230,6 @@ struct Figures {
     listed_in: Duration,
     auditing: Stats,
     audited_in: Duration,
-    unranked: Stats,
-    tick: Duration,
     sort: Stats,
     filter: Stats,
     project: Stats,
@@ -251,10 +246,7 @@ fn measure(projects: usize, per: usize) -> Figures {
     let (auditing, audited_in) = stream(&mut s, &mut term, fleet.flag_events(id));
     assert_eq!(s.table.pending_flags(), 0, "every flag in");
 
-    // `s` through every column and direction, back to the start: before the tick that ranks
-    // the rows, the tick, and again.
-    let unranked = (0..14).map(|_| press(&mut s, &mut term, ch('s'))).collect();
-    let tick = press(&mut s, &mut term, Msg::Tick(Utc::now()));
+    // `s` through every column and direction, back to the start.
     let sort = (0..14).map(|_| press(&mut s, &mut term, ch('s'))).collect();
     // A filter typed key by key, each key filtering every row, then cleared.
     let mut filter: Vec<Duration> = vec![press(&mut s, &mut term, ch('/'))];
@@ -286,8 +278,6 @@ fn measure(projects: usize, per: usize) -> Figures {
         listed_in,
         auditing: stats(auditing),
         audited_in,
-        unranked: stats(unranked),
-        tick,
         sort: stats(sort),
         filter: stats(filter),
         project: stats(project),
@@ -339,17 +329,7 @@ fn main() {
         "",
     );
     row(
-        "sort key, ties read from rows (s x14), median / worst ms",
-        &|f| worst(f.unranked),
-        "worst < 16 ms",
-    );
-    row(
-        "  the tick that ranks the rows, ms",
-        &|f| ms(f.tick),
-        "< 16 ms",
-    );
-    row(
-        "sort key, ties ranked on the tick (s x14), median / worst ms",
+        "sort key (s, 14 presses), median / worst ms",
         &|f| worst(f.sort),
         "worst < 16 ms",
     );

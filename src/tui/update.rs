@@ -57,7 +57,6 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             state.now = now;
-            state.table.prepare();
             Vec::new()
         }
         Msg::Worker(event) => events::on_event(state, event),

@@ -17,7 +17,8 @@ use std::collections::BTreeSet;
 pub struct Table {
     rows: Vec<Row>,
     by_id: ids::Ids,
-    /// Row indices of each project, so its list never scans the others.
+    /// Row indices of each project in (name, id) order, so its list never scans the others,
+    /// and each row's place in it (`ranks`) breaks the sort's ties.
     per_project: Vec<Vec<usize>>,
     /// The listing of each project in progress: its pages so far are in `rows`, stamped with
     /// `stamp[project]`; rows of the project with an older stamp are dropped when it ends.
@@ -52,9 +53,9 @@ pub struct Table {
     /// Bare-metal rows, counted as rows come and go: the table shows its kind column when
     /// there is one, and scanning 100,000 rows for it on every frame was most of a frame.
     bare_metal: usize,
-    /// Each row's place in (project, name, id) order, the sort's tie-break; `None` once rows
-    /// come, go or change.
-    ranks: Option<Vec<u32>>,
+    /// Each row's place in its project's (name, id) order: with the project, the sort's
+    /// tie-break, kept as each page comes so that a sort never reads a tie from the rows.
+    ranks: Vec<u32>,
     /// Rows whose place in the view may have changed since the last [`Table::sync`].
     touched: Vec<usize>,
     /// The sort changed, or rows were renumbered: every row is sorted anew.
@@ -170,8 +171,8 @@ impl Table {
             self.stamp[project] = self.stamp[project].wrapping_add(1);
         }
         let stamp = self.stamp[project];
-        self.ranks = None;
         self.rows.reserve(rows.len());
+        let mut page = Vec::with_capacity(rows.len());
         for mut row in rows {
             row.project = project;
             self.bare_metal += usize::from(row.kind().is_bms());
@@ -189,14 +190,21 @@ impl Table {
                     self.rows.push(row);
                     self.by_id.insert(&self.rows, i);
                     self.row_stamp.push(stamp);
-                    self.per_project[project].push(i);
                     i
                 }
             };
             self.row_stamp[i] = stamp;
             self.checking += 1;
             self.touched.push(i);
+            page.push(i);
         }
+        self.ranks.resize(self.rows.len(), 0);
+        sort::rank_page(
+            &self.rows,
+            &mut self.per_project[project],
+            &page,
+            &mut self.ranks,
+        );
     }
 
     /// Ends a project's listing: its rows that no page of it named are dropped, with their
@@ -250,6 +258,14 @@ impl Table {
             }
             self.bare_metal -= usize::from(row.kind().is_bms());
         }
+        let mut renumbered = vec![usize::MAX; self.rows.len()];
+        let mut n = 0;
+        for (i, &k) in keep.iter().enumerate() {
+            if k {
+                renumbered[i] = n;
+                n += 1;
+            }
+        }
         let mut n = 0;
         self.rows.retain(|_| {
             n += 1;
@@ -261,12 +277,16 @@ impl Table {
             keep[n - 1]
         });
         self.by_id.rebuild(&self.rows);
-        self.per_project.iter_mut().for_each(Vec::clear);
-        for (i, r) in self.rows.iter().enumerate() {
-            self.per_project[r.project].push(i);
+        // Each project keeps its (name, id) order, renumbered.
+        self.ranks = vec![0; self.rows.len()];
+        for list in &mut self.per_project {
+            list.retain(|&i| keep[i]);
+            for (k, i) in list.iter_mut().enumerate() {
+                *i = renumbered[*i];
+                self.ranks[*i] = u32::try_from(k).unwrap_or(u32::MAX);
+            }
         }
         self.touched.clear();
-        self.ranks = None;
         self.resort = true;
     }
 

@@ -8,27 +8,20 @@ use super::{Table, sort};
 use std::cmp::Ordering;
 
 impl Table {
-    /// Ranks the rows for the sort's tie-break while nothing else is asked of the table (the
-    /// loop's tick), so no key waits for it: computed inside a sort, the first `s` after a
-    /// listing took a rank pass and a sort (21 ms at 100,000 rows), and a page placed while
-    /// lists streamed paid for ranks the next page made stale.
-    pub fn prepare(&mut self) {
-        if self.ranks.is_none()
-            && self.rows.len() >= sort::RANK_WORTH
-            && !self.listing.iter().any(|&l| l)
-        {
-            self.ranks = Some(sort::tie_ranks(&self.rows, &self.per_project));
-        }
-    }
-
-    /// Sorts row indices in [`Table::order`]: ties by each row's rank in (project, name, id)
-    /// order once [`Table::prepare`] has ranked the rows, else by the rows' values.
+    /// Sorts row indices in [`Table::order`], ties by each row's project and rank.
     fn sort_rows(&self, idx: &mut Vec<usize>) {
         let (key, desc) = self.sort();
-        match &self.ranks {
-            Some(ranks) => sort::sort_ranked(&self.rows, ranks, idx, key, desc),
-            None => sort::sort_direct(&self.rows, idx, key, desc),
+        let mut first = Vec::with_capacity(self.per_project.len());
+        let mut n = 0u32;
+        for list in &self.per_project {
+            first.push(n);
+            n = n.saturating_add(u32::try_from(list.len()).unwrap_or(u32::MAX));
         }
+        let ties = sort::Ties {
+            first: &first,
+            rank: &self.ranks,
+        };
+        sort::sort_ranked(&self.rows, &ties, idx, key, desc);
     }
 
     /// Whether the project view, the profile view or the filter hides anything.

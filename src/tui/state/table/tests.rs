@@ -8,12 +8,10 @@ fn ids(t: &Table) -> Vec<String> {
         .collect()
 }
 
-/// The same view from scratch: a project view set and cleared forces a full placement.
+/// The same view from scratch: the sort set again sorts every row.
 fn placed_from_scratch(t: &mut Table) -> Vec<String> {
-    let p = t.project_filter();
-    t.set_project_filter(Some(usize::MAX));
-    t.sync();
-    t.set_project_filter(p);
+    let (key, desc) = t.sort();
+    t.set_sort(key, desc);
     t.sync();
     ids(t)
 }
