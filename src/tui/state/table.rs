@@ -369,16 +369,16 @@ impl Table {
                 }))
     }
 
-    /// Display order: the sort column, then project, name and id, so it is total.
+    /// Display order: the sort column, then project, name and id, so it is total. The last
+    /// two are the row's rank in its project, kept as pages come.
     fn order(&self, a: usize, b: usize) -> Ordering {
         let (key, desc) = self.sort();
-        let (a, b) = (&self.rows[a], &self.rows[b]);
-        let primary = key.compare(a, b);
+        let (ra, rb) = (&self.rows[a], &self.rows[b]);
+        let primary = key.compare(ra, rb);
         let primary = if desc { primary.reverse() } else { primary };
         primary
-            .then_with(|| a.project.cmp(&b.project))
-            .then_with(|| a.name().cmp(b.name()))
-            .then_with(|| a.id().cmp(b.id()))
+            .then_with(|| ra.project.cmp(&rb.project))
+            .then_with(|| self.ranks[a].cmp(&self.ranks[b]))
     }
 
     fn set_cursor(&mut self, pos: usize) {

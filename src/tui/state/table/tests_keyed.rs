@@ -6,10 +6,20 @@ use super::{Flag, SortKey, Table};
 use crate::tui::fixture::{now, server};
 use proptest::prelude::*;
 
-/// The view by brute force: every row tested, then compared row by row.
+/// The view by brute force: every row tested, then compared row by row (the sort column,
+/// then project, name and id, read from the rows rather than from the table's ranks).
 fn full_pass(t: &Table) -> Vec<usize> {
     let mut v: Vec<usize> = (0..t.rows.len()).filter(|&i| t.shows(i)).collect();
-    v.sort_by(|&a, &b| t.order(a, b));
+    let (key, desc) = t.sort();
+    v.sort_by(|&a, &b| {
+        let (a, b) = (&t.rows[a], &t.rows[b]);
+        let primary = key.compare(a, b);
+        let primary = if desc { primary.reverse() } else { primary };
+        primary
+            .then_with(|| a.project.cmp(&b.project))
+            .then_with(|| a.name().cmp(b.name()))
+            .then_with(|| a.id().cmp(b.id()))
+    });
     v
 }
 
