@@ -87,7 +87,7 @@ pub enum Test {
 pub struct Term {
     pub negated: bool,
     pub test: Test,
-    /// The [`bytes`] of a text test's needle: a row whose bytes lack any of them cannot hold it.
+    /// The [`byte_mask`] of a text test's needle: a row whose bytes lack any of them cannot hold it.
     need: u64,
 }
 
@@ -98,7 +98,7 @@ pub const NON_ASCII: u64 = 1 << 63;
 /// ASCII bytes folded onto the remaining bits. A row keeps this of its bare-word fields, so
 /// the first key of a filter at 100,000 rows tests a word per row and reads the texts of the
 /// few rows that could match; a shared bit only makes the test less sharp, never wrong.
-pub fn bytes(text: &str) -> u64 {
+pub fn byte_mask(text: &str) -> u64 {
     text.bytes().fold(0, |m, b| m | bit(b))
 }
 
@@ -124,8 +124,8 @@ pub trait Subject {
         self.values(field).into_iter().any(hit)
     }
 
-    /// The [`bytes`] of every value of `field` together, when the subject keeps them.
-    fn bytes(&self, _field: Field) -> Option<u64> {
+    /// The [`byte_mask`] of every value of `field` together, when the subject keeps them.
+    fn byte_mask(&self, _field: Field) -> Option<u64> {
         None
     }
 }
@@ -197,7 +197,7 @@ impl Term {
             Test::Flag(w) => row.flag() == *w,
             Test::Text(field, needle) => {
                 let lacks = row
-                    .bytes(*field)
+                    .byte_mask(*field)
                     .is_some_and(|has| has & NON_ASCII == 0 && self.need & !has != 0);
                 !lacks && row.any_value(*field, &mut |v| contains_ci(v, needle))
             }
@@ -280,7 +280,7 @@ fn term(word: &str) -> Result<Option<Term>, String> {
         None => Test::Text(Field::Any, lower),
     };
     let need = match &test {
-        Test::Text(_, needle) => bytes(needle),
+        Test::Text(_, needle) => byte_mask(needle),
         Test::Flag(_) => 0,
     };
     Ok(Some(Term {

@@ -135,7 +135,7 @@ pub struct Row {
     /// than on every frame and sort comparison.
     private: Option<u16>,
     floating: Option<u16>,
-    /// The filter's [`bytes`](super::filter::bytes) of the name, id, zone and addresses.
+    /// The filter's [`byte_mask`](super::filter::byte_mask) of the name, id, zone and addresses.
     bare_bytes: u64,
 }
 
@@ -213,7 +213,7 @@ impl Row {
         let bare_bytes = [parts[0], parts[1], shape.az.as_deref().unwrap_or("")]
             .into_iter()
             .chain(addresses.iter().map(|a: &Addr| &*a.addr))
-            .fold(0, |m, t| m | super::filter::bytes(t));
+            .fold(0, |m, t| m | super::filter::byte_mask(t));
         Self {
             project,
             bare_bytes,
@@ -275,7 +275,7 @@ impl Row {
         self.shape.image_id.as_deref()
     }
 
-    /// The filter's [`bytes`](super::filter::bytes) of what a bare word searches in the row.
+    /// The filter's [`byte_mask`](super::filter::byte_mask) of what a bare word searches in the row.
     pub fn bare_bytes(&self) -> u64 {
         self.bare_bytes
     }

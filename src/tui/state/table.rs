@@ -111,7 +111,7 @@ impl Table {
 
     /// What `project:` and bare words match for each project index.
     pub fn set_project_names(&mut self, names: Vec<String>) {
-        self.project_bytes = names.iter().map(|n| filter::bytes(n)).collect();
+        self.project_bytes = names.iter().map(|n| filter::byte_mask(n)).collect();
         self.project_names = names;
         self.reshow = true;
     }
@@ -477,7 +477,7 @@ impl filter::Subject for Subject<'_> {
         }
     }
 
-    fn bytes(&self, field: filter::Field) -> Option<u64> {
+    fn byte_mask(&self, field: filter::Field) -> Option<u64> {
         (field == filter::Field::Any).then(|| self.row.bare_bytes() | self.project_bytes)
     }
 

@@ -204,12 +204,12 @@ impl Subject for Kept {
         self.row.values(field)
     }
 
-    fn bytes(&self, field: Field) -> Option<u64> {
+    fn byte_mask(&self, field: Field) -> Option<u64> {
         (field == Field::Any).then(|| {
             self.row
                 .values(field)
                 .into_iter()
-                .fold(0, |m, v| m | bytes(v))
+                .fold(0, |m, v| m | byte_mask(v))
         })
     }
 }
@@ -250,8 +250,8 @@ proptest::proptest! {
         let end = (start + len).min(chars.len());
         let needle: String = chars[start..end].iter().collect::<String>().to_lowercase();
         if contains_ci(&hay, &needle) {
-            let has = bytes(&hay);
-            proptest::prop_assert!(has & NON_ASCII != 0 || bytes(&needle) & !has == 0);
+            let has = byte_mask(&hay);
+            proptest::prop_assert!(has & NON_ASCII != 0 || byte_mask(&needle) & !has == 0);
         }
     }
 
