@@ -11,16 +11,7 @@ impl Table {
     /// Sorts row indices in [`Table::order`], ties by each row's project and rank.
     fn sort_rows(&self, idx: &mut Vec<usize>) {
         let (key, desc) = self.sort();
-        let mut first = Vec::with_capacity(self.per_project.len());
-        let mut n = 0u32;
-        for list in &self.per_project {
-            first.push(n);
-            n = n.saturating_add(u32::try_from(list.len()).unwrap_or(u32::MAX));
-        }
-        let ties = sort::Ties {
-            first: &first,
-            rank: &self.ranks,
-        };
+        let ties = sort::Ties::new(&self.per_project, &self.ranks);
         sort::sort_ranked(&self.rows, &ties, idx, key, desc);
     }
 

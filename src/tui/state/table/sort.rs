@@ -92,8 +92,26 @@ pub(super) fn rank_page(rows: &[Row], list: &mut Vec<usize>, page: &[usize], ran
 /// Each row's place in (project, name, id) order: its project's first place plus its rank
 /// in the project from [`rank_page`].
 pub(super) struct Ties<'a> {
-    pub first: &'a [u32],
-    pub rank: &'a [u32],
+    first: Vec<u32>,
+    rank: &'a [u32],
+}
+
+impl<'a> Ties<'a> {
+    /// From each project's rows in (name, id) order and each row's rank there.
+    pub(super) fn new(per_project: &[Vec<usize>], rank: &'a [u32]) -> Self {
+        let mut first = Vec::with_capacity(per_project.len());
+        let mut n = 0u32;
+        for list in per_project {
+            first.push(n);
+            n = n.saturating_add(u32::try_from(list.len()).unwrap_or(u32::MAX));
+        }
+        Ties { first, rank }
+    }
+
+    /// Row `i`'s place in (project, name, id) order.
+    fn of(&self, row: &Row, i: usize) -> u32 {
+        self.first[row.project].saturating_add(self.rank[i])
+    }
 }
 
 /// Sorts `idx` by `key` (reversed when `desc`), ties by their place in [`Ties`].
@@ -129,8 +147,11 @@ fn by_rank<'a, K: Ord + Send>(
     // in a sort of 100,000.
     let key = |i: usize| {
         let r = &rows[i];
-        let tie = ties.first[r.project].saturating_add(ties.rank[i]);
-        (primary(r), tie, u32::try_from(i).unwrap_or(u32::MAX))
+        (
+            primary(r),
+            ties.of(r, i),
+            u32::try_from(i).unwrap_or(u32::MAX),
+        )
     };
     let cmp = |a: &(K, u32, u32), b: &(K, u32, u32)| {
         let p = a.0.cmp(&b.0);
@@ -184,8 +205,11 @@ fn by_text<'a>(
 ) {
     let key = |i: usize| {
         let r = &rows[i];
-        let tie = ties.first[r.project].saturating_add(ties.rank[i]);
-        (Head::of(text(r)), tie, u32::try_from(i).unwrap_or(u32::MAX))
+        (
+            Head::of(text(r)),
+            ties.of(r, i),
+            u32::try_from(i).unwrap_or(u32::MAX),
+        )
     };
     let cmp = |a: &(Head, u32, u32), b: &(Head, u32, u32)| {
         let p = if a.0.both_long(&b.0) && (a.0.hi, a.0.lo) == (b.0.hi, b.0.lo) {
